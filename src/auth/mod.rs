@@ -1,0 +1,9 @@
+//! Authentication: password hashing, tokens, the account service and the Bearer extractor.
+
+pub mod extract;
+pub mod password;
+pub mod service;
+pub mod tokens;
+
+pub use extract::BearerAuth;
+pub use service::{AuthError, AuthService};

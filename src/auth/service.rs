@@ -1,0 +1,281 @@
+//! Accounts and tokens: registration, sign-in, refresh rotation with reuse detection,
+//! sign-out and authentication of access tokens. No HTTP here.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use super::password::{HashError, PasswordHasher};
+use super::tokens::{new_family_id, Claims, TokenError, TokenKeys, TokenType};
+use crate::db::{now, Db, DbError};
+use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::models::token::{self as token_db, NewRefreshToken, NewRevokedToken};
+use crate::models::user::{self as user_db, NewUser};
+use crate::models::User;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Email already registered")]
+    EmailTaken,
+    #[error("Username already taken")]
+    UsernameTaken,
+    #[error("Invalid credentials")]
+    InvalidCredentials,
+    #[error("Token is invalid or expired")]
+    InvalidToken,
+    #[error("Invalid or expired refresh token")]
+    InvalidRefreshToken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+impl From<TokenError> for AuthError {
+    fn from(_: TokenError) -> Self {
+        AuthError::InvalidToken
+    }
+}
+
+pub struct NewAccount {
+    pub email: Email,
+    pub username: Username,
+    pub password: Password,
+    pub sign_language: SignLanguage,
+}
+
+/// An access + refresh token pair.
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+}
+
+#[derive(Clone)]
+pub struct AuthService {
+    db: Db,
+    keys: Arc<TokenKeys>,
+    hasher: PasswordHasher,
+    default_modules: Arc<Vec<String>>,
+}
+
+impl AuthService {
+    pub fn new(db: Db, keys: Arc<TokenKeys>, hasher: PasswordHasher, default_modules: Vec<String>) -> Self {
+        AuthService {
+            db,
+            keys,
+            hasher,
+            default_modules: Arc::new(default_modules),
+        }
+    }
+
+    pub fn keys(&self) -> &TokenKeys {
+        &self.keys
+    }
+
+    pub async fn register(&self, account: NewAccount) -> Result<User, AuthError> {
+        // Cheap checks first so a taken email costs no bcrypt time; the unique indexes
+        // still decide races.
+        let email = account.email.as_str().to_owned();
+        let username = account.username.as_str().to_owned();
+        let (email_taken, username_taken) = self
+            .db
+            .run(move |c| Ok((user_db::email_taken(c, &email)?, user_db::username_taken(c, &username)?)))
+            .await?;
+        if email_taken {
+            return Err(AuthError::EmailTaken);
+        }
+        if username_taken {
+            return Err(AuthError::UsernameTaken);
+        }
+        let hash = self.hasher.hash(account.password.secret()).await?;
+        let modules = serde_json::to_string(&*self.default_modules).unwrap_or_else(|_| "[]".into());
+        let result = self
+            .db
+            .run(move |c| {
+                let at = now();
+                user_db::insert(
+                    c,
+                    &NewUser {
+                        email: account.email.as_str(),
+                        username: account.username.as_str(),
+                        password_hash: &hash,
+                        preferred_sign_language: account.sign_language.code(),
+                        authorized_modules: &modules,
+                        created_at: at,
+                        updated_at: at,
+                    },
+                )
+            })
+            .await;
+        match result {
+            Ok(user) => Ok(user),
+            Err(e) => match e.unique_violation() {
+                Some(what) if what.contains("email") => Err(AuthError::EmailTaken),
+                Some(_) => Err(AuthError::UsernameTaken),
+                None => Err(e.into()),
+            },
+        }
+    }
+
+    /// Check credentials. Unknown email and wrong password fail alike, in about the same
+    /// time. On success `last_login` is set.
+    pub async fn verify_credentials(&self, email: &str, password: &SecretString) -> Result<User, AuthError> {
+        let email = email.trim().to_lowercase();
+        let user = self
+            .db
+            .run(move |c| user_db::find_by_email(c, &email))
+            .await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        if !self.hasher.verify(password, hash).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let Some(mut user) = user else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        let id = user.id;
+        user.last_login = Some(self.db.run(move |c| user_db::record_login(c, id)).await?);
+        Ok(user)
+    }
+
+    /// Start a new token family for a signed-in user.
+    pub async fn issue_tokens(&self, user_id: i32) -> Result<TokenPair, AuthError> {
+        self.issue_in_family(user_id, new_family_id()).await
+    }
+
+    async fn issue_in_family(&self, user_id: i32, family: String) -> Result<TokenPair, AuthError> {
+        let access = self.keys.issue(user_id, &family, TokenType::Access);
+        let refresh = self.keys.issue(user_id, &family, TokenType::Refresh);
+        let claims = refresh.claims.clone();
+        self.db
+            .run(move |c| {
+                token_db::insert_refresh(
+                    c,
+                    &NewRefreshToken {
+                        jti: &claims.jti,
+                        family_id: &claims.fam,
+                        user_id: claims.user_id,
+                        issued_at: now(),
+                        expires_at: claims.expires_at(),
+                    },
+                )
+            })
+            .await?;
+        Ok(TokenPair {
+            access_token: access.token,
+            refresh_token: refresh.token,
+            expires_in: self.keys.access_ttl.as_secs(),
+        })
+    }
+
+    /// Exchange a refresh token for a new pair. The presented token is used up; presenting
+    /// a used token again revokes its whole family.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
+        let claims = self
+            .keys
+            .decode(refresh_token, TokenType::Refresh)
+            .map_err(|_| AuthError::InvalidRefreshToken)?;
+        let jti = claims.jti.clone();
+        let outcome = self
+            .db
+            .run(move |c| {
+                let Some(row) = token_db::find_refresh(c, &jti)? else {
+                    return Ok(RefreshOutcome::Unknown);
+                };
+                if row.revoked_at.is_some() || row.user_id != claims.user_id {
+                    return Ok(RefreshOutcome::Revoked);
+                }
+                if token_db::mark_used(c, &jti)? {
+                    if user_db::find(c, row.user_id)?.is_none() {
+                        return Ok(RefreshOutcome::Unknown);
+                    }
+                    Ok(RefreshOutcome::Rotate(row.user_id, row.family_id))
+                } else {
+                    // Already used: someone replayed it. Revoke the family (RFC 9700).
+                    token_db::revoke_family(c, &row.family_id)?;
+                    Ok(RefreshOutcome::Reused(row.family_id))
+                }
+            })
+            .await?;
+        match outcome {
+            RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
+            RefreshOutcome::Reused(family) => {
+                tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
+                Err(AuthError::InvalidRefreshToken)
+            }
+            RefreshOutcome::Unknown | RefreshOutcome::Revoked => Err(AuthError::InvalidRefreshToken),
+        }
+    }
+
+    /// Decode an access token and load its user, refusing revoked tokens and families.
+    pub async fn authenticate(&self, access_token: &str) -> Result<(User, Claims), AuthError> {
+        let claims = self.keys.decode(access_token, TokenType::Access)?;
+        let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
+        let user = self
+            .db
+            .run(move |c| {
+                if token_db::is_revoked(c, &jti)? || token_db::family_revoked(c, &fam)? {
+                    return Ok(None);
+                }
+                user_db::find(c, id)
+            })
+            .await?;
+        user.map(|u| (u, claims)).ok_or(AuthError::InvalidToken)
+    }
+
+    /// Revoke an access token and its family, plus the family of `refresh_token` when it
+    /// is a valid token of the same user (anything else in that field is ignored).
+    pub async fn logout(&self, access: &Claims, refresh_token: Option<&str>) -> Result<(), AuthError> {
+        let mut families = vec![access.fam.clone()];
+        if let Some(rt) = refresh_token {
+            if let Ok(rc) = self.keys.decode(rt, TokenType::Refresh) {
+                if rc.user_id == access.user_id && rc.fam != access.fam {
+                    families.push(rc.fam);
+                }
+            }
+        }
+        let access = access.clone();
+        self.db
+            .run(move |c| {
+                use diesel::Connection;
+                c.transaction(|c| {
+                    token_db::revoke(
+                        c,
+                        &NewRevokedToken {
+                            jti: &access.jti,
+                            token_type: TokenType::Access.as_str(),
+                            user_id: access.user_id,
+                            revoked_at: now(),
+                            expires_at: access.expires_at(),
+                        },
+                    )?;
+                    for fam in &families {
+                        token_db::revoke_family(c, fam)?;
+                    }
+                    Ok::<_, DbError>(())
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_preferences(&self, user_id: i32, update: PreferencesUpdate) -> Result<User, AuthError> {
+        self.db
+            .run(move |c| user_db::update_preferences(c, user_id, &update))
+            .await?
+            .ok_or(AuthError::InvalidToken)
+    }
+
+    /// Delete expired token rows; returns how many were removed.
+    pub async fn purge_expired(&self) -> Result<usize, DbError> {
+        let (a, b) = self.db.run(token_db::delete_expired).await?;
+        Ok(a + b)
+    }
+}
+
+enum RefreshOutcome {
+    Unknown,
+    Revoked,
+    Reused(String),
+    Rotate(i32, String),
+}

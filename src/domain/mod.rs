@@ -1,0 +1,12 @@
+//! Validated values: parse once at the edge, then trust the type.
+//!
+//! Error messages are written for people: they say what is wrong and what to do.
+
+mod account;
+mod preferences;
+
+pub use account::{Email, Password, Username};
+pub use preferences::{
+    FieldErrors, PreferencesJson, PREFERENCE_FIELDS,
+    Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage, SIGN_LANGUAGES,
+};

@@ -1,0 +1,13 @@
+//! PinkFlow: a deaf-first, accessibility-adaptive web platform.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod models;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

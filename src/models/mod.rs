@@ -1,0 +1,6 @@
+//! Table rows and their queries. Only this module (and `db`) speaks diesel.
+
+pub mod token;
+pub mod user;
+
+pub use user::{NewUser, User};

@@ -1,0 +1,129 @@
+//! Token state: issued refresh tokens (grouped in families for rotation and reuse
+//! detection) and access tokens revoked before they expire.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{refresh_tokens, revoked_tokens};
+use crate::db::{now, DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub jti: String,
+    pub family_id: String,
+    pub user_id: i32,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct NewRefreshToken<'a> {
+    pub jti: &'a str,
+    pub family_id: &'a str,
+    pub user_id: i32,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_refresh(conn: &mut DbConnection, new: &NewRefreshToken<'_>) -> Result<(), DbError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(new)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh(conn: &mut DbConnection, jti: &str) -> Result<Option<RefreshToken>, DbError> {
+    Ok(refresh_tokens::table
+        .find(jti)
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Mark a refresh token used, only if it is still unused and unrevoked. Returns false
+/// when another request got there first (which then counts as reuse).
+pub fn mark_used(conn: &mut DbConnection, jti: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::jti.eq(jti))
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Revoke every token of a family. Returns how many rows changed.
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now())))
+    .execute(conn)?)
+}
+
+/// Revoke every refresh token family of a user (e.g. after a password change).
+pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i32) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now())))
+    .execute(conn)?)
+}
+
+pub fn family_revoked(conn: &mut DbConnection, family_id: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)?)
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = revoked_tokens)]
+pub struct NewRevokedToken<'a> {
+    pub jti: &'a str,
+    pub token_type: &'a str,
+    pub user_id: i32,
+    pub revoked_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Record a revoked token. Revoking twice is not an error.
+pub fn revoke(conn: &mut DbConnection, new: &NewRevokedToken<'_>) -> Result<(), DbError> {
+    match diesel::insert_into(revoked_tokens::table)
+        .values(new)
+        .execute(conn)
+    {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)?)
+}
+
+/// Delete rows whose tokens have expired anyway. Returns (refresh, revoked) counts.
+pub fn delete_expired(conn: &mut DbConnection) -> Result<(usize, usize), DbError> {
+    let at = now();
+    let refresh = diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
+        .execute(conn)?;
+    let revoked = diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(at)))
+        .execute(conn)?;
+    Ok((refresh, revoked))
+}

@@ -1,0 +1,145 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::db::{now, DbConnection, DbError};
+use crate::domain::{Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub password_hash: String,
+    pub preferred_sign_language: String,
+    pub visual_density: i32,
+    pub reading_level: i32,
+    pub motion_sensitivity: bool,
+    pub color_contrast: String,
+    pub authorized_modules: String,
+    pub module_preferences: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// The stored preferences. The database's CHECK constraints keep them valid; a value
+    /// that is not (e.g. a sign language removed from the list) falls back to the default.
+    pub fn preferences(&self) -> Preferences {
+        Preferences {
+            sign_language: SignLanguage::parse(&self.preferred_sign_language).unwrap_or_default(),
+            density: Density::new(self.visual_density.into()).unwrap_or_default(),
+            reading_level: ReadingLevel::new(self.reading_level.into()).unwrap_or_default(),
+            motion_sensitivity: self.motion_sensitivity,
+            contrast: Contrast::parse(&self.color_contrast).unwrap_or_default(),
+        }
+    }
+
+    /// Modules this person may use (the original's `authorized_modules`, a JSON list).
+    pub fn modules(&self) -> Vec<String> {
+        serde_json::from_str(&self.authorized_modules).unwrap_or_default()
+    }
+
+    pub fn has_module(&self, name: &str) -> bool {
+        self.modules().iter().any(|m| m == name)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub preferred_sign_language: &'a str,
+    pub authorized_modules: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> Result<User, DbError> {
+    let id: i32 = diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)?;
+    find(conn, id)?.ok_or(DbError::Query(diesel::result::Error::NotFound))
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<User>, DbError> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, DbError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn email_taken(conn: &mut DbConnection, email: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::email.eq(email)),
+    ))
+    .get_result(conn)?)
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn username_taken(conn: &mut DbConnection, username: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(lower(users::username).eq(username.to_lowercase())),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn record_login(conn: &mut DbConnection, id: i32) -> Result<NaiveDateTime, DbError> {
+    let at = now();
+    diesel::update(users::table.find(id))
+        .set(users::last_login.eq(Some(at)))
+        .execute(conn)?;
+    Ok(at)
+}
+
+pub fn update_preferences(
+    conn: &mut DbConnection,
+    id: i32,
+    update: &PreferencesUpdate,
+) -> Result<Option<User>, DbError> {
+    let changes = PreferencesChangeset {
+        preferred_sign_language: update.sign_language.map(|v| v.code()),
+        visual_density: update.density.map(|v| i32::from(v.get())),
+        reading_level: update.reading_level.map(|v| i32::from(v.get())),
+        motion_sensitivity: update.motion_sensitivity,
+        color_contrast: update.contrast.map(|v| v.as_str()),
+        updated_at: now(),
+    };
+    diesel::update(users::table.find(id))
+        .set(&changes)
+        .execute(conn)?;
+    find(conn, id)
+}
+
+pub fn set_modules(conn: &mut DbConnection, id: i32, modules: &[String]) -> Result<usize, DbError> {
+    let json = serde_json::to_string(modules).unwrap_or_else(|_| "[]".into());
+    Ok(diesel::update(users::table.find(id))
+        .set((users::authorized_modules.eq(json), users::updated_at.eq(now())))
+        .execute(conn)?)
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct PreferencesChangeset<'a> {
+    preferred_sign_language: Option<&'a str>,
+    visual_density: Option<i32>,
+    reading_level: Option<i32>,
+    motion_sensitivity: Option<bool>,
+    color_contrast: Option<&'a str>,
+    updated_at: NaiveDateTime,
+}

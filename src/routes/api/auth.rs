@@ -1,0 +1,232 @@
+//! `/api/auth/*`: the original platform's contract, made strict.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde_json::{json, Map, Value};
+
+use super::object;
+use crate::auth::service::{NewAccount, TokenPair};
+use crate::auth::BearerAuth;
+use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::error::ApiError;
+use crate::models::User;
+use crate::state::AppState;
+
+/// Required string fields: 400 listing those absent, 422 for those of the wrong type.
+fn required_strings<'a>(
+    body: &'a Map<String, Value>,
+    names: &[&'static str],
+) -> Result<Vec<&'a str>, ApiError> {
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| body.get(*n).is_none_or(Value::is_null))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::missing_fields(&missing));
+    }
+    let mut wrong = BTreeMap::new();
+    let values: Vec<&str> = names
+        .iter()
+        .filter_map(|n| match body[*n].as_str() {
+            Some(s) => Some(s),
+            None => {
+                wrong.insert(n.to_string(), "Must be a string".to_string());
+                None
+            }
+        })
+        .collect();
+    if wrong.is_empty() {
+        Ok(values)
+    } else {
+        Err(ApiError::invalid(wrong))
+    }
+}
+
+fn iso(dt: chrono::NaiveDateTime) -> String {
+    DateTime::<Utc>::from_naive_utc_and_offset(dt, Utc).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn user_json(user: &User) -> Value {
+    json!({
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "accessibility_preferences": user.preferences().to_json(),
+        "authorized_modules": user.modules(),
+        "last_login": user.last_login.map(iso),
+    })
+}
+
+fn pair_json(pair: &TokenPair) -> Value {
+    json!({
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+    })
+}
+
+/// `POST /api/auth/register`
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let fields = required_strings(&body, &["email", "username", "password"])?;
+    let (email, username, password) = (fields[0], fields[1], fields[2]);
+    let mut errors = BTreeMap::new();
+    let email = Email::parse(email).map_err(|m| errors.insert("email".into(), m.into())).ok();
+    let username = Username::parse(username)
+        .map_err(|m| errors.insert("username".into(), m.into()))
+        .ok();
+    let password = Password::parse(password.to_owned())
+        .map_err(|m| errors.insert("password".into(), m.into()))
+        .ok();
+    let sign_language = match body.get("preferred_sign_language") {
+        None | Some(Value::Null) => Some(SignLanguage::default()),
+        Some(Value::String(s)) => SignLanguage::parse(s)
+            .map_err(|m| errors.insert("preferred_sign_language".into(), m))
+            .ok(),
+        Some(_) => {
+            errors.insert(
+                "preferred_sign_language".into(),
+                SignLanguage::choices_message(),
+            );
+            None
+        }
+    };
+    let (Some(email), Some(username), Some(password), Some(sign_language)) =
+        (email, username, password, sign_language)
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    let user = state
+        .auth
+        .register(NewAccount {
+            email,
+            username,
+            password,
+            sign_language,
+        })
+        .await?;
+    tracing::info!(user_id = user.id, "user registered");
+    Ok(HttpResponse::Created().json(json!({
+        "message": "User registered successfully",
+        "user": {"id": user.id, "email": user.email, "username": user.username},
+    })))
+}
+
+/// `POST /api/auth/login`
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let (Some(email), Some(password)) = (text("email"), text("password")) else {
+        return Err(ApiError::bad_request("Missing email or password"));
+    };
+    let password = SecretString::from(password.to_owned());
+    let user = state.auth.verify_credentials(email, &password).await?;
+    let pair = state.auth.issue_tokens(user.id).await?;
+    tracing::info!(user_id = user.id, "user signed in");
+    let mut out = pair_json(&pair);
+    out["user"] = json!({
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "accessibility_preferences": user.preferences().to_json(),
+    });
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `POST /api/auth/refresh`
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let Some(token) = body
+        .get("refresh_token")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
+        return Err(ApiError::bad_request("Missing refresh token"));
+    };
+    let pair = state.auth.refresh(token).await?;
+    Ok(HttpResponse::Ok().json(pair_json(&pair)))
+}
+
+/// `POST /api/auth/logout`: the body is optional; when present it must be a JSON object
+/// and may name a `refresh_token` whose family is revoked too.
+pub async fn logout(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    req: HttpRequest,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    // Read the whole request before revoking anything: a bad body changes nothing.
+    let refresh_token = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::for_status(
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ));
+        }
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Malformed JSON: {e}")))?;
+        let map = object(value)?;
+        match map.get("refresh_token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(ApiError::invalid(BTreeMap::from([(
+                    "refresh_token".to_string(),
+                    "Must be a string".to_string(),
+                )])))
+            }
+        }
+    };
+    state
+        .auth
+        .logout(&auth.claims, refresh_token.as_deref())
+        .await?;
+    tracing::info!(user_id = auth.user.id, "user signed out");
+    Ok(HttpResponse::Ok().json(json!({"message": "Logged out successfully"})))
+}
+
+/// `GET /api/auth/user`
+pub async fn current_user(auth: BearerAuth) -> HttpResponse {
+    HttpResponse::Ok().json(user_json(&auth.user))
+}
+
+/// `PUT /api/auth/user/preferences`
+pub async fn update_preferences(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let update = PreferencesUpdate::from_json(&body).map_err(ApiError::invalid)?;
+    let user = if update.is_empty() {
+        auth.user
+    } else {
+        state.auth.update_preferences(auth.user.id, update).await?
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "message": "Preferences updated successfully",
+        "accessibility_preferences": user.preferences().to_json(),
+    })))
+}

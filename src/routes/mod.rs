@@ -1,0 +1,4 @@
+//! HTTP handlers, grouped by feature. Handlers are thin: extract, call a service, respond.
+
+pub mod api;
+pub mod health;

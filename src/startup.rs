@@ -1,0 +1,151 @@
+//! Build the application from settings: database, migrations, services and the HTTP
+//! server bound to its port (port 0 in tests).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Condition};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::auth::AuthService;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::http::middleware::{request_context, security_headers};
+use crate::http::rate_limit::RateLimiters;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    limiters: RateLimiters,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let db = Db::connect(&settings.database_url, settings.database_pool_size)
+            .context("database")?;
+        let migrator = db.clone();
+        let applied = tokio::task::spawn_blocking(move || migrator.migrate())
+            .await?
+            .with_context(|| {
+                format!(
+                    "could not prepare the database at {}",
+                    settings.database_url.redacted()
+                )
+            })?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "database migrated");
+        }
+
+        let redis = match &settings.redis_url {
+            None => None,
+            Some(url) => Some(
+                deadpool_redis::Config::from_url(url.expose_secret())
+                    .builder()
+                    .context("REDIS_URL")?
+                    .max_size(32)
+                    .wait_timeout(Some(Duration::from_secs(2)))
+                    .create_timeout(Some(Duration::from_secs(2)))
+                    .recycle_timeout(Some(Duration::from_secs(2)))
+                    .runtime(deadpool_redis::Runtime::Tokio1)
+                    .build()
+                    .context("REDIS_URL")?,
+            ),
+        };
+
+        let keys = Arc::new(TokenKeys::new(
+            &settings.secret_key,
+            &settings.refresh_secret_key,
+            settings.access_token_ttl,
+            settings.refresh_token_ttl,
+        )?);
+        let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency);
+        let auth = AuthService::new(db.clone(), keys, hasher, settings.default_modules.clone());
+        let state = AppState {
+            settings: settings.clone(),
+            db,
+            auth,
+            redis,
+        };
+        let limiters = RateLimiters::new(&settings)?;
+
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let app_limits = limiters.clone();
+        let server = HttpServer::new(move || {
+            let settings = &data.settings;
+            let cors_on = !settings.cors_allowed_origins.is_empty();
+            let cors = settings
+                .cors_allowed_origins
+                .iter()
+                .fold(Cors::default(), |c, o| c.allowed_origin(o))
+                .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(3600);
+            App::new()
+                .app_data(data.clone())
+                .wrap(Condition::new(cors_on, cors))
+                .wrap(security_headers(settings.app_env.is_production()))
+                .wrap(from_fn(request_context))
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/bench/bare", web::get().to(routes::health::bare))
+                .configure(|cfg| routes::api::configure(cfg, &app_limits))
+        })
+        .workers(settings.workers)
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+
+        Ok(Application {
+            port,
+            server,
+            state,
+            limiters,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
+    /// periodic housekeeping alongside.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), self.limiters.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
+
+/// Every ten minutes: delete expired token rows and forget idle rate-limit keys.
+async fn housekeeping(state: AppState, limiters: RateLimiters) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match state.auth.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "expired tokens removed"),
+            Err(e) => tracing::warn!(error = %e, "token clean-up failed"),
+        }
+        limiters.retain_recent();
+    }
+}
