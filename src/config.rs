@@ -283,15 +283,13 @@ impl Settings {
 
         let app_env = parsed("APP_ENV", get("APP_ENV"), AppEnv::Development)?;
         let host = get("HOST").unwrap_or_else(|| "127.0.0.1".into());
-        host.parse::<IpAddr>()
-            .map(|_| ())
-            .or_else(|_| {
-                if host == "localhost" {
-                    Ok(())
-                } else {
-                    Err(err("HOST", format!("{host:?} is not an IP address")))
-                }
-            })?;
+        host.parse::<IpAddr>().map(|_| ()).or_else(|_| {
+            if host == "localhost" {
+                Ok(())
+            } else {
+                Err(err("HOST", format!("{host:?} is not an IP address")))
+            }
+        })?;
         let port: u16 = parsed("PORT", get("PORT"), 8080u16)
             .map_err(|_| err("PORT", "must be a port number from 0 to 65535"))?;
 
@@ -300,10 +298,22 @@ impl Settings {
         )
         .map_err(|m| err("DATABASE_URL", m))?;
         let default_pool = if database_url.is_sqlite() { 8 } else { 16 };
-        let database_pool_size: u32 = parsed("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), default_pool)
-            .map_err(|_| err("DATABASE_POOL_SIZE", "must be a whole number from 1 to 1000"))?;
+        let database_pool_size: u32 = parsed(
+            "DATABASE_POOL_SIZE",
+            get("DATABASE_POOL_SIZE"),
+            default_pool,
+        )
+        .map_err(|_| {
+            err(
+                "DATABASE_POOL_SIZE",
+                "must be a whole number from 1 to 1000",
+            )
+        })?;
         if !(1..=1000).contains(&database_pool_size) {
-            return Err(err("DATABASE_POOL_SIZE", "must be a whole number from 1 to 1000"));
+            return Err(err(
+                "DATABASE_POOL_SIZE",
+                "must be a whole number from 1 to 1000",
+            ));
         }
 
         let redis_url = match get("REDIS_URL") {
@@ -348,7 +358,10 @@ impl Settings {
         )
         .map_err(|_| err("BCRYPT_CONCURRENCY", "must be a whole number from 1 to 256"))?;
         if !(1..=256).contains(&bcrypt_concurrency) {
-            return Err(err("BCRYPT_CONCURRENCY", "must be a whole number from 1 to 256"));
+            return Err(err(
+                "BCRYPT_CONCURRENCY",
+                "must be a whole number from 1 to 256",
+            ));
         }
 
         let duration = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
@@ -440,7 +453,9 @@ fn load_secret(
                 if v.len() < MIN_SECRET_BYTES {
                     return Err(err(
                         var,
-                        format!("must be at least {MIN_SECRET_BYTES} bytes in production (generate one with `openssl rand -hex 32`)"),
+                        format!(
+                            "must be at least {MIN_SECRET_BYTES} bytes in production (generate one with `openssl rand -hex 32`)"
+                        ),
                     ));
                 }
                 if PUBLISHED_DEFAULT_SECRETS.contains(&v.as_str()) {
@@ -485,10 +500,15 @@ fn parse_modules(list: &str) -> Result<Vec<String>, String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|m| {
-            if m.len() <= 32 && m.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            if m.len() <= 32
+                && m.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
                 Ok(m.to_owned())
             } else {
-                Err(format!("{m:?} is not a module name (lower-case letters, digits, _)"))
+                Err(format!(
+                    "{m:?} is not a module name (lower-case letters, digits, _)"
+                ))
             }
         })
         .collect()
@@ -568,7 +588,12 @@ mod tests {
     fn production_refuses_missing_short_equal_or_published_secrets() {
         let prod = ("APP_ENV", "production");
         assert_eq!(load(&[prod]).unwrap_err().variable, "SECRET_KEY");
-        let e = load(&[prod, ("SECRET_KEY", "short"), ("REFRESH_SECRET_KEY", GOOD_B)]).unwrap_err();
+        let e = load(&[
+            prod,
+            ("SECRET_KEY", "short"),
+            ("REFRESH_SECRET_KEY", GOOD_B),
+        ])
+        .unwrap_err();
         assert_eq!(e.variable, "SECRET_KEY");
         let e = load(&[prod, ("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_A)]).unwrap_err();
         assert_eq!(e.variable, "REFRESH_SECRET_KEY");
@@ -597,7 +622,10 @@ mod tests {
         assert_eq!(r.replenish_interval(), Duration::from_secs(12));
         assert!("5/fortnight".parse::<RateLimit>().is_err());
         assert!("/minute".parse::<RateLimit>().is_err());
-        assert_eq!("100/h".parse::<RateLimit>().unwrap().to_string(), "100/hour");
+        assert_eq!(
+            "100/h".parse::<RateLimit>().unwrap().to_string(),
+            "100/hour"
+        );
     }
 
     #[test]

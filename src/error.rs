@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -56,7 +56,11 @@ impl ApiError {
     }
 
     pub fn invalid(fields: BTreeMap<String, String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Some values are not valid").with_fields(fields)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Some values are not valid",
+        )
+        .with_fields(fields)
     }
 
     pub fn with_fields(mut self, fields: BTreeMap<String, String>) -> Self {
@@ -144,8 +148,12 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         if self.status.is_server_error() {
             match &self.source {
-                Some(source) => tracing::error!(error = %format!("{source:#}"), status = self.status.as_u16(), "request failed"),
-                None => tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed"),
+                Some(source) => {
+                    tracing::error!(error = %format!("{source:#}"), status = self.status.as_u16(), "request failed")
+                }
+                None => {
+                    tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed")
+                }
             }
         }
         self.to_response()

@@ -4,7 +4,11 @@ use pinkflow::db::Db;
 use pinkflow::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "pinkflow", version, about = "PinkFlow: a deaf-first web platform")]
+#[command(
+    name = "pinkflow",
+    version,
+    about = "PinkFlow: a deaf-first web platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -21,11 +25,11 @@ enum Command {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    if let Err(e) = dotenvy::dotenv() {
-        if !e.not_found() {
-            eprintln!("pinkflow: cannot read .env: {e}");
-            std::process::exit(2);
-        }
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("pinkflow: cannot read .env: {e}");
+        std::process::exit(2);
     }
     let settings = match Settings::from_env() {
         Ok(s) => s,

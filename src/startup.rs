@@ -8,14 +8,14 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpServer};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
+use crate::auth::AuthService;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
-use crate::auth::AuthService;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::middleware::{request_context, security_headers};
@@ -33,8 +33,8 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let db = Db::connect(&settings.database_url, settings.database_pool_size)
-            .context("database")?;
+        let db =
+            Db::connect(&settings.database_url, settings.database_pool_size).context("database")?;
         let migrator = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrator.migrate())
             .await?

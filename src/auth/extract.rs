@@ -1,6 +1,6 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::tokens::Claims;
@@ -38,10 +38,15 @@ impl FromRequest for BearerAuth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()))
-            .map(str::to_owned);
+        let token = bearer_token(
+            req.headers()
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+        )
+        .map(str::to_owned);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
             let (user, claims) = state.auth.authenticate(&token?).await?;
             Ok(BearerAuth { user, claims })
         })
@@ -56,10 +61,20 @@ mod tests {
     fn parses_bearer_headers_strictly() {
         assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
         assert_eq!(bearer_token(Some("bearer abc")).unwrap(), "abc");
-        for missing in [None, Some(""), Some("Bearer"), Some("Bearer "), Some("Basic abc"), Some("abc")] {
+        for missing in [
+            None,
+            Some(""),
+            Some("Bearer"),
+            Some("Bearer "),
+            Some("Basic abc"),
+            Some("abc"),
+        ] {
             let e = bearer_token(missing).unwrap_err();
             assert_eq!(e.message, "Token is missing", "{missing:?}");
         }
-        assert_eq!(bearer_token(Some("Bearer x y")).unwrap_err().message, "Token is invalid or expired");
+        assert_eq!(
+            bearer_token(Some("Bearer x y")).unwrap_err().message,
+            "Token is invalid or expired"
+        );
     }
 }

@@ -73,7 +73,11 @@ impl PasswordHasher {
                 // bcrypt refuses passwords over 72 bytes; treat them as a mismatch but
                 // still spend the same time on a comparison.
                 let pw = password.expose_secret();
-                let pw = if pw.len() > 72 { &pw[..pw.floor_char_boundary(72)] } else { pw };
+                let pw = if pw.len() > 72 {
+                    &pw[..pw.floor_char_boundary(72)]
+                } else {
+                    pw
+                };
                 bcrypt::verify(pw, &hash).or(Ok(false))
             })
             .await?;
@@ -105,7 +109,10 @@ mod tests {
         assert!(h.verify(&pw, Some(hash.clone())).await.unwrap());
         let wrong = SecretString::from("wrong horse".to_string());
         assert!(!h.verify(&wrong, Some(hash)).await.unwrap());
-        assert!(!h.verify(&pw, None).await.unwrap(), "unknown account never verifies");
+        assert!(
+            !h.verify(&pw, None).await.unwrap(),
+            "unknown account never verifies"
+        );
         let long = SecretString::from("x".repeat(100));
         assert!(!h.verify(&long, None).await.unwrap());
     }

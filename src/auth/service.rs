@@ -6,12 +6,12 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use super::password::{HashError, PasswordHasher};
-use super::tokens::{new_family_id, Claims, TokenError, TokenKeys, TokenType};
-use crate::db::{now, Db, DbError};
+use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
+use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::models::User;
 use crate::models::token::{self as token_db, NewRefreshToken, NewRevokedToken};
 use crate::models::user::{self as user_db, NewUser};
-use crate::models::User;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -60,7 +60,12 @@ pub struct AuthService {
 }
 
 impl AuthService {
-    pub fn new(db: Db, keys: Arc<TokenKeys>, hasher: PasswordHasher, default_modules: Vec<String>) -> Self {
+    pub fn new(
+        db: Db,
+        keys: Arc<TokenKeys>,
+        hasher: PasswordHasher,
+        default_modules: Vec<String>,
+    ) -> Self {
         AuthService {
             db,
             keys,
@@ -80,7 +85,12 @@ impl AuthService {
         let username = account.username.as_str().to_owned();
         let (email_taken, username_taken) = self
             .db
-            .run(move |c| Ok((user_db::email_taken(c, &email)?, user_db::username_taken(c, &username)?)))
+            .run(move |c| {
+                Ok((
+                    user_db::email_taken(c, &email)?,
+                    user_db::username_taken(c, &username)?,
+                ))
+            })
             .await?;
         if email_taken {
             return Err(AuthError::EmailTaken);
@@ -120,7 +130,11 @@ impl AuthService {
 
     /// Check credentials. Unknown email and wrong password fail alike, in about the same
     /// time. On success `last_login` is set.
-    pub async fn verify_credentials(&self, email: &str, password: &SecretString) -> Result<User, AuthError> {
+    pub async fn verify_credentials(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<User, AuthError> {
         let email = email.trim().to_lowercase();
         let user = self
             .db
@@ -203,7 +217,9 @@ impl AuthService {
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
                 Err(AuthError::InvalidRefreshToken)
             }
-            RefreshOutcome::Unknown | RefreshOutcome::Revoked => Err(AuthError::InvalidRefreshToken),
+            RefreshOutcome::Unknown | RefreshOutcome::Revoked => {
+                Err(AuthError::InvalidRefreshToken)
+            }
         }
     }
 
@@ -225,14 +241,17 @@ impl AuthService {
 
     /// Revoke an access token and its family, plus the family of `refresh_token` when it
     /// is a valid token of the same user (anything else in that field is ignored).
-    pub async fn logout(&self, access: &Claims, refresh_token: Option<&str>) -> Result<(), AuthError> {
+    pub async fn logout(
+        &self,
+        access: &Claims,
+        refresh_token: Option<&str>,
+    ) -> Result<(), AuthError> {
         let mut families = vec![access.fam.clone()];
-        if let Some(rt) = refresh_token {
-            if let Ok(rc) = self.keys.decode(rt, TokenType::Refresh) {
-                if rc.user_id == access.user_id && rc.fam != access.fam {
-                    families.push(rc.fam);
-                }
-            }
+        if let Some(Ok(rc)) = refresh_token.map(|rt| self.keys.decode(rt, TokenType::Refresh))
+            && rc.user_id == access.user_id
+            && rc.fam != access.fam
+        {
+            families.push(rc.fam);
         }
         let access = access.clone();
         self.db
@@ -259,7 +278,11 @@ impl AuthService {
         Ok(())
     }
 
-    pub async fn update_preferences(&self, user_id: i32, update: PreferencesUpdate) -> Result<User, AuthError> {
+    pub async fn update_preferences(
+        &self,
+        user_id: i32,
+        update: PreferencesUpdate,
+    ) -> Result<User, AuthError> {
         self.db
             .run(move |c| user_db::update_preferences(c, user_id, &update))
             .await?

@@ -114,8 +114,8 @@ impl TokenKeys {
             TokenType::Refresh => &self.refresh_encoding,
         };
         // Encoding HS256 with an in-memory key and plain claims cannot fail.
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key)
-            .unwrap_or_default();
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key).unwrap_or_default();
         Issued { token, claims }
     }
 
@@ -131,7 +131,9 @@ impl TokenKeys {
         if claims.token_type != kind {
             return Err(TokenError::WrongType);
         }
-        if claims.jti.is_empty() || claims.fam.is_empty() || claims.sub != claims.user_id.to_string()
+        if claims.jti.is_empty()
+            || claims.fam.is_empty()
+            || claims.sub != claims.user_id.to_string()
         {
             return Err(TokenError::Invalid);
         }
@@ -191,23 +193,50 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let base = serde_json::json!({"sub": "7", "user_id": 7, "type": "access", "jti": "j",
             "fam": "f", "iat": now - 2000, "exp": now - 1000});
-        assert!(k.decode(&sign(&base, &"a".repeat(40), Algorithm::HS256), TokenType::Access).is_err());
+        assert!(
+            k.decode(
+                &sign(&base, &"a".repeat(40), Algorithm::HS256),
+                TokenType::Access
+            )
+            .is_err()
+        );
 
         let mut no_jti = base.clone();
         no_jti["exp"] = (now + 100).into();
         no_jti.as_object_mut().unwrap().remove("jti");
-        assert!(k.decode(&sign(&no_jti, &"a".repeat(40), Algorithm::HS256), TokenType::Access).is_err());
+        assert!(
+            k.decode(
+                &sign(&no_jti, &"a".repeat(40), Algorithm::HS256),
+                TokenType::Access
+            )
+            .is_err()
+        );
 
         let mut other_alg = base.clone();
         other_alg["exp"] = (now + 100).into();
-        assert!(k.decode(&sign(&other_alg, &"a".repeat(40), Algorithm::HS512), TokenType::Access).is_err());
+        assert!(
+            k.decode(
+                &sign(&other_alg, &"a".repeat(40), Algorithm::HS512),
+                TokenType::Access
+            )
+            .is_err()
+        );
         // Same claims, right algorithm: accepted (so the refusals above are for the stated reason).
-        assert!(k.decode(&sign(&other_alg, &"a".repeat(40), Algorithm::HS256), TokenType::Access).is_ok());
+        assert!(
+            k.decode(
+                &sign(&other_alg, &"a".repeat(40), Algorithm::HS256),
+                TokenType::Access
+            )
+            .is_ok()
+        );
 
         // "alg": "none" with an empty signature.
         let header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
         let payload_part = other_alg_payload(&other_alg);
-        assert!(k.decode(&format!("{header}.{payload_part}."), TokenType::Access).is_err());
+        assert!(
+            k.decode(&format!("{header}.{payload_part}."), TokenType::Access)
+                .is_err()
+        );
         assert!(k.decode("not-a-token", TokenType::Access).is_err());
         assert!(k.decode("", TokenType::Access).is_err());
     }

@@ -77,7 +77,9 @@ impl Username {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            return Err("Username can only contain letters, numbers, underscores (_) and hyphens (-)");
+            return Err(
+                "Username can only contain letters, numbers, underscores (_) and hyphens (-)",
+            );
         }
         Ok(Username(value.to_owned()))
     }
@@ -103,7 +105,9 @@ impl Password {
             return Err("Password must be at least 8 characters");
         }
         if raw.len() > PASSWORD_MAX_BYTES {
-            return Err("Password must be 72 bytes or fewer (about 72 letters, fewer with accents or emoji)");
+            return Err(
+                "Password must be 72 bytes or fewer (about 72 letters, fewer with accents or emoji)",
+            );
         }
         Ok(Password(SecretString::from(raw)))
     }
@@ -129,8 +133,18 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@@example.com", "\"><script>@x"] {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@@example.com",
+            "\"><script>@x",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
@@ -153,6 +167,9 @@ mod tests {
         // 24 three-byte characters = 72 bytes: fine; 25 = 75 bytes: refused.
         assert!(Password::parse("€".repeat(24)).is_ok());
         assert!(Password::parse("€".repeat(25)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("secretpass".into()).unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secretpass".into()).unwrap()),
+            "Password(***)"
+        );
     }
 }

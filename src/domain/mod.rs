@@ -7,6 +7,6 @@ mod preferences;
 
 pub use account::{Email, Password, Username};
 pub use preferences::{
-    FieldErrors, PreferencesJson, PREFERENCE_FIELDS,
-    Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage, SIGN_LANGUAGES,
+    Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,
+    PreferencesUpdate, ReadingLevel, SIGN_LANGUAGES, SignLanguage,
 };

@@ -22,8 +22,8 @@ pub const SIGN_LANGUAGES: &[(&str, &str, &str)] = &[
     ("JSL", "Japanese Sign Language", "jsl"),
 ];
 
-/// One of [`SIGN_LANGUAGES`], stored by its code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One of [`SIGN_LANGUAGES`], stored by its code. The default is the first, ASL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SignLanguage(usize);
 
 impl SignLanguage {
@@ -58,12 +58,6 @@ impl SignLanguage {
     }
 }
 
-impl Default for SignLanguage {
-    fn default() -> Self {
-        SignLanguage(0)
-    }
-}
-
 impl fmt::Display for SignLanguage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -77,8 +71,7 @@ macro_rules! level {
         pub struct $name(u8);
 
         impl $name {
-            pub const MESSAGE: &'static str =
-                concat!($what, " must be a whole number from 1 to 5");
+            pub const MESSAGE: &'static str = concat!($what, " must be a whole number from 1 to 5");
 
             pub fn new(value: i64) -> Result<Self, &'static str> {
                 if (1..=5).contains(&value) {
@@ -259,9 +252,7 @@ impl PreferencesUpdate {
     }
 
     /// From form fields (all strings). Only the five preference fields are read.
-    pub fn from_form<'a>(
-        get: impl Fn(&str) -> Option<&'a str>,
-    ) -> Result<Self, FieldErrors> {
+    pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, FieldErrors> {
         let mut update = PreferencesUpdate::default();
         let mut errors = FieldErrors::new();
         let mut record = |field: &str, r: Result<(), String>| {
@@ -368,7 +359,11 @@ mod tests {
 
     #[test]
     fn form_update_reads_strings() {
-        let fields = [("visual_density", "2"), ("motion_sensitivity", "true"), ("color_contrast", "normal")];
+        let fields = [
+            ("visual_density", "2"),
+            ("motion_sensitivity", "true"),
+            ("color_contrast", "normal"),
+        ];
         let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
         let u = PreferencesUpdate::from_form(get).unwrap();
         assert_eq!(u.density, Some(Density::new(2).unwrap()));

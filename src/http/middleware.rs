@@ -1,10 +1,10 @@
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::HttpMessage;
 
 use crate::error::ApiError;
 
@@ -96,7 +96,10 @@ pub fn security_headers(production: bool) -> DefaultHeaders {
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), interest-cohort=()",
         ))
-        .add((HeaderName::from_static("cross-origin-opener-policy"), "same-origin"));
+        .add((
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ));
     if production {
         h = h.add((
             header::STRICT_TRANSPORT_SECURITY,

@@ -4,10 +4,12 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::governor::NotUntil;
-use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
+use actix_governor::{
+    GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
+};
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpResponse, HttpResponseBuilder};
@@ -123,7 +125,10 @@ mod tests {
 
     fn headers(xff: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(HeaderName::from_static("x-forwarded-for"), HeaderValue::from_str(xff).unwrap());
+        h.insert(
+            HeaderName::from_static("x-forwarded-for"),
+            HeaderValue::from_str(xff).unwrap(),
+        );
         h
     }
 
@@ -132,15 +137,27 @@ mod tests {
         let proxy: IpAddr = "10.0.0.5".parse().unwrap();
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         let h = headers("203.0.113.9, 10.0.0.7");
-        assert_eq!(client_ip(Some(proxy), &h, &trusted), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            client_ip(Some(proxy), &h, &trusted),
+            Some("203.0.113.9".parse().unwrap())
+        );
         // An untrusted peer cannot choose its own address.
         let stranger: IpAddr = "198.51.100.1".parse().unwrap();
         assert_eq!(client_ip(Some(stranger), &h, &trusted), Some(stranger));
         // A spoofed left-most entry does not win over the nearest untrusted hop.
         let h = headers("1.2.3.4, 203.0.113.9");
-        assert_eq!(client_ip(Some(proxy), &h, &trusted), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            client_ip(Some(proxy), &h, &trusted),
+            Some("203.0.113.9".parse().unwrap())
+        );
         // No header: the proxy itself.
-        assert_eq!(client_ip(Some(proxy), &HeaderMap::new(), &trusted), Some(proxy));
-        assert_eq!(client_ip(Some(proxy), &headers("garbage"), &trusted), Some(proxy));
+        assert_eq!(
+            client_ip(Some(proxy), &HeaderMap::new(), &trusted),
+            Some(proxy)
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &headers("garbage"), &trusted),
+            Some(proxy)
+        );
     }
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{refresh_tokens, revoked_tokens};
-use crate::db::{now, DbConnection, DbError};
+use crate::db::{DbConnection, DbError, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]

@@ -2,8 +2,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::users;
-use crate::db::{now, DbConnection, DbError};
-use crate::domain::{Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage};
+use crate::db::{DbConnection, DbError, now};
+use crate::domain::{
+    Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -129,7 +131,10 @@ pub fn update_preferences(
 pub fn set_modules(conn: &mut DbConnection, id: i32, modules: &[String]) -> Result<usize, DbError> {
     let json = serde_json::to_string(modules).unwrap_or_else(|_| "[]".into());
     Ok(diesel::update(users::table.find(id))
-        .set((users::authorized_modules.eq(json), users::updated_at.eq(now())))
+        .set((
+            users::authorized_modules.eq(json),
+            users::updated_at.eq(now()),
+        ))
         .execute(conn)?)
 }
 

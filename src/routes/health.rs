@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::state::AppState;
@@ -23,14 +23,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     };
     let redis = match &state.redis {
         None => None,
-        Some(pool) => Some(match tokio::time::timeout(timeout, redis_ping(pool)).await {
-            Ok(Ok(())) => "ok",
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "readiness: redis check failed");
-                "unavailable"
-            }
-            Err(_) => "timeout",
-        }),
+        Some(pool) => Some(
+            match tokio::time::timeout(timeout, redis_ping(pool)).await {
+                Ok(Ok(())) => "ok",
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "readiness: redis check failed");
+                    "unavailable"
+                }
+                Err(_) => "timeout",
+            },
+        ),
     };
     let ready = database == "ok" && redis.is_none_or(|r| r == "ok");
     let mut checks = json!({"database": database});
@@ -47,7 +49,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 async fn redis_ping(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
-    let _: String = deadpool_redis::redis::cmd("PING").query_async(&mut conn).await?;
+    let _: String = deadpool_redis::redis::cmd("PING")
+        .query_async(&mut conn)
+        .await?;
     Ok(())
 }
 

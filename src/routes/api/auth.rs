@@ -7,11 +7,11 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::object;
-use crate::auth::service::{NewAccount, TokenPair};
 use crate::auth::BearerAuth;
+use crate::auth::service::{NewAccount, TokenPair};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
 use crate::error::ApiError;
 use crate::models::User;
@@ -49,7 +49,8 @@ fn required_strings<'a>(
 }
 
 fn iso(dt: chrono::NaiveDateTime) -> String {
-    DateTime::<Utc>::from_naive_utc_and_offset(dt, Utc).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    DateTime::<Utc>::from_naive_utc_and_offset(dt, Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn user_json(user: &User) -> Value {
@@ -81,7 +82,9 @@ pub async fn register(
     let fields = required_strings(&body, &["email", "username", "password"])?;
     let (email, username, password) = (fields[0], fields[1], fields[2]);
     let mut errors = BTreeMap::new();
-    let email = Email::parse(email).map_err(|m| errors.insert("email".into(), m.into())).ok();
+    let email = Email::parse(email)
+        .map_err(|m| errors.insert("email".into(), m.into()))
+        .ok();
     let username = Username::parse(username)
         .map_err(|m| errors.insert("username".into(), m.into()))
         .ok();
@@ -128,7 +131,11 @@ pub async fn login(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let (Some(email), Some(password)) = (text("email"), text("password")) else {
         return Err(ApiError::bad_request("Missing email or password"));
     };
@@ -195,7 +202,7 @@ pub async fn logout(
                 return Err(ApiError::invalid(BTreeMap::from([(
                     "refresh_token".to_string(),
                     "Must be a string".to_string(),
-                )])))
+                )])));
             }
         }
     };

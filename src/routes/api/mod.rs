@@ -2,10 +2,10 @@
 
 pub mod auth;
 
+use actix_governor::Governor;
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
-use actix_governor::Governor;
+use actix_web::{HttpRequest, web};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -37,46 +37,46 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
 pub fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     match body {
         Value::Object(map) => Ok(map),
-        _ => Err(ApiError::bad_request("The request body must be a JSON object")),
+        _ => Err(ApiError::bad_request(
+            "The request body must be a JSON object",
+        )),
     }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
     cfg.service(
-        web::scope("/api")
-            .app_data(json_config())
-            .service(
-                web::scope("/auth")
-                    .service(
-                        web::resource("/register")
-                            .wrap(Governor::new(&limits.register))
-                            .route(web::post().to(auth::register)),
-                    )
-                    .service(
-                        web::resource("/login")
-                            .wrap(Governor::new(&limits.login))
-                            .route(web::post().to(auth::login)),
-                    )
-                    .service(
-                        web::resource("/refresh")
-                            .wrap(Governor::new(&limits.refresh))
-                            .route(web::post().to(auth::refresh)),
-                    )
-                    .service(
-                        web::resource("/logout")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::post().to(auth::logout)),
-                    )
-                    .service(
-                        web::resource("/user")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::get().to(auth::current_user)),
-                    )
-                    .service(
-                        web::resource("/user/preferences")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::put().to(auth::update_preferences)),
-                    ),
-            ),
+        web::scope("/api").app_data(json_config()).service(
+            web::scope("/auth")
+                .service(
+                    web::resource("/register")
+                        .wrap(Governor::new(&limits.register))
+                        .route(web::post().to(auth::register)),
+                )
+                .service(
+                    web::resource("/login")
+                        .wrap(Governor::new(&limits.login))
+                        .route(web::post().to(auth::login)),
+                )
+                .service(
+                    web::resource("/refresh")
+                        .wrap(Governor::new(&limits.refresh))
+                        .route(web::post().to(auth::refresh)),
+                )
+                .service(
+                    web::resource("/logout")
+                        .wrap(Governor::new(&limits.api))
+                        .route(web::post().to(auth::logout)),
+                )
+                .service(
+                    web::resource("/user")
+                        .wrap(Governor::new(&limits.api))
+                        .route(web::get().to(auth::current_user)),
+                )
+                .service(
+                    web::resource("/user/preferences")
+                        .wrap(Governor::new(&limits.api))
+                        .route(web::put().to(auth::update_preferences)),
+                ),
+        ),
     );
 }

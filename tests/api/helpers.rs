@@ -1,0 +1,233 @@
+//! zero2prod-style harness: every test gets the real application on a free port with
+//! a fresh database of its own.
+//!
+//! Backend: `PINKFLOW_TEST_BACKEND=sqlite` (default) uses a temporary SQLite file;
+//! `PINKFLOW_TEST_BACKEND=postgres` creates a new database on `TEST_POSTGRES_URL`
+//! (dropped afterwards) and, when `TEST_REDIS_URL` is set, uses that Redis too.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use pinkflow::config::Settings;
+use pinkflow::startup::Application;
+use pinkflow::state::AppState;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("PINKFLOW_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A database that exists for one test.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    fn create(dir: &tempfile::TempDir) -> (TestDb, String) {
+        match backend() {
+            Backend::Sqlite => {
+                let db_dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", db_dir.path().join("test.db").display());
+                let _ = dir;
+                (TestDb::Sqlite(db_dir), url)
+            }
+            Backend::Postgres => {
+                use diesel::{Connection, RunQueryDsl};
+                let admin_url = std::env::var("TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+                let name = format!("pinkflow_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin_url)
+                    .expect("connect to TEST_POSTGRES_URL");
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                let url = format!("{base}/{name}");
+                (TestDb::Postgres { admin_url, name }, url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop from a plain thread: this may run inside the async runtime.
+            let _ = std::thread::spawn(move || {
+                use diesel::{Connection, RunQueryDsl};
+                if let Ok(mut conn) = diesel::PgConnection::establish(&admin_url) {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn);
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    /// A client with a cookie store that does not follow redirects.
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub settings: HashMap<String, String>,
+    pub files: tempfile::TempDir,
+    _db: TestDb,
+}
+
+/// The settings every test starts from: generous rate limits, cheap bcrypt.
+pub fn base_settings(files: &tempfile::TempDir, database_url: String) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> = [
+        ("APP_ENV", "testing"),
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("WORKERS", "1"),
+        ("BCRYPT_COST", "4"),
+        (
+            "SECRET_KEY",
+            "test-access-secret-0123456789abcdef0123456789",
+        ),
+        (
+            "REFRESH_SECRET_KEY",
+            "test-refresh-secret-0123456789abcdef012345678",
+        ),
+        ("RATE_LIMIT_REGISTER", "10000/minute"),
+        ("RATE_LIMIT_LOGIN", "10000/minute"),
+        ("RATE_LIMIT_REFRESH", "10000/minute"),
+        ("RATE_LIMIT_API", "10000/minute"),
+        ("DATABASE_POOL_SIZE", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    map.insert("DATABASE_URL".into(), database_url);
+    map.insert(
+        "VIDEO_UPLOAD_FOLDER".into(),
+        files.path().join("videos").display().to_string(),
+    );
+    if backend() == Backend::Postgres
+        && let Ok(redis) = std::env::var("TEST_REDIS_URL")
+    {
+        map.insert("REDIS_URL".into(), redis);
+    }
+    map
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Start the app after letting the test change its settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        pinkflow::telemetry::init(pinkflow::config::LogFormat::Pretty);
+    }
+    let files = tempfile::tempdir().expect("temp dir");
+    let (db, url) = TestDb::create(&files);
+    let mut map = base_settings(&files, url);
+    configure(&mut map);
+    let settings = Settings::from_map(&map).expect("valid test settings");
+    let app = Application::build(settings).await.expect("app builds");
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        state,
+        settings: map,
+        files,
+        _db: db,
+    }
+}
+
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str, username: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/auth/register",
+            &json!({"email": email, "username": username, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Register and sign in a fresh user; returns its tokens.
+    pub async fn signed_in_user(&self, name: &str) -> Tokens {
+        let email = format!("{name}@example.com");
+        let r = self.register(&email, name, "password123").await;
+        assert_eq!(r.status(), 201, "register {name}");
+        let body: Value = self
+            .login(&email, "password123")
+            .await
+            .json()
+            .await
+            .unwrap();
+        Tokens {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn get_user(&self, access: &str) -> reqwest::Response {
+        self.client
+            .get(self.url("/api/auth/user"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Read a JSON body, failing with the raw text when it is not JSON.
+pub async fn json_body(r: reqwest::Response) -> Value {
+    let text = r.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
