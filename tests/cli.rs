@@ -1,0 +1,144 @@
+//! The `pinkflow` binary itself: configuration errors, `migrate`, and what `serve` logs.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pinkflow");
+const GOOD_A: &str = "0123456789abcdef0123456789abcdef-access";
+const GOOD_B: &str = "0123456789abcdef0123456789abcdef-refresh";
+
+/// A command with a clean environment (no `.env` in the temp working directory).
+fn pinkflow(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", format!("sqlite://{}/pf.db", dir.display()))
+        .env("VIDEO_UPLOAD_FOLDER", dir.join("videos"))
+        .env("BCRYPT_COST", "10");
+    cmd
+}
+
+#[test]
+fn production_refuses_weak_or_default_secrets_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[], "SECRET_KEY"),
+        (&[("SECRET_KEY", "too-short"), ("REFRESH_SECRET_KEY", GOOD_B)], "SECRET_KEY"),
+        (&[("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_A)], "REFRESH_SECRET_KEY"),
+        (
+            &[("SECRET_KEY", "dev-secret-key-change-in-production"), ("REFRESH_SECRET_KEY", GOOD_B)],
+            "SECRET_KEY",
+        ),
+    ];
+    for (env, variable) in cases {
+        let mut cmd = pinkflow(dir.path());
+        cmd.env("APP_ENV", "production").arg("migrate");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{env:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(lines[0].contains(&format!("{variable}:")), "{stderr}");
+        for (_, v) in env {
+            assert!(!stderr.contains(v), "the secret itself is never printed: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_value_names_its_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pinkflow(dir.path()).env("PORT", "http").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PORT:"));
+}
+
+#[test]
+fn migrate_applies_everything_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = pinkflow(dir.path()).arg("migrate").output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    let applied = stdout.lines().filter(|l| l.starts_with("applied ")).count();
+    let expected = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+        .unwrap()
+        .count();
+    assert_eq!(applied, expected, "{stdout}");
+    let second = pinkflow(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&second.stdout).trim(), "database is up to date");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn serve_logs_requests_but_never_passwords_tokens_or_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = pinkflow(dir.path())
+        .env("PORT", port.to_string())
+        .env("SECRET_KEY", GOOD_A)
+        .env("REFRESH_SECRET_KEY", GOOD_B)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let password = "Sup3r-Secret-Passw0rd";
+    let r = client
+        .post(format!("{base}/api/auth/register"))
+        .json(&serde_json::json!({"email": "log@example.com", "username": "logger", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({"email": "log@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let refresh = login["refresh_token"].as_str().unwrap().to_owned();
+    let r = client
+        .get(format!("{base}/api/auth/user?token={access}"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+
+    // SIGTERM: a graceful stop, then read everything it wrote.
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let mut logs = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit on SIGTERM: {status:?}\n{logs}");
+
+    assert!(logs.contains(&request_id), "each request is logged with its id");
+    assert!(logs.contains("/api/auth/user"));
+    for secret in [password, &access, &refresh, GOOD_A, GOOD_B] {
+        assert!(!logs.contains(secret), "leaked {secret:.12}… into the logs");
+    }
+}
