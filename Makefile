@@ -54,3 +54,7 @@ lint:
 
 fmt:
 	$(CARGO) fmt
+
+## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
+bench: deps
+	bash bench/run.sh

@@ -237,6 +237,8 @@ pub struct Settings {
     pub bcrypt_concurrency: usize,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long an authenticated access token may be served from memory (0: never).
+    pub auth_cache_ttl: Duration,
     pub rate_limit_register: RateLimit,
     pub rate_limit_login: RateLimit,
     pub rate_limit_refresh: RateLimit,
@@ -379,6 +381,17 @@ impl Settings {
             ));
         }
 
+        let auth_cache_ttl = match get("AUTH_CACHE_TTL") {
+            Some(v) if v.trim() == "0" => Duration::ZERO,
+            _ => duration("AUTH_CACHE_TTL", 2)?,
+        };
+        if auth_cache_ttl > Duration::from_secs(60) {
+            return Err(err(
+                "AUTH_CACHE_TTL",
+                "must be at most 60 seconds (0 turns it off)",
+            ));
+        }
+
         let limit = |var: &'static str, default: &str| -> Result<RateLimit, ConfigError> {
             get(var)
                 .unwrap_or_else(|| default.into())
@@ -427,6 +440,7 @@ impl Settings {
             bcrypt_concurrency,
             access_token_ttl,
             refresh_token_ttl,
+            auth_cache_ttl,
             rate_limit_register,
             rate_limit_login,
             rate_limit_refresh,
@@ -578,6 +592,12 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "*"),
             ("LOG_FORMAT", "xml"),
             ("REDIS_URL", "localhost:6379"),
+            ("DEFAULT_MODULES", "video,Bad Module"),
+            ("WORKERS", "0"),
+            ("BCRYPT_CONCURRENCY", "0"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("HOST", "not a host"),
+            ("AUTH_CACHE_TTL", "5m"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");

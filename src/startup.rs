@@ -71,7 +71,13 @@ impl Application {
             settings.refresh_token_ttl,
         )?);
         let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency);
-        let auth = AuthService::new(db.clone(), keys, hasher, settings.default_modules.clone());
+        let auth = AuthService::new(
+            db.clone(),
+            keys,
+            hasher,
+            settings.default_modules.clone(),
+            settings.auth_cache_ttl,
+        );
         let state = AppState {
             settings: settings.clone(),
             db,

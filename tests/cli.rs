@@ -26,10 +26,19 @@ fn production_refuses_weak_or_default_secrets_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[(&str, &str)], &str); 4] = [
         (&[], "SECRET_KEY"),
-        (&[("SECRET_KEY", "too-short"), ("REFRESH_SECRET_KEY", GOOD_B)], "SECRET_KEY"),
-        (&[("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_A)], "REFRESH_SECRET_KEY"),
         (
-            &[("SECRET_KEY", "dev-secret-key-change-in-production"), ("REFRESH_SECRET_KEY", GOOD_B)],
+            &[("SECRET_KEY", "too-short"), ("REFRESH_SECRET_KEY", GOOD_B)],
+            "SECRET_KEY",
+        ),
+        (
+            &[("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_A)],
+            "REFRESH_SECRET_KEY",
+        ),
+        (
+            &[
+                ("SECRET_KEY", "dev-secret-key-change-in-production"),
+                ("REFRESH_SECRET_KEY", GOOD_B),
+            ],
             "SECRET_KEY",
         ),
     ];
@@ -46,7 +55,10 @@ fn production_refuses_weak_or_default_secrets_with_one_clear_line() {
         assert_eq!(lines.len(), 1, "one line: {stderr}");
         assert!(lines[0].contains(&format!("{variable}:")), "{stderr}");
         for (_, v) in env {
-            assert!(!stderr.contains(v), "the secret itself is never printed: {stderr}");
+            assert!(
+                !stderr.contains(v),
+                "the secret itself is never printed: {stderr}"
+            );
         }
     }
 }
@@ -54,7 +66,11 @@ fn production_refuses_weak_or_default_secrets_with_one_clear_line() {
 #[test]
 fn a_bad_value_names_its_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let out = pinkflow(dir.path()).env("PORT", "http").arg("migrate").output().unwrap();
+    let out = pinkflow(dir.path())
+        .env("PORT", "http")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PORT:"));
 }
@@ -63,7 +79,11 @@ fn a_bad_value_names_its_variable() {
 fn migrate_applies_everything_once() {
     let dir = tempfile::tempdir().unwrap();
     let first = pinkflow(dir.path()).arg("migrate").output().unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let stdout = String::from_utf8_lossy(&first.stdout);
     let applied = stdout.lines().filter(|l| l.starts_with("applied ")).count();
     let expected = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
@@ -71,11 +91,18 @@ fn migrate_applies_everything_once() {
         .count();
     assert_eq!(applied, expected, "{stdout}");
     let second = pinkflow(dir.path()).arg("migrate").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&second.stdout).trim(), "database is up to date");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout).trim(),
+        "database is up to date"
+    );
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -97,7 +124,10 @@ async fn serve_logs_requests_but_never_passwords_tokens_or_secrets() {
     let client = reqwest::Client::new();
     let started = Instant::now();
     while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let password = "Sup3r-Secret-Passw0rd";
@@ -131,12 +161,28 @@ async fn serve_logs_requests_but_never_passwords_tokens_or_secrets() {
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let mut logs = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "graceful exit on SIGTERM: {status:?}\n{logs}");
+    assert!(
+        status.success(),
+        "graceful exit on SIGTERM: {status:?}\n{logs}"
+    );
 
-    assert!(logs.contains(&request_id), "each request is logged with its id");
+    assert!(
+        logs.contains(&request_id),
+        "each request is logged with its id"
+    );
     assert!(logs.contains("/api/auth/user"));
     for secret in [password, &access, &refresh, GOOD_A, GOOD_B] {
         assert!(!logs.contains(secret), "leaked {secret:.12}… into the logs");

@@ -51,12 +51,19 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
+/// Recently authenticated access tokens (`jti` → user), so hot API paths skip the
+/// database. An entry lives at most `AUTH_CACHE_TTL`; any revocation or account change
+/// made through this process clears the cache at once, so other instances see such a
+/// change within that TTL.
+type PrincipalCache = moka::sync::Cache<String, Arc<User>>;
+
 #[derive(Clone)]
 pub struct AuthService {
     db: Db,
     keys: Arc<TokenKeys>,
     hasher: PasswordHasher,
     default_modules: Arc<Vec<String>>,
+    principals: Option<PrincipalCache>,
 }
 
 impl AuthService {
@@ -65,12 +72,27 @@ impl AuthService {
         keys: Arc<TokenKeys>,
         hasher: PasswordHasher,
         default_modules: Vec<String>,
+        cache_ttl: std::time::Duration,
     ) -> Self {
+        let principals = (!cache_ttl.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(cache_ttl)
+                .build()
+        });
         AuthService {
             db,
             keys,
             hasher,
             default_modules: Arc::new(default_modules),
+            principals,
+        }
+    }
+
+    /// Forget every cached principal (after a revocation or an account change).
+    pub fn forget_principals(&self) {
+        if let Some(cache) = &self.principals {
+            cache.invalidate_all();
         }
     }
 
@@ -214,6 +236,7 @@ impl AuthService {
         match outcome {
             RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
             RefreshOutcome::Reused(family) => {
+                self.forget_principals();
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
                 Err(AuthError::InvalidRefreshToken)
             }
@@ -226,17 +249,19 @@ impl AuthService {
     /// Decode an access token and load its user, refusing revoked tokens and families.
     pub async fn authenticate(&self, access_token: &str) -> Result<(User, Claims), AuthError> {
         let claims = self.keys.decode(access_token, TokenType::Access)?;
+        if let Some(user) = self.principals.as_ref().and_then(|c| c.get(&claims.jti)) {
+            return Ok((User::clone(&user), claims));
+        }
         let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
         let user = self
             .db
-            .run(move |c| {
-                if token_db::is_revoked(c, &jti)? || token_db::family_revoked(c, &fam)? {
-                    return Ok(None);
-                }
-                user_db::find(c, id)
-            })
-            .await?;
-        user.map(|u| (u, claims)).ok_or(AuthError::InvalidToken)
+            .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if let Some(cache) = &self.principals {
+            cache.insert(claims.jti.clone(), Arc::new(user.clone()));
+        }
+        Ok((user, claims))
     }
 
     /// Revoke an access token and its family, plus the family of `refresh_token` when it
@@ -275,6 +300,7 @@ impl AuthService {
                 })
             })
             .await?;
+        self.forget_principals();
         Ok(())
     }
 
@@ -283,10 +309,13 @@ impl AuthService {
         user_id: i32,
         update: PreferencesUpdate,
     ) -> Result<User, AuthError> {
-        self.db
+        let user = self
+            .db
             .run(move |c| user_db::update_preferences(c, user_id, &update))
             .await?
-            .ok_or(AuthError::InvalidToken)
+            .ok_or(AuthError::InvalidToken);
+        self.forget_principals();
+        user
     }
 
     /// Delete expired token rows; returns how many were removed.

@@ -80,15 +80,6 @@ pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i32) -> Result<usiz
     .execute(conn)?)
 }
 
-pub fn family_revoked(conn: &mut DbConnection, family_id: &str) -> Result<bool, DbError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_not_null()),
-    ))
-    .get_result(conn)?)
-}
-
 #[derive(Debug, Insertable)]
 #[diesel(table_name = revoked_tokens)]
 pub struct NewRevokedToken<'a> {
@@ -112,10 +103,6 @@ pub fn revoke(conn: &mut DbConnection, new: &NewRevokedToken<'_>) -> Result<(), 
         )) => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, DbError> {
-    Ok(diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)?)
 }
 
 /// Delete rows whose tokens have expired anyway. Returns (refresh, revoked) counts.

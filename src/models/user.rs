@@ -77,6 +77,29 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<User>, DbError> {
         .optional()?)
 }
 
+/// The user behind an access token, in one query: `None` when the user is gone, the
+/// token's `jti` was revoked, or its refresh family was revoked.
+pub fn find_for_token(
+    conn: &mut DbConnection,
+    id: i32,
+    jti: &str,
+    family: &str,
+) -> Result<Option<User>, DbError> {
+    use crate::db::schema::{refresh_tokens, revoked_tokens};
+    use diesel::dsl::{exists, not};
+    Ok(users::table
+        .find(id)
+        .filter(not(exists(revoked_tokens::table.find(jti))))
+        .filter(not(exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(family))
+                .filter(refresh_tokens::revoked_at.is_not_null()),
+        )))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, DbError> {
     Ok(users::table
         .filter(users::email.eq(email))

@@ -236,7 +236,12 @@ async fn logout_cannot_revoke_someone_elses_refresh_token() {
 
 #[tokio::test]
 async fn revocation_is_seen_by_another_instance_on_the_same_database() {
-    let a = spawn_app().await;
+    // Each instance may serve a token it has just checked from memory for AUTH_CACHE_TTL;
+    // the instance that revokes forgets at once, the others within that bound.
+    let a = crate::helpers::spawn_app_with(|s| {
+        s.insert("AUTH_CACHE_TTL".into(), "1".into());
+    })
+    .await;
     // A second instance on the first one's database and secrets.
     let settings = a.settings.clone();
     let b = crate::helpers::spawn_app_with(move |s| {
@@ -245,6 +250,7 @@ async fn revocation_is_seen_by_another_instance_on_the_same_database() {
             "SECRET_KEY",
             "REFRESH_SECRET_KEY",
             "REDIS_URL",
+            "AUTH_CACHE_TTL",
         ] {
             if let Some(v) = settings.get(key) {
                 s.insert(key.into(), v.clone());
@@ -254,9 +260,53 @@ async fn revocation_is_seen_by_another_instance_on_the_same_database() {
     .await;
     let tokens = a.signed_in_user("roamer").await;
     assert_eq!(b.get_user(&tokens.access).await.status(), 200);
+    assert_eq!(a.get_user(&tokens.access).await.status(), 200);
+    assert_eq!(logout(&a, &tokens.access, None).await.status(), 200);
+    assert_eq!(
+        a.get_user(&tokens.access).await.status(),
+        401,
+        "at once where revoked"
+    );
+    assert_eq!(
+        refresh(&b, &tokens.refresh).await.status(),
+        401,
+        "refresh checks the database"
+    );
+    let started = std::time::Instant::now();
+    while b.get_user(&tokens.access).await.status() != 401 {
+        assert!(
+            started.elapsed().as_secs_f64() < 3.0,
+            "B still accepts the token after 3 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_the_principal_cache_off_revocation_is_immediate_everywhere() {
+    let a = crate::helpers::spawn_app_with(|s| {
+        s.insert("AUTH_CACHE_TTL".into(), "0".into());
+    })
+    .await;
+    let settings = a.settings.clone();
+    let b = crate::helpers::spawn_app_with(move |s| {
+        for key in [
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "REFRESH_SECRET_KEY",
+            "REDIS_URL",
+            "AUTH_CACHE_TTL",
+        ] {
+            if let Some(v) = settings.get(key) {
+                s.insert(key.into(), v.clone());
+            }
+        }
+    })
+    .await;
+    let tokens = a.signed_in_user("strictroamer").await;
+    assert_eq!(b.get_user(&tokens.access).await.status(), 200);
     assert_eq!(logout(&a, &tokens.access, None).await.status(), 200);
     assert_eq!(b.get_user(&tokens.access).await.status(), 401);
-    assert_eq!(refresh(&b, &tokens.refresh).await.status(), 401);
 }
 
 #[tokio::test]
