@@ -77,7 +77,8 @@ impl Application {
             hasher,
             settings.default_modules.clone(),
             settings.auth_cache_ttl,
-        );
+        )
+        .with_fanout(redis.clone());
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -135,9 +136,20 @@ impl Application {
     /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
     /// periodic housekeeping alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), self.limiters.clone()));
+        let mut tasks = vec![tokio::spawn(housekeeping(
+            self.state.clone(),
+            self.limiters.clone(),
+        ))];
+        if let Some(url) = &self.state.settings.redis_url {
+            tasks.push(tokio::spawn(crate::auth::fanout::listen(
+                url.clone(),
+                self.state.auth.clone(),
+            )));
+        }
         let result = self.server.await;
-        housekeeping.abort();
+        for task in tasks {
+            task.abort();
+        }
         result
     }
 }

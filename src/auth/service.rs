@@ -64,6 +64,8 @@ pub struct AuthService {
     hasher: PasswordHasher,
     default_modules: Arc<Vec<String>>,
     principals: Option<PrincipalCache>,
+    /// Redis, when configured, to tell other instances to forget their principals.
+    fanout: Option<deadpool_redis::Pool>,
 }
 
 impl AuthService {
@@ -86,6 +88,21 @@ impl AuthService {
             hasher,
             default_modules: Arc::new(default_modules),
             principals,
+            fanout: None,
+        }
+    }
+
+    /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
+    pub fn with_fanout(mut self, redis: Option<deadpool_redis::Pool>) -> Self {
+        self.fanout = redis;
+        self
+    }
+
+    /// After a revocation or an account change: forget principals here and everywhere.
+    fn principals_changed(&self) {
+        self.forget_principals();
+        if let Some(pool) = &self.fanout {
+            super::fanout::publish(pool);
         }
     }
 
@@ -236,7 +253,7 @@ impl AuthService {
         match outcome {
             RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
             RefreshOutcome::Reused(family) => {
-                self.forget_principals();
+                self.principals_changed();
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
                 Err(AuthError::InvalidRefreshToken)
             }
@@ -300,7 +317,7 @@ impl AuthService {
                 })
             })
             .await?;
-        self.forget_principals();
+        self.principals_changed();
         Ok(())
     }
 
@@ -314,7 +331,7 @@ impl AuthService {
             .run(move |c| user_db::update_preferences(c, user_id, &update))
             .await?
             .ok_or(AuthError::InvalidToken);
-        self.forget_principals();
+        self.principals_changed();
         user
     }
 

@@ -330,3 +330,47 @@ async fn expired_token_rows_are_purged_and_expired_tokens_refused() {
     assert_eq!(app.state.auth.purge_expired().await.unwrap(), 2);
     assert_eq!(app.state.auth.purge_expired().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn with_redis_other_instances_forget_revoked_tokens_at_once() {
+    let Ok(redis) = std::env::var("TEST_REDIS_URL") else {
+        eprintln!("skipped: TEST_REDIS_URL is not set");
+        return;
+    };
+    // A long cache TTL: only the pub/sub invalidation can make B refuse the token quickly.
+    let a = crate::helpers::spawn_app_with(|s| {
+        s.insert("AUTH_CACHE_TTL".into(), "60".into());
+        s.insert("REDIS_URL".into(), redis.clone());
+    })
+    .await;
+    let settings = a.settings.clone();
+    let b = crate::helpers::spawn_app_with(move |s| {
+        for key in [
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "REFRESH_SECRET_KEY",
+            "REDIS_URL",
+            "AUTH_CACHE_TTL",
+        ] {
+            s.insert(key.into(), settings[key].clone());
+        }
+    })
+    .await;
+    // Let B's subscription come up.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let tokens = a.signed_in_user("fanout").await;
+    assert_eq!(
+        b.get_user(&tokens.access).await.status(),
+        200,
+        "now cached on B"
+    );
+    assert_eq!(logout(&a, &tokens.access, None).await.status(), 200);
+    let started = std::time::Instant::now();
+    while b.get_user(&tokens.access).await.status() != 401 {
+        assert!(
+            started.elapsed().as_secs_f64() < 2.0,
+            "B still accepts a revoked token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
