@@ -239,6 +239,9 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// How long an authenticated access token may be served from memory (0: never).
     pub auth_cache_ttl: Duration,
+    /// Failed sign-ins allowed per account within `login_throttle_window`.
+    pub login_throttle_attempts: u32,
+    pub login_throttle_window: Duration,
     pub rate_limit_register: RateLimit,
     pub rate_limit_login: RateLimit,
     pub rate_limit_refresh: RateLimit,
@@ -392,6 +395,25 @@ impl Settings {
             ));
         }
 
+        let login_throttle_attempts: u32 = parsed(
+            "LOGIN_THROTTLE_ATTEMPTS",
+            get("LOGIN_THROTTLE_ATTEMPTS"),
+            5u32,
+        )
+        .map_err(|_| {
+            err(
+                "LOGIN_THROTTLE_ATTEMPTS",
+                "must be a whole number from 1 to 1000",
+            )
+        })?;
+        if !(1..=1000).contains(&login_throttle_attempts) {
+            return Err(err(
+                "LOGIN_THROTTLE_ATTEMPTS",
+                "must be a whole number from 1 to 1000",
+            ));
+        }
+        let login_throttle_window = duration("LOGIN_THROTTLE_WINDOW", 15 * 60)?;
+
         let limit = |var: &'static str, default: &str| -> Result<RateLimit, ConfigError> {
             get(var)
                 .unwrap_or_else(|| default.into())
@@ -441,6 +463,8 @@ impl Settings {
             access_token_ttl,
             refresh_token_ttl,
             auth_cache_ttl,
+            login_throttle_attempts,
+            login_throttle_window,
             rate_limit_register,
             rate_limit_login,
             rate_limit_refresh,
@@ -598,6 +622,8 @@ mod tests {
             ("DATABASE_POOL_SIZE", "0"),
             ("HOST", "not a host"),
             ("AUTH_CACHE_TTL", "5m"),
+            ("LOGIN_THROTTLE_ATTEMPTS", "0"),
+            ("LOGIN_THROTTLE_WINDOW", "never"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");

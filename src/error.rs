@@ -181,8 +181,45 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => {
                 ApiError::unauthorized("Invalid or expired refresh token")
             }
+            AuthError::Throttled(wait) => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many failed sign-in attempts for this account. Try again in {}.",
+                        human_wait(wait)
+                    ),
+                );
+                e.retry_after = Some(wait.as_secs().max(1));
+                e
+            }
             AuthError::Db(db) => db.into(),
             AuthError::Hash(h) => ApiError::internal(h),
         }
+    }
+}
+
+/// "40 seconds", "1 minute", "15 minutes": rounded up, for people.
+pub fn human_wait(wait: std::time::Duration) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if secs < 60 {
+        let secs = secs.max(1);
+        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+    } else {
+        let mins = secs.div_ceil(60);
+        format!("{mins} minute{}", if mins == 1 { "" } else { "s" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_wait;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(human_wait(Duration::from_millis(300)), "1 second");
+        assert_eq!(human_wait(Duration::from_secs(42)), "42 seconds");
+        assert_eq!(human_wait(Duration::from_secs(61)), "2 minutes");
+        assert_eq!(human_wait(Duration::from_secs(900)), "15 minutes");
     }
 }

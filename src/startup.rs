@@ -78,7 +78,11 @@ impl Application {
             settings.default_modules.clone(),
             settings.auth_cache_ttl,
         )
-        .with_fanout(redis.clone());
+        .with_fanout(redis.clone())
+        .with_throttle(crate::auth::service::LoginThrottle {
+            max_failures: settings.login_throttle_attempts,
+            window: settings.login_throttle_window,
+        });
         let state = AppState {
             settings: settings.clone(),
             db,

@@ -10,6 +10,7 @@ use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
 use crate::models::User;
+use crate::models::throttle as throttle_db;
 use crate::models::token::{self as token_db, NewRefreshToken, NewRevokedToken};
 use crate::models::user::{self as user_db, NewUser};
 
@@ -25,6 +26,9 @@ pub enum AuthError {
     InvalidToken,
     #[error("Invalid or expired refresh token")]
     InvalidRefreshToken,
+    /// Too many failed sign-ins for this account: try again after this long.
+    #[error("Too many failed sign-in attempts")]
+    Throttled(std::time::Duration),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -66,6 +70,24 @@ pub struct AuthService {
     principals: Option<PrincipalCache>,
     /// Redis, when configured, to tell other instances to forget their principals.
     fanout: Option<deadpool_redis::Pool>,
+    throttle: LoginThrottle,
+}
+
+/// After `max_failures` failed sign-ins for one account within `window`, further
+/// attempts wait until the window ends.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    pub max_failures: u32,
+    pub window: std::time::Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            max_failures: 5,
+            window: std::time::Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 impl AuthService {
@@ -89,7 +111,13 @@ impl AuthService {
             default_modules: Arc::new(default_modules),
             principals,
             fanout: None,
+            throttle: LoginThrottle::default(),
         }
+    }
+
+    pub fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = throttle;
+        self
     }
 
     /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
@@ -174,20 +202,46 @@ impl AuthService {
         email: &str,
         password: &SecretString,
     ) -> Result<User, AuthError> {
-        let email = email.trim().to_lowercase();
-        let user = self
+        let account = email.trim().to_lowercase();
+        let throttle = self.throttle;
+        let lookup = account.clone();
+        let (wait, user) = self
             .db
-            .run(move |c| user_db::find_by_email(c, &email))
+            .run(move |c| {
+                let wait = throttle_db::wait_time(
+                    c,
+                    &lookup,
+                    now(),
+                    throttle.window,
+                    throttle.max_failures,
+                )?;
+                let user = match wait {
+                    Some(_) => None,
+                    None => user_db::find_by_email(c, &lookup)?,
+                };
+                Ok((wait, user))
+            })
             .await?;
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        if !self.hasher.verify(password, hash).await? {
-            return Err(AuthError::InvalidCredentials);
+        if let Some(wait) = wait {
+            return Err(AuthError::Throttled(wait));
         }
-        let Some(mut user) = user else {
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let verified = self.hasher.verify(password, hash).await?;
+        let Some(mut user) = user.filter(|_| verified) else {
+            self.db
+                .run(move |c| throttle_db::record_failure(c, &account, now(), throttle.window))
+                .await?;
             return Err(AuthError::InvalidCredentials);
         };
         let id = user.id;
-        user.last_login = Some(self.db.run(move |c| user_db::record_login(c, id)).await?);
+        let at = self
+            .db
+            .run(move |c| {
+                throttle_db::clear(c, &account)?;
+                user_db::record_login(c, id)
+            })
+            .await?;
+        user.last_login = Some(at);
         Ok(user)
     }
 
@@ -337,8 +391,16 @@ impl AuthService {
 
     /// Delete expired token rows; returns how many were removed.
     pub async fn purge_expired(&self) -> Result<usize, DbError> {
-        let (a, b) = self.db.run(token_db::delete_expired).await?;
-        Ok(a + b)
+        let window = self.throttle.window;
+        let (a, b, c) = self
+            .db
+            .run(move |c| {
+                let (a, b) = token_db::delete_expired(c)?;
+                let floor = now() - chrono::Duration::from_std(window).unwrap_or_default();
+                Ok((a, b, throttle_db::purge(c, floor)?))
+            })
+            .await?;
+        Ok(a + b + c)
     }
 }
 

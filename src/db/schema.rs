@@ -44,4 +44,17 @@ diesel::table! {
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, revoked_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    revoked_tokens,
+    login_throttle
+);
+
+diesel::table! {
+    login_throttle (account) {
+        account -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+    }
+}

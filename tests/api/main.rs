@@ -8,3 +8,4 @@ mod health;
 mod helpers;
 mod preferences;
 mod protocol;
+mod throttle;
