@@ -24,7 +24,15 @@ deps:
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: https://rustup.rs"; exit 1; }
 
-build: deps
+## Front-end assets pinned in package-lock.json (htmx is compiled into the binary by
+## build.rs from node_modules). Installs them with `npm ci` when missing.
+assets:
+	@if [ ! -f node_modules/htmx.org/dist/htmx.min.js ]; then \
+	  command -v npm >/dev/null || { echo "npm is needed for the pinned front-end assets (apt-get install npm)"; exit 1; }; \
+	  npm ci --no-audit --no-fund; \
+	fi
+
+build: deps assets
 	$(CARGO) build
 
 ## Serve on http://127.0.0.1:8080 with SQLite at ./data/pinkflow.db (migrations run at start).
@@ -36,12 +44,12 @@ migrate: build
 
 ## The whole suite: unit + integration on SQLite, then on PostgreSQL + Redis when
 ## TEST_POSTGRES_URL is set (.ci/run sets it).
-test: deps test-sqlite test-postgres test-browser
+test: deps assets test-sqlite test-postgres test-browser
 
-test-sqlite:
+test-sqlite: assets
 	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test
 
-test-postgres:
+test-postgres: assets
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  PINKFLOW_TEST_BACKEND=postgres $(CARGO) test --tests --test '*' -- ; \
 	else \
@@ -71,7 +79,7 @@ test-browser-postgres: node-modules
 	  echo "PostgreSQL browser suite skipped: TEST_POSTGRES_URL is not set"; \
 	fi
 
-lint:
+lint: assets
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 

@@ -237,6 +237,10 @@ pub struct Settings {
     pub bcrypt_concurrency: usize,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// A browser session ends after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// A browser session ends this long after sign-in, however active it is.
+    pub session_absolute_timeout: Duration,
     pub rate_limit_register: RateLimit,
     pub rate_limit_login: RateLimit,
     pub rate_limit_refresh: RateLimit,
@@ -385,6 +389,15 @@ impl Settings {
                 .parse()
                 .map_err(|m: String| err(var, m))
         };
+        let session_idle_timeout = duration("SESSION_IDLE_TIMEOUT", 30 * 60)?;
+        let session_absolute_timeout = duration("SESSION_ABSOLUTE_TIMEOUT", 12 * 3_600)?;
+        if session_absolute_timeout < session_idle_timeout {
+            return Err(err(
+                "SESSION_ABSOLUTE_TIMEOUT",
+                "must be at least as long as SESSION_IDLE_TIMEOUT",
+            ));
+        }
+
         let rate_limit_register = limit("RATE_LIMIT_REGISTER", "5/minute")?;
         let rate_limit_login = limit("RATE_LIMIT_LOGIN", "10/minute")?;
         let rate_limit_refresh = limit("RATE_LIMIT_REFRESH", "20/minute")?;
@@ -427,6 +440,8 @@ impl Settings {
             bcrypt_concurrency,
             access_token_ttl,
             refresh_token_ttl,
+            session_idle_timeout,
+            session_absolute_timeout,
             rate_limit_register,
             rate_limit_login,
             rate_limit_refresh,
@@ -578,6 +593,8 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "*"),
             ("LOG_FORMAT", "xml"),
             ("REDIS_URL", "localhost:6379"),
+            ("SESSION_IDLE_TIMEOUT", "forever"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "0"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");
@@ -626,6 +643,26 @@ mod tests {
             "100/h".parse::<RateLimit>().unwrap().to_string(),
             "100/hour"
         );
+    }
+
+    #[test]
+    fn session_timeouts_have_defaults_and_must_be_ordered() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(1_800));
+        assert_eq!(s.session_absolute_timeout, Duration::from_secs(43_200));
+        let s = load(&[
+            ("SESSION_IDLE_TIMEOUT", "10m"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "1h"),
+        ])
+        .unwrap();
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(600));
+        assert_eq!(s.session_absolute_timeout, Duration::from_secs(3_600));
+        let e = load(&[
+            ("SESSION_IDLE_TIMEOUT", "2h"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "1h"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.variable, "SESSION_ABSOLUTE_TIMEOUT");
     }
 
     #[test]

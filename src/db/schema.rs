@@ -41,7 +41,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, revoked_tokens);
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, revoked_tokens, sessions);
