@@ -59,7 +59,7 @@ function expectHtmlPrefs(actual, prefs, where) {
     {
       density: String(prefs.visual_density),
       contrast: prefs.color_contrast,
-      motion: prefs.motion_sensitivity ? 'reduce' : 'full',
+      motion: String(prefs.motion_sensitivity),
       reading: String(prefs.reading_level),
     },
     `<html> preference attributes on ${where}`,

@@ -97,7 +97,8 @@ test('aria-busy marks the region being updated and is cleared afterwards', async
   await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'));
   await page.waitForFunction(() => document.querySelector('[aria-busy="true"]') === null, null, { timeout: 5000 })
     .catch(() => assert.fail('aria-busy="true" was not cleared after the request'));
-  assert.equal(await page.getAttribute('html', 'data-density'), '4');
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-density') === '4', null, { timeout: 5000 })
+    .catch(async () => assert.fail(`<html data-density> is ${await page.getAttribute('html', 'data-density')} after saving 4`));
   assert.deepEqual(watch.problems(), []);
   await context.close();
 });

@@ -42,7 +42,17 @@ function watchPage(page) {
   const found = [];
   page.on('pageerror', (e) => found.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') found.push(`console.error: ${m.text()}`);
+    // Failed responses are judged below, by URL: a 422 to an htmx form post is expected.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) found.push(`console.error: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const type = r.request().resourceType();
+    const path = new URL(r.url()).pathname;
+    if (r.status() >= 400 && ['stylesheet', 'script', 'image', 'font'].includes(type)) {
+      found.push(`${type} ${path} answered ${r.status()}`);
+    }
+    if (r.status() >= 500) found.push(`${r.request().method()} ${path} answered ${r.status()}`);
+    if (r.status() === 404 && type !== 'document' && path !== '/favicon.ico') found.push(`${type} ${path} answered 404`);
   });
   return { problems: () => found.slice(), clear: () => { found.length = 0; } };
 }
