@@ -8,7 +8,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, ResponseError};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
@@ -77,10 +76,7 @@ pub async fn protect(
         Some(t) => Some(t),
         None => match token_from_form(&mut req).await {
             Ok(t) => t,
-            Err(e) => {
-                let res = HttpResponse::from_error(e);
-                return Ok(req.into_response(res));
-            }
+            Err(e) => return Ok(req.error_response(e)),
         },
     };
     let valid = match (expected, given) {
@@ -89,8 +85,7 @@ pub async fn protect(
     };
     if !valid {
         tracing::info!(path = %req.path(), "request refused: missing or invalid CSRF token");
-        let res = PageError::csrf().error_response();
-        return Ok(req.into_response(res));
+        return Ok(req.error_response(PageError::csrf()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

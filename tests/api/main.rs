@@ -4,7 +4,11 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod csrf;
 mod health;
 mod helpers;
+mod pages;
 mod preferences;
 mod protocol;
+mod renderer;
+mod sessions;
