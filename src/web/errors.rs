@@ -177,8 +177,8 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// Middleware: outside `/api`, replace every 4xx/5xx response that is not already an
-/// HTML page with the error page, keeping `Allow` and `Retry-After`.
+/// Middleware: outside `/api`, replace bare 4xx/5xx responses with the error page in
+/// the layout, keeping `Allow` and `Retry-After`.
 pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -188,12 +188,19 @@ pub async fn error_pages(
     if !(status.is_client_error() || status.is_server_error()) || is_api(res.request().path()) {
         return Ok(res);
     }
-    let is_html = res
+    // Rewrite bare responses only: errors raised by handlers, extractors and middleware,
+    // bodies without a type or in plain text (actix's 405), and the rate limiter's 429.
+    // Deliberate documents (HTML pages, the JSON of /readyz) pass through.
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html"));
-    if is_html {
+        .unwrap_or("");
+    let bare = res.response().error().is_some()
+        || content_type.is_empty()
+        || content_type.starts_with("text/plain")
+        || status == StatusCode::TOO_MANY_REQUESTS;
+    if !bare || content_type.starts_with("text/html") {
         return Ok(res);
     }
     let kind = res

@@ -1,7 +1,15 @@
 //! Where browser sessions live: Redis when `REDIS_URL` is set, otherwise the database.
 //! Both are server-side, so deleting a session ends it for every copy of its cookie.
+//!
+//! With Redis, the database is the fallback: when Redis fails, new sessions go to the
+//! database for a while (a small circuit breaker), so the site keeps working. Keys of
+//! database sessions start with `db-`, so each key is only ever looked up where it lives,
+//! and a Redis session that cannot be deleted (sign-out during an outage) fails loudly
+//! rather than staying valid.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use actix_session::storage::{
     LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore, UpdateError,
@@ -16,24 +24,31 @@ use crate::models::session as rows;
 
 type State = HashMap<String, String>;
 
+/// How long Redis is left alone after it failed.
+const REDIS_RETRY_AFTER_MS: i64 = 30_000;
+const DB_KEY_PREFIX: &str = "db-";
+
 /// The store chosen at start-up.
 #[derive(Clone)]
 pub enum AppSessionStore {
-    Redis(RedisSessionStore),
+    Redis(RedisWithFallback),
     Database(DbSessionStore),
 }
 
 impl AppSessionStore {
     /// The Redis store sharing the application's pool, or the database store.
     pub async fn new(db: &Db, redis: Option<&deadpool_redis::Pool>) -> anyhow::Result<Self> {
+        let database = DbSessionStore::new(db.clone());
         Ok(match redis {
-            Some(pool) => AppSessionStore::Redis(
-                RedisSessionStore::builder_pooled(pool.clone())
+            Some(pool) => AppSessionStore::Redis(RedisWithFallback {
+                redis: RedisSessionStore::builder_pooled(pool.clone())
                     .cache_keygen(|key| format!("pinkflow:session:{key}"))
                     .build()
                     .await?,
-            ),
-            None => AppSessionStore::Database(DbSessionStore { db: db.clone() }),
+                db: database,
+                open_until_ms: Arc::new(AtomicI64::new(0)),
+            }),
+            None => AppSessionStore::Database(database),
         })
     }
 
@@ -44,12 +59,13 @@ impl AppSessionStore {
         }
     }
 
-    /// Delete expired sessions (Redis expires its own keys).
+    /// Delete expired database sessions (Redis expires its own keys).
     pub async fn purge_expired(&self) -> anyhow::Result<usize> {
-        match self {
-            AppSessionStore::Redis(_) => Ok(0),
-            AppSessionStore::Database(store) => Ok(store.db.run(rows::delete_expired).await?),
-        }
+        let db = match self {
+            AppSessionStore::Redis(s) => &s.db,
+            AppSessionStore::Database(s) => s,
+        };
+        Ok(db.db.run(rows::delete_expired).await?)
     }
 }
 
@@ -92,6 +108,103 @@ impl SessionStore for AppSessionStore {
             AppSessionStore::Redis(s) => s.delete(key).await,
             AppSessionStore::Database(s) => s.delete(key).await,
         }
+    }
+}
+
+/// Redis first, the database while Redis is failing.
+#[derive(Clone)]
+pub struct RedisWithFallback {
+    redis: RedisSessionStore,
+    db: DbSessionStore,
+    /// Unix milliseconds until which Redis is skipped (0: closed, use Redis).
+    open_until_ms: Arc<AtomicI64>,
+}
+
+fn is_db_key(key: &SessionKey) -> bool {
+    key.as_ref().starts_with(DB_KEY_PREFIX)
+}
+
+impl RedisWithFallback {
+    fn redis_usable(&self) -> bool {
+        chrono::Utc::now().timestamp_millis() >= self.open_until_ms.load(Ordering::Relaxed)
+    }
+
+    fn redis_failed(&self, what: &str, error: &dyn std::fmt::Display) {
+        let until = chrono::Utc::now().timestamp_millis() + REDIS_RETRY_AFTER_MS;
+        self.open_until_ms.store(until, Ordering::Relaxed);
+        tracing::warn!(error = %error, operation = what, "Redis session store failed; using the database for 30 s");
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        if is_db_key(key) {
+            return self.db.load(key).await;
+        }
+        if !self.redis_usable() {
+            // The session is out of reach: the visitor starts a new one (signed out).
+            return Ok(None);
+        }
+        match self.redis.load(key).await {
+            Err(LoadError::Other(e)) => {
+                self.redis_failed("load", &e);
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        if self.redis_usable() {
+            match self.redis.save(state.clone(), ttl).await {
+                Err(SaveError::Other(e)) => self.redis_failed("save", &e),
+                other => return other,
+            }
+        }
+        self.db.save(state, ttl).await
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        if is_db_key(&key) {
+            return self.db.update(key, state, ttl).await;
+        }
+        if self.redis_usable() {
+            match self.redis.update(key, state.clone(), ttl).await {
+                Err(UpdateError::Other(e)) => self.redis_failed("update", &e),
+                other => return other,
+            }
+        }
+        // Continue the session in the database under a new key.
+        self.db.save(state, ttl).await.map_err(|e| match e {
+            SaveError::Serialization(e) => UpdateError::Serialization(e),
+            SaveError::Other(e) => UpdateError::Other(e),
+        })
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        if is_db_key(key) {
+            return self.db.update_ttl(key, ttl).await;
+        }
+        if self.redis_usable()
+            && let Err(e) = self.redis.update_ttl(key, ttl).await
+        {
+            self.redis_failed("update_ttl", &e);
+        }
+        Ok(())
+    }
+
+    /// Deleting a Redis session is always attempted, and its failure is an error: a
+    /// session that could not be destroyed must not look destroyed.
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        if is_db_key(key) {
+            return self.db.delete(key).await;
+        }
+        self.redis.delete(key).await.inspect_err(|e| {
+            self.redis_failed("delete", e);
+        })
     }
 }
 
@@ -138,7 +251,9 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let key = generate_session_key();
+        let key: SessionKey = format!("{DB_KEY_PREFIX}{}", String::from(generate_session_key()))
+            .try_into()
+            .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
         let (id, expires) = (row_id(&key), expiry(ttl));
         self.db
             .run(move |c| rows::insert(c, &id, &body, expires))

@@ -165,3 +165,31 @@ async fn database_sessions_are_stored_by_hash_and_cleaned_up() {
             .all(|id| id.len() == 64 && !cookie.contains(id.as_str()))
     );
 }
+
+#[tokio::test]
+async fn when_redis_is_down_sessions_fall_back_to_the_database() {
+    // Nothing listens on port 1: every Redis call fails at once.
+    let app = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), "redis://127.0.0.1:1".into());
+    })
+    .await;
+    app.browser_register("degraded").await;
+    let r = app
+        .browser_login("degraded@example.com", "password123")
+        .await;
+    assert_eq!(r.status(), 303);
+    let copied = session_cookie(&r).unwrap();
+    let html = app.get_html("/account").await;
+    assert!(html.contains("degraded@example.com"));
+    let token = csrf_from(&html).unwrap();
+    assert_eq!(
+        app.post_form("/logout", &[("csrf_token", &token)])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        get_with_cookie(&app, "/account", &copied).await.status(),
+        303
+    );
+}
