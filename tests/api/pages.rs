@@ -499,3 +499,26 @@ async fn browser_sign_in_is_rate_limited_with_an_html_page() {
     assert_eq!(r.status(), 429);
     assert!(header(&r, "content-type").starts_with("application/json"));
 }
+
+#[tokio::test]
+async fn an_internal_failure_is_an_html_500_that_reveals_nothing() {
+    let app = spawn_app().await;
+    app.browser_user("broken").await;
+    // Break the database under the running app.
+    app.state
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("ALTER TABLE users RENAME TO users_gone").execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = app.get("/account").await;
+    assert_eq!(r.status(), 500);
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Sorry, there is a problem with PinkFlow"));
+    assert!(html.contains("class=\"skip-link\""), "in the layout");
+    assert!(!html.contains("users") && !html.contains("SQL") && !html.contains("relation"));
+}

@@ -193,3 +193,23 @@ async fn when_redis_is_down_sessions_fall_back_to_the_database() {
         303
     );
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_in_production() {
+    let app = spawn_app_with(|s| {
+        s.insert("APP_ENV".into(), "production".into());
+        s.insert("BCRYPT_COST".into(), "10".into());
+    })
+    .await;
+    let r = app.get("/login").await;
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pinkflow_session="))
+        .unwrap()
+        .to_owned();
+    assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
+    assert!(r.headers().contains_key("strict-transport-security"));
+}
