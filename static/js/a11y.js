@@ -6,7 +6,8 @@
    - clears the live regions before each request so the next message is announced;
    - updates the live preview on the preferences page as choices change.
    htmx itself is configured by <meta name="htmx-config"> (422 swapped, no eval,
-   no inline indicator styles, history restores fetch full pages). */
+   no inline indicator styles, no history snapshots kept in the browser: going back
+   fetches the full page again, so nothing personal outlives sign-out). */
 (function () {
   "use strict";
 

@@ -46,6 +46,8 @@ async fn every_page_has_the_accessible_layout() {
         assert!(
             html.contains("\"allowEval\":false")
                 && html.contains("\"includeIndicatorStyles\":false")
+                && html.contains("\"historyRestoreAsHxRequest\":false")
+                && html.contains("\"historyCacheSize\":0")
         );
     }
 }
