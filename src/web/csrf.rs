@@ -1,6 +1,8 @@
 //! Cross-site request forgery protection for the browser site: every state-changing
-//! request outside `/api` must carry the session's token, in the `csrf_token` form field
-//! or the `X-CSRF-Token` header (htmx sends it). `/api` uses Bearer tokens instead.
+//! request outside `/api` must carry the session's token, in the `X-CSRF-Token` header
+//! (htmx sends it), the `csrf_token` field of a url-encoded form or, for
+//! `multipart/form-data` (uploads, whose bodies are never buffered here), a `csrf_token`
+//! query parameter. `/api` uses Bearer tokens instead.
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
@@ -40,20 +42,29 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// The token from the form body, leaving the body in place for the handler.
+fn field_of(pairs: Vec<(String, String)>) -> Option<String> {
+    pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v)
+}
+
+/// The token from the form body (leaving the body in place for the handler), or from the
+/// query string of a multipart request.
 async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        return Ok(serde_urlencoded::from_str(req.query_string())
+            .ok()
+            .and_then(field_of));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok(None);
     }
     let body = req.extract::<Bytes>().await?;
-    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+    let token = serde_urlencoded::from_bytes(&body).ok().and_then(field_of);
     req.set_payload(body.into());
     Ok(token)
 }
