@@ -456,6 +456,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn htmx_headers_choose_page_or_fragment() {
+        use actix_web::test::TestRequest;
+        let plain = Hx::from_request(&TestRequest::default().to_http_request());
+        assert!(!plain.wants_fragment());
+        let hx = Hx::from_request(
+            &TestRequest::default()
+                .insert_header(("HX-Request", "true"))
+                .insert_header(("HX-Boosted", "true"))
+                .to_http_request(),
+        );
+        assert!(hx.wants_fragment() && hx.boosted);
+        let restore = Hx::from_request(
+            &TestRequest::default()
+                .insert_header(("HX-Request", "true"))
+                .insert_header(("HX-History-Restore-Request", "true"))
+                .to_http_request(),
+        );
+        assert!(restore.request && !restore.wants_fragment());
+    }
+
+    #[test]
+    fn titles_carry_the_error_prefix_only_for_invalid_pages() {
+        let v = View::new(Preferences::default(), false);
+        assert_eq!(Page::new("Sign in").full_title(&v), "Sign in – PinkFlow");
+        assert_eq!(
+            Page::new("Sign in").invalid().full_title(&v),
+            "Error: Sign in – PinkFlow"
+        );
+        assert_eq!(
+            Page::new("x").invalid().status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+
+    #[test]
     fn density_chooses_the_variant() {
         assert_eq!(Variant::for_density(1), Variant::Minimal);
         for d in 2..=4 {

@@ -524,3 +524,22 @@ async fn an_internal_failure_is_an_html_500_that_reveals_nothing() {
     assert!(html.contains("class=\"skip-link\""), "in the layout");
     assert!(!html.contains("users") && !html.contains("SQL") && !html.contains("relation"));
 }
+
+#[tokio::test]
+async fn signed_in_visitors_skip_the_sign_in_pages_and_signed_out_logout_is_harmless() {
+    let app = spawn_app().await;
+    let token = app.csrf("/login").await;
+    let r = app.post_form("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/");
+
+    app.browser_user("already").await;
+    for path in ["/register", "/login"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(location(&r), "/account", "{path}");
+    }
+    let home = app.get_html("/").await;
+    assert!(home.contains("href=\"/account\"") && home.contains("action=\"/logout\""));
+    assert!(!home.contains("href=\"/register\""));
+}
