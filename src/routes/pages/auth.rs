@@ -4,7 +4,7 @@
 //!
 //! [`AuthService`]: crate::auth::AuthService
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -217,7 +217,7 @@ pub async fn register(
 
 /// `POST /logout`: the session is destroyed server-side; the preferences stay on this
 /// device in the preferences cookie.
-pub async fn logout(ctx: PageCtx, _req: HttpRequest) -> HttpResponse {
+pub async fn logout(ctx: PageCtx) -> HttpResponse {
     let mut res = see_other(&ctx, "/");
     if let Some(user) = &ctx.user {
         tracing::info!(user_id = user.id, "user signed out (browser)");
