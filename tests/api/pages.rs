@@ -543,3 +543,55 @@ async fn signed_in_visitors_skip_the_sign_in_pages_and_signed_out_logout_is_harm
     assert!(home.contains("href=\"/account\"") && home.contains("action=\"/logout\""));
     assert!(!home.contains("href=\"/register\""));
 }
+
+#[tokio::test]
+async fn bad_input_is_never_a_server_error() {
+    let app = spawn_app().await;
+    let token = app.csrf("/login").await;
+    let post_raw = |content_type: &'static str, body: Vec<u8>| {
+        app.client
+            .post(app.url("/login"))
+            .header("Content-Type", content_type)
+            .header("X-CSRF-Token", token.as_str())
+            .body(body)
+            .send()
+    };
+    for (content_type, body, expected) in [
+        (
+            "application/x-www-form-urlencoded",
+            b"email=%ZZ&password=%".to_vec(),
+            422,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            vec![0xff, 0xfe, b'=', 0xff],
+            422,
+        ),
+        ("application/json", b"{\"email\":\"a\"}".to_vec(), 415),
+        (
+            "application/x-www-form-urlencoded",
+            vec![b'a'; 100 * 1024],
+            413,
+        ),
+    ] {
+        let r = post_raw(content_type, body).await.unwrap();
+        let status = r.status().as_u16();
+        assert!(status < 500, "{content_type}: {status}");
+        assert_eq!(status, expected, "{content_type}");
+        assert!(header(&r, "content-type").starts_with("text/html"));
+    }
+    // Garbage cookies are ignored.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/account"))
+        .header("Cookie", "pinkflow_session=garbage; pinkflow_prefs=%%%")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "treated as signed out");
+    // Unknown query parameters and odd paths are fine.
+    assert_eq!(app.get("/login?next=%00").await.status(), 200);
+    assert_eq!(app.get("/%2e%2e/%2e%2e/etc/passwd").await.status(), 404);
+}
