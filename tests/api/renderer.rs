@@ -304,3 +304,27 @@ async fn the_preferences_form_is_accessible_and_validated_like_the_api() {
     // Nothing was saved.
     assert!(app.get_html("/").await.contains("data-reading-level=\"3\""));
 }
+
+#[tokio::test]
+async fn choices_made_before_registering_carry_over_to_the_account() {
+    let app = spawn_app().await;
+    app.save_preferences(&[("visual_density", "5"), ("color_contrast", "high")])
+        .await;
+    app.browser_user("carried").await;
+    let tag = html_tag(&app, "/account").await;
+    assert!(
+        tag.contains("data-density=\"5\"") && tag.contains("data-contrast=\"high\""),
+        "{tag}"
+    );
+    // Stored on the account, not just read from the cookie.
+    let r = app.login("carried@example.com", "password123").await;
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["user"]["accessibility_preferences"]["visual_density"],
+        5
+    );
+    assert_eq!(
+        body["user"]["accessibility_preferences"]["preferred_sign_language"],
+        "BSL"
+    );
+}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{FormFields, field, local_path, see_other};
 use crate::auth::AuthError;
 use crate::auth::service::NewAccount;
-use crate::domain::{Email, Password, SignLanguage, Username};
+use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
 use crate::render::{Errors, Page, PageCtx, View, prefs, sign_languages};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -200,6 +200,18 @@ pub async fn register(
         match state.auth.register(account).await {
             Ok(user) => {
                 tracing::info!(user_id = user.id, "user registered (browser)");
+                // Choices made before registering (the preferences cookie) carry over.
+                if ctx.view.explicit {
+                    let p = ctx.view.prefs;
+                    let update = PreferencesUpdate {
+                        sign_language: None,
+                        density: Some(p.density),
+                        reading_level: Some(p.reading_level),
+                        motion_sensitivity: Some(p.motion_sensitivity),
+                        contrast: Some(p.contrast),
+                    };
+                    state.auth.update_preferences(user.id, update).await?;
+                }
                 session::set_flash(&ctx.session, v.t("login.registered"))
                     .map_err(PageError::internal)?;
                 return Ok(see_other(&ctx, "/login"));
