@@ -135,6 +135,7 @@ const COPY: &[(&str, u8, &str)] = &[
     // Account
     ("account.heading", 3, "Your account"),
     ("account.lead", 3, "You are signed in."),
+    ("account.signed_in_as", 3, "You are signed in as"),
     ("account.details", 3, "Your details"),
     ("account.email", 3, "Email address"),
     ("account.email", 1, "Email"),
