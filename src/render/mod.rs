@@ -230,6 +230,22 @@ impl PageCtx {
         session::ensure_csrf_token(&self.session).map_err(PageError::internal)
     }
 
+    /// Render the layout variant this person's visual density calls for: the one place
+    /// where pages with structural variants are told apart.
+    pub fn render_variant(
+        &self,
+        page: Page,
+        minimal: &impl Template,
+        standard: &impl Template,
+        compact: &impl Template,
+    ) -> Result<HttpResponse, PageError> {
+        match self.view.variant {
+            Variant::Minimal => self.render(page, minimal),
+            Variant::Standard => self.render(page, standard),
+            Variant::Compact => self.render(page, compact),
+        }
+    }
+
     /// Render `content` inside the layout (or as a fragment for htmx).
     pub fn render(&self, page: Page, content: &impl Template) -> Result<HttpResponse, PageError> {
         let content = content.render().map_err(PageError::internal)?;

@@ -3,12 +3,11 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::sign_in_first;
-use crate::render::{PageCtx, Variant, View};
+use crate::render::{PageCtx, View};
 use crate::web::errors::PageError;
 
-/// The account page's fields, shared by its three layouts.
+/// What the account page shows, in all three layouts.
 struct AccountData<'a> {
-    v: &'a View,
     username: &'a str,
     email: &'a str,
     last_login: String,
@@ -19,28 +18,21 @@ struct AccountData<'a> {
 #[template(path = "pages/account/minimal.html")]
 struct Minimal<'a> {
     v: &'a View,
-    username: &'a str,
-    prefs: Vec<(&'static str, String)>,
+    d: &'a AccountData<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "pages/account/standard.html")]
 struct Standard<'a> {
     v: &'a View,
-    username: &'a str,
-    email: &'a str,
-    last_login: String,
-    prefs: Vec<(&'static str, String)>,
+    d: &'a AccountData<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "pages/account/compact.html")]
 struct Compact<'a> {
     v: &'a View,
-    username: &'a str,
-    email: &'a str,
-    last_login: String,
-    prefs: Vec<(&'static str, String)>,
+    d: &'a AccountData<'a>,
 }
 
 /// The five preferences as (setting, chosen value) in this person's words.
@@ -75,8 +67,7 @@ pub async fn account(ctx: PageCtx, req: HttpRequest) -> Result<HttpResponse, Pag
         return Ok(sign_in_first(&ctx, &req));
     };
     let v = &ctx.view;
-    let data = AccountData {
-        v,
+    let d = AccountData {
         username: &user.username,
         email: &user.email,
         last_login: user.last_login.map_or_else(
@@ -90,35 +81,10 @@ pub async fn account(ctx: PageCtx, req: HttpRequest) -> Result<HttpResponse, Pag
         prefs: preference_rows(v),
     };
     let page = ctx.page_with_flash(v.t("account.heading"));
-    // The layout variant is the renderer's choice, made from the visual density.
-    match v.variant {
-        Variant::Minimal => ctx.render(
-            page,
-            &Minimal {
-                v: data.v,
-                username: data.username,
-                prefs: data.prefs,
-            },
-        ),
-        Variant::Standard => ctx.render(
-            page,
-            &Standard {
-                v: data.v,
-                username: data.username,
-                email: data.email,
-                last_login: data.last_login,
-                prefs: data.prefs,
-            },
-        ),
-        Variant::Compact => ctx.render(
-            page,
-            &Compact {
-                v: data.v,
-                username: data.username,
-                email: data.email,
-                last_login: data.last_login,
-                prefs: data.prefs,
-            },
-        ),
-    }
+    ctx.render_variant(
+        page,
+        &Minimal { v, d: &d },
+        &Standard { v, d: &d },
+        &Compact { v, d: &d },
+    )
 }
