@@ -1,3 +1,6 @@
+//! `/account`: the signed-in home — who you are and your preferences at a glance, in the
+//! layout variant of your visual density.
+
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};

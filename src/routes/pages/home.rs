@@ -1,3 +1,5 @@
+//! `/`: the home page.
+
 use actix_web::HttpResponse;
 use askama::Template;
 
