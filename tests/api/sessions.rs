@@ -213,3 +213,32 @@ async fn the_session_cookie_is_secure_in_production() {
     assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
     assert!(r.headers().contains_key("strict-transport-security"));
 }
+
+#[tokio::test]
+async fn expired_database_sessions_are_purged() {
+    let app = spawn_app_with(|s| {
+        s.insert("SESSION_IDLE_TIMEOUT".into(), "1s".into());
+        s.remove("REDIS_URL");
+    })
+    .await;
+    let _ = app.csrf("/login").await;
+    let count = || async {
+        app.state
+            .db
+            .run(|c| {
+                use diesel::prelude::*;
+                use pinkflow::db::schema::sessions;
+                Ok(sessions::table.count().get_result::<i64>(c)?)
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 1);
+    let store = pinkflow::web::session_store::AppSessionStore::new(&app.state.db, None)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired().await.unwrap(), 0, "not expired yet");
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(store.purge_expired().await.unwrap(), 1);
+    assert_eq!(count().await, 0);
+}
