@@ -328,3 +328,31 @@ async fn choices_made_before_registering_carry_over_to_the_account() {
         "BSL"
     );
 }
+
+async fn sign_out(app: &TestApp) -> reqwest::Response {
+    let html = app.get_html("/account").await;
+    let token = crate::helpers::csrf_from(&html).unwrap();
+    app.post_form("/logout", &[("csrf_token", &token)]).await
+}
+
+#[tokio::test]
+async fn signing_out_keeps_chosen_preferences_on_the_device() {
+    let app = spawn_app().await;
+    app.browser_user("keeper").await;
+    // Never chose anything: no cookie, the device decides.
+    let r = sign_out(&app).await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|v| !v.to_str().unwrap_or("").starts_with("pinkflow_prefs"))
+    );
+    assert!(!html_tag(&app, "/").await.contains("data-contrast"));
+
+    app.browser_login("keeper@example.com", "password123").await;
+    app.save_preferences(&[("color_contrast", "high")]).await;
+    sign_out(&app).await;
+    let tag = html_tag(&app, "/").await;
+    assert!(tag.contains("data-contrast=\"high\""), "{tag}");
+}

@@ -233,9 +233,13 @@ pub async fn logout(ctx: PageCtx) -> HttpResponse {
     let mut res = see_other(&ctx, "/");
     if let Some(user) = &ctx.user {
         tracing::info!(user_id = user.id, "user signed out (browser)");
-        let cookie = prefs::cookie(&user.preferences(), ctx.secure_cookies);
-        if let Err(e) = res.add_cookie(&cookie) {
-            tracing::warn!(error = %e, "could not keep the preferences cookie");
+        // Keep the person's choices on this device (defaults they never chose are not
+        // written, so the device's own contrast and motion settings keep applying).
+        if ctx.view.explicit {
+            let cookie = prefs::cookie(&user.preferences(), ctx.secure_cookies);
+            if let Err(e) = res.add_cookie(&cookie) {
+                tracing::warn!(error = %e, "could not keep the preferences cookie");
+            }
         }
     }
     session::sign_out(&ctx.session);
