@@ -318,6 +318,11 @@ const COPY: &[(&str, u8, &str)] = &[
         1,
         "Every video has captions and sign language.",
     ),
+    (
+        "prefs.preview.text",
+        5,
+        "Sample text: every video has closed captions you can switch on and off, a transcript beside the player and, one click away, a signed version in your sign language.",
+    ),
     // Errors
     ("error.summary", 3, "There is a problem"),
     ("error.prefix", 3, "Error:"),
