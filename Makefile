@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps test test-unit test-sqlite test-postgres lint fmt bench migrate
+.PHONY: run build deps test test-unit test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench migrate
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -24,7 +24,15 @@ deps:
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: https://rustup.rs"; exit 1; }
 
-build: deps
+## Front-end assets pinned in package-lock.json (htmx is compiled into the binary by
+## build.rs from node_modules). Installs them with `npm ci` when missing.
+assets:
+	@if [ ! -f node_modules/htmx.org/dist/htmx.min.js ]; then \
+	  command -v npm >/dev/null || { echo "npm is needed for the pinned front-end assets (apt-get install npm)"; exit 1; }; \
+	  npm ci --no-audit --no-fund; \
+	fi
+
+build: deps assets
 	$(CARGO) build
 
 ## Serve on http://127.0.0.1:8080 with SQLite at ./data/pinkflow.db (migrations run at start).
@@ -36,19 +44,42 @@ migrate: build
 
 ## The whole suite: unit + integration on SQLite, then on PostgreSQL + Redis when
 ## TEST_POSTGRES_URL is set (.ci/run sets it).
-test: deps test-sqlite test-postgres
+test: deps assets test-sqlite test-postgres test-browser
 
-test-sqlite:
+test-sqlite: assets
 	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test
 
-test-postgres:
+test-postgres: assets
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  PINKFLOW_TEST_BACKEND=postgres $(CARGO) test --tests --test '*' -- ; \
 	else \
 	  echo "PostgreSQL suite skipped: TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/postgres)"; \
 	fi
 
-lint:
+## Browser tests: Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) driven by playwright-core,
+## axe-core, keyboard-only and JavaScript-off journeys, against the real binary on a fresh SQLite
+## database per test file. Screenshots land in test-artifacts/screenshots/.
+## `make test-browser-postgres` runs the same files on a fresh PostgreSQL database (TEST_POSTGRES_URL)
+## and Redis (TEST_REDIS_URL, when set).
+NODE_TEST := node --test --test-reporter=tap --test-concurrency=1 tests/browser/
+
+# npm ci only when the packages are missing (a fresh clone): it would wipe node_modules first.
+node-modules:
+	@[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] && [ -d node_modules/htmx.org ] || npm ci
+
+test-browser: node-modules
+	$(CARGO) build --bin pinkflow
+	PINKFLOW_BIN=$(BIN) $(NODE_TEST)
+
+test-browser-postgres: node-modules
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  $(CARGO) build --bin pinkflow && \
+	  PINKFLOW_TEST_BACKEND=postgres PINKFLOW_BIN=$(BIN) $(NODE_TEST); \
+	else \
+	  echo "PostgreSQL browser suite skipped: TEST_POSTGRES_URL is not set"; \
+	fi
+
+lint: assets
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 

@@ -242,6 +242,10 @@ pub struct Settings {
     /// Failed sign-ins allowed per account within `login_throttle_window`.
     pub login_throttle_attempts: u32,
     pub login_throttle_window: Duration,
+    /// A browser session ends after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// A browser session ends this long after sign-in, however active it is.
+    pub session_absolute_timeout: Duration,
     pub rate_limit_register: RateLimit,
     pub rate_limit_login: RateLimit,
     pub rate_limit_refresh: RateLimit,
@@ -420,6 +424,15 @@ impl Settings {
                 .parse()
                 .map_err(|m: String| err(var, m))
         };
+        let session_idle_timeout = duration("SESSION_IDLE_TIMEOUT", 30 * 60)?;
+        let session_absolute_timeout = duration("SESSION_ABSOLUTE_TIMEOUT", 12 * 3_600)?;
+        if session_absolute_timeout < session_idle_timeout {
+            return Err(err(
+                "SESSION_ABSOLUTE_TIMEOUT",
+                "must be at least as long as SESSION_IDLE_TIMEOUT",
+            ));
+        }
+
         let rate_limit_register = limit("RATE_LIMIT_REGISTER", "5/minute")?;
         let rate_limit_login = limit("RATE_LIMIT_LOGIN", "10/minute")?;
         let rate_limit_refresh = limit("RATE_LIMIT_REFRESH", "20/minute")?;
@@ -465,6 +478,8 @@ impl Settings {
             auth_cache_ttl,
             login_throttle_attempts,
             login_throttle_window,
+            session_idle_timeout,
+            session_absolute_timeout,
             rate_limit_register,
             rate_limit_login,
             rate_limit_refresh,
@@ -624,6 +639,8 @@ mod tests {
             ("AUTH_CACHE_TTL", "5m"),
             ("LOGIN_THROTTLE_ATTEMPTS", "0"),
             ("LOGIN_THROTTLE_WINDOW", "never"),
+            ("SESSION_IDLE_TIMEOUT", "forever"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "0"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");
@@ -672,6 +689,26 @@ mod tests {
             "100/h".parse::<RateLimit>().unwrap().to_string(),
             "100/hour"
         );
+    }
+
+    #[test]
+    fn session_timeouts_have_defaults_and_must_be_ordered() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(1_800));
+        assert_eq!(s.session_absolute_timeout, Duration::from_secs(43_200));
+        let s = load(&[
+            ("SESSION_IDLE_TIMEOUT", "10m"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "1h"),
+        ])
+        .unwrap();
+        assert_eq!(s.session_idle_timeout, Duration::from_secs(600));
+        assert_eq!(s.session_absolute_timeout, Duration::from_secs(3_600));
+        let e = load(&[
+            ("SESSION_IDLE_TIMEOUT", "2h"),
+            ("SESSION_ABSOLUTE_TIMEOUT", "1h"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.variable, "SESSION_ABSOLUTE_TIMEOUT");
     }
 
     #[test]

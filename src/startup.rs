@@ -22,12 +22,15 @@ use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
 use crate::routes;
 use crate::state::AppState;
+use crate::web::session_store::AppSessionStore;
+use crate::web::{assets, csrf, errors, session};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
     limiters: RateLimiters,
+    sessions: AppSessionStore,
 }
 
 impl Application {
@@ -90,12 +93,17 @@ impl Application {
             redis,
         };
         let limiters = RateLimiters::new(&settings)?;
+        let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
+            .await
+            .context("session store")?;
+        tracing::debug!(store = sessions.name(), "browser sessions");
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let app_limits = limiters.clone();
+        let app_sessions = sessions.clone();
         let server = HttpServer::new(move || {
             let settings = &data.settings;
             let cors_on = !settings.cors_allowed_origins.is_empty();
@@ -108,6 +116,9 @@ impl Application {
                 .max_age(3600);
             App::new()
                 .app_data(data.clone())
+                .wrap(from_fn(csrf::protect))
+                .wrap(from_fn(errors::error_pages))
+                .wrap(session::middleware(app_sessions.clone(), settings))
                 .wrap(Condition::new(cors_on, cors))
                 .wrap(security_headers(settings.app_env.is_production()))
                 .wrap(from_fn(request_context))
@@ -115,6 +126,9 @@ impl Application {
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
+                .route("/static/{file}", web::get().to(assets::serve))
+                .configure(|cfg| routes::pages::configure(cfg, &app_limits))
+                .default_service(web::to(routes::pages::not_found))
         })
         .workers(settings.workers)
         .shutdown_timeout(30)
@@ -126,6 +140,7 @@ impl Application {
             server,
             state,
             limiters,
+            sessions,
         })
     }
 
@@ -143,6 +158,7 @@ impl Application {
         let mut tasks = vec![tokio::spawn(housekeeping(
             self.state.clone(),
             self.limiters.clone(),
+            self.sessions.clone(),
         ))];
         if let Some(url) = &self.state.settings.redis_url {
             tasks.push(tokio::spawn(crate::auth::fanout::listen(
@@ -158,8 +174,9 @@ impl Application {
     }
 }
 
-/// Every ten minutes: delete expired token rows and forget idle rate-limit keys.
-async fn housekeeping(state: AppState, limiters: RateLimiters) {
+/// Every ten minutes: delete expired token and session rows and forget idle rate-limit
+/// keys.
+async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSessionStore) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -167,6 +184,11 @@ async fn housekeeping(state: AppState, limiters: RateLimiters) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "expired tokens removed"),
             Err(e) => tracing::warn!(error = %e, "token clean-up failed"),
+        }
+        match sessions.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
         }
         limiters.retain_recent();
     }

@@ -41,6 +41,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 
@@ -48,7 +56,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     revoked_tokens,
-    login_throttle
+    login_throttle,
+    sessions
 );
 
 diesel::table! {

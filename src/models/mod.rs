@@ -1,5 +1,6 @@
 //! Table rows and their queries. Only this module (and `db`) speaks diesel.
 
+pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod user;

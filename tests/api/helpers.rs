@@ -231,3 +231,137 @@ pub async fn json_body(r: reqwest::Response) -> Value {
     let text = r.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
+
+// ---- Browser pages ----
+
+/// The value of `csrf_token` in the first form (or `#page-meta`) of a page.
+pub fn csrf_from(html: &str) -> Option<String> {
+    for marker in ["name=\"csrf_token\" value=\"", "data-csrf-token=\""] {
+        if let Some(start) = html.find(marker) {
+            let rest = &html[start + marker.len()..];
+            let token: String = rest.chars().take_while(|c| *c != '"').collect();
+            if !token.is_empty() {
+                return Some(token);
+            }
+        }
+    }
+    None
+}
+
+/// The value of the session cookie set by a response, if any.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("pinkflow_session="))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET with `HX-Request: true` (what htmx sends).
+    pub async fn get_hx(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// The CSRF token of the form on `path` (this client's session).
+    pub async fn csrf(&self, path: &str) -> String {
+        let html = self.get_html(path).await;
+        csrf_from(&html).unwrap_or_else(|| panic!("no CSRF token on {path}"))
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_form_hx(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Register through the page with `password123`.
+    pub async fn browser_register(&self, name: &str) -> reqwest::Response {
+        let token = self.csrf("/register").await;
+        let email = format!("{name}@example.com");
+        self.post_form(
+            "/register",
+            &[
+                ("csrf_token", &token),
+                ("email", &email),
+                ("username", name),
+                ("password", "password123"),
+                ("preferred_sign_language", "BSL"),
+            ],
+        )
+        .await
+    }
+
+    /// Sign in through the page; returns the response (303 on success).
+    pub async fn browser_login(&self, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf("/login").await;
+        self.post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Register and sign in through the pages.
+    pub async fn browser_user(&self, name: &str) {
+        let r = self.browser_register(name).await;
+        assert_eq!(r.status(), 303, "register {name}");
+        let r = self
+            .browser_login(&format!("{name}@example.com"), "password123")
+            .await;
+        assert_eq!(r.status(), 303, "sign in {name}");
+    }
+
+    /// Save preferences through the page (this client's session or cookie).
+    pub async fn save_preferences(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf("/preferences").await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form("/preferences", &all).await
+    }
+}
+
+pub fn location(r: &reqwest::Response) -> &str {
+    r.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+pub fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}

@@ -4,8 +4,12 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod csrf;
 mod health;
 mod helpers;
+mod pages;
 mod preferences;
 mod protocol;
+mod renderer;
+mod sessions;
 mod throttle;

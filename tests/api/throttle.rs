@@ -118,3 +118,46 @@ async fn success_resets_the_count_and_the_window_expires() {
         "window over"
     );
 }
+
+#[tokio::test]
+async fn the_sign_in_page_explains_the_wait_accessibly() {
+    let app = spawn_app_with(|s| {
+        s.insert("LOGIN_THROTTLE_ATTEMPTS".into(), "1".into());
+    })
+    .await;
+    app.register("page@example.com", "pageuser", "password123")
+        .await;
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf token in the form")
+        .to_owned();
+    let attempt = || {
+        app.client
+            .post(app.url("/login"))
+            .form(&[
+                ("email", "page@example.com"),
+                ("password", "wrong-password"),
+                ("csrf_token", &token),
+            ])
+            .send()
+    };
+    assert_eq!(attempt().await.unwrap().status(), 422);
+    let r = attempt().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Error: "), "error title");
+    assert!(html.contains("Too many failed sign-in attempts"), "{html}");
+    assert!(html.contains("15 minutes"));
+}

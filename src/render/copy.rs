@@ -1,0 +1,522 @@
+//! Interface copy keyed by (key, reading level). Levels 1-2 are plain language, 3 is
+//! standard, 4-5 may add detail. A missing level falls back to the nearest one, moving
+//! away from the standard level first (so level 2 gets plain copy, level 4 detailed copy).
+
+/// (key, level, text). Every key has a level-3 entry (checked by a test).
+const COPY: &[(&str, u8, &str)] = &[
+    ("site.tagline", 3, "Video and community, made deaf-first"),
+    ("skip", 3, "Skip to main content"),
+    ("nav.label", 3, "Main"),
+    ("nav.home", 3, "Home"),
+    ("nav.account", 3, "Your account"),
+    ("nav.preferences", 3, "Preferences"),
+    ("nav.login", 3, "Sign in"),
+    ("nav.register", 3, "Create an account"),
+    ("nav.logout", 3, "Sign out"),
+    (
+        "footer.text",
+        3,
+        "PinkFlow is built to work with screen readers, keyboards, captions and sign language.",
+    ),
+    (
+        "footer.text",
+        1,
+        "PinkFlow works with screen readers, keyboards and sign language.",
+    ),
+    // Home
+    ("home.heading", 3, "Welcome to PinkFlow"),
+    ("home.heading", 1, "Welcome"),
+    (
+        "home.lead",
+        3,
+        "PinkFlow is a video platform designed first for deaf and hard-of-hearing people. Every page adapts to how you like to read and see.",
+    ),
+    (
+        "home.lead",
+        1,
+        "PinkFlow is a video site for deaf people. You can change how it looks.",
+    ),
+    (
+        "home.detail",
+        4,
+        "Your preferences control the layout density, the reading level of the text, the colour contrast, whether anything moves, and which sign language you see first. Signed out, they are kept in a cookie on this device; signed in, they follow your account.",
+    ),
+    ("home.detail", 3, ""),
+    ("home.start", 3, "Create an account"),
+    ("home.signin", 3, "Sign in"),
+    ("home.prefs", 3, "Change how PinkFlow looks"),
+    ("home.prefs", 1, "Change how it looks"),
+    // Sign in
+    ("login.heading", 3, "Sign in"),
+    (
+        "login.lead",
+        3,
+        "Sign in with the email address and password you used to create your account.",
+    ),
+    ("login.lead", 1, "Type your email and password."),
+    ("login.email", 3, "Email address"),
+    ("login.email", 1, "Email"),
+    ("login.password", 3, "Password"),
+    ("login.submit", 3, "Sign in"),
+    ("login.no_account", 3, "No account yet?"),
+    (
+        "login.failed",
+        3,
+        "Invalid credentials. Check your email address and password, then try again.",
+    ),
+    (
+        "login.failed",
+        1,
+        "Invalid credentials. The email or password is wrong. Try again.",
+    ),
+    (
+        "login.throttled",
+        3,
+        "Too many failed sign-in attempts for this account. For your security, try again in",
+    ),
+    (
+        "login.throttled",
+        1,
+        "Too many wrong tries. Wait, then try again in",
+    ),
+    (
+        "login.registered",
+        3,
+        "Your account has been created. You can now sign in.",
+    ),
+    ("login.registered", 1, "Your account is ready. Now sign in."),
+    // Register
+    ("register.heading", 3, "Create an account"),
+    ("register.heading", 1, "Make an account"),
+    (
+        "register.lead",
+        3,
+        "You need an account to keep your preferences on every device.",
+    ),
+    ("register.lead", 1, "An account keeps your settings."),
+    ("register.email", 3, "Email address"),
+    ("register.email", 1, "Email"),
+    (
+        "register.email.hint",
+        3,
+        "We will only use this to sign you in.",
+    ),
+    ("register.email.hint", 1, "You use this to sign in."),
+    ("register.username", 3, "Username"),
+    (
+        "register.username.hint",
+        3,
+        "3 to 32 characters: letters, numbers, underscores (_) and hyphens (-).",
+    ),
+    (
+        "register.username.hint",
+        1,
+        "3 to 32 letters or numbers. You can use _ and -.",
+    ),
+    ("register.password", 3, "Password"),
+    (
+        "register.password.hint",
+        3,
+        "At least 8 characters and no more than 72 bytes.",
+    ),
+    (
+        "register.password.hint",
+        1,
+        "8 or more letters, numbers or signs.",
+    ),
+    (
+        "register.password.hint",
+        5,
+        "At least 8 characters and no more than 72 bytes (about 72 letters, fewer with accents or emoji). A longer phrase of ordinary words is easier to remember and harder to guess.",
+    ),
+    ("register.sign_language", 3, "Sign language"),
+    (
+        "register.sign_language.hint",
+        3,
+        "The sign language you would like to see first.",
+    ),
+    (
+        "register.sign_language.hint",
+        1,
+        "The sign language you use.",
+    ),
+    ("register.submit", 3, "Create account"),
+    ("register.have_account", 3, "Already have an account?"),
+    // Account
+    ("account.heading", 3, "Your account"),
+    ("account.lead", 3, "You are signed in."),
+    ("account.signed_in_as", 3, "You are signed in as"),
+    ("account.details", 3, "Your details"),
+    ("account.email", 3, "Email address"),
+    ("account.email", 1, "Email"),
+    ("account.username", 3, "Username"),
+    ("account.last_login", 3, "Last sign-in"),
+    ("account.prefs", 3, "Your preferences"),
+    ("account.prefs", 1, "How PinkFlow looks for you"),
+    ("account.change", 3, "Change your preferences"),
+    ("account.change", 1, "Change"),
+    ("account.setting", 3, "Setting"),
+    ("account.value", 3, "Your choice"),
+    (
+        "account.detail",
+        4,
+        "Your preferences are stored with your account and apply on every device you sign in on. Signing out keeps them on this device too.",
+    ),
+    ("account.detail", 3, ""),
+    // Preferences
+    ("prefs.heading", 3, "Preferences"),
+    ("prefs.heading", 1, "Your settings"),
+    (
+        "prefs.lead",
+        3,
+        "Choose how PinkFlow looks and reads. Your choices apply to every page.",
+    ),
+    ("prefs.lead", 1, "Choose how PinkFlow looks."),
+    (
+        "prefs.lead",
+        5,
+        "Choose how PinkFlow looks and reads. Your choices apply to every page and take priority over your device's own settings for contrast and motion.",
+    ),
+    (
+        "prefs.signed_out",
+        3,
+        "You are not signed in, so your choices are saved in a cookie on this device only.",
+    ),
+    (
+        "prefs.signed_out",
+        1,
+        "You are not signed in. Your choices stay on this device.",
+    ),
+    ("prefs.density", 3, "Visual density"),
+    ("prefs.density", 1, "How much is on the screen"),
+    (
+        "prefs.density.hint",
+        3,
+        "How much appears on the screen at once.",
+    ),
+    ("prefs.density.hint", 1, "Less is bigger and calmer."),
+    (
+        "prefs.density.1",
+        3,
+        "Minimal: one thing at a time, large buttons and lots of space",
+    ),
+    (
+        "prefs.density.1",
+        1,
+        "Very little: one thing at a time, big buttons",
+    ),
+    (
+        "prefs.density.2",
+        3,
+        "Low: a simple layout with extra space",
+    ),
+    ("prefs.density.2", 1, "Little: simple, with space"),
+    ("prefs.density.3", 3, "Standard: the usual layout"),
+    ("prefs.density.3", 1, "Normal"),
+    (
+        "prefs.density.4",
+        3,
+        "Rich: more on screen, a little less space",
+    ),
+    ("prefs.density.4", 1, "More things on the screen"),
+    (
+        "prefs.density.5",
+        3,
+        "Maximum: compact tables and as much as possible on screen",
+    ),
+    ("prefs.density.5", 1, "The most things, in tables"),
+    ("prefs.reading", 3, "Reading level"),
+    ("prefs.reading", 1, "How the words are written"),
+    (
+        "prefs.reading.hint",
+        3,
+        "How PinkFlow writes headings, hints and messages.",
+    ),
+    ("prefs.reading.hint", 1, "Pick easy words or more detail."),
+    (
+        "prefs.reading.1",
+        3,
+        "Simplest: short sentences and everyday words",
+    ),
+    ("prefs.reading.1", 1, "Easiest words"),
+    ("prefs.reading.2", 3, "Simple: plain language"),
+    ("prefs.reading.2", 1, "Easy words"),
+    ("prefs.reading.3", 3, "Standard: clear, everyday writing"),
+    ("prefs.reading.3", 1, "Normal words"),
+    (
+        "prefs.reading.4",
+        3,
+        "Detailed: standard writing with extra explanation",
+    ),
+    ("prefs.reading.4", 1, "More explaining"),
+    (
+        "prefs.reading.5",
+        3,
+        "Most detailed: full explanations, including technical terms",
+    ),
+    ("prefs.reading.5", 1, "The most explaining"),
+    ("prefs.contrast", 3, "Colour contrast"),
+    ("prefs.contrast", 1, "Colours"),
+    (
+        "prefs.contrast.hint",
+        3,
+        "High contrast uses black, white and strong colours for text of at least 7 to 1 contrast.",
+    ),
+    (
+        "prefs.contrast.hint",
+        1,
+        "High contrast makes text stand out more.",
+    ),
+    ("prefs.contrast.normal", 3, "Normal: the standard colours"),
+    ("prefs.contrast.normal", 1, "Normal colours"),
+    (
+        "prefs.contrast.high",
+        3,
+        "High: the strongest contrast between text and background",
+    ),
+    ("prefs.contrast.high", 1, "Strong colours, easier to see"),
+    ("prefs.motion", 3, "Motion"),
+    ("prefs.motion", 1, "Moving things"),
+    (
+        "prefs.motion.hint",
+        3,
+        "Reducing motion removes every animation, transition, smooth scroll and autoplay.",
+    ),
+    ("prefs.motion.hint", 1, "You can stop things moving."),
+    (
+        "prefs.motion.true",
+        3,
+        "Reduce motion: nothing moves or plays by itself",
+    ),
+    ("prefs.motion.true", 1, "Stop things moving"),
+    (
+        "prefs.motion.false",
+        3,
+        "Allow motion: small animations and transitions",
+    ),
+    ("prefs.motion.false", 1, "Things can move a little"),
+    ("prefs.sign", 3, "Sign language"),
+    (
+        "prefs.sign.hint",
+        3,
+        "Signed versions of videos are shown in this sign language first.",
+    ),
+    (
+        "prefs.sign.hint",
+        1,
+        "We show videos in this sign language first.",
+    ),
+    ("prefs.submit", 3, "Save preferences"),
+    ("prefs.submit", 1, "Save"),
+    ("prefs.saving", 3, "Saving…"),
+    ("prefs.saved", 3, "Preferences saved"),
+    ("prefs.preview", 3, "Preview"),
+    (
+        "prefs.preview.hint",
+        3,
+        "An example of how pages look with these choices.",
+    ),
+    ("prefs.preview.hint", 1, "This shows how pages will look."),
+    ("prefs.preview.sample", 3, "A sample heading"),
+    (
+        "prefs.preview.text",
+        3,
+        "Sample text: captions and a signed version are next to every video.",
+    ),
+    (
+        "prefs.preview.text",
+        1,
+        "Every video has captions and sign language.",
+    ),
+    (
+        "prefs.preview.text",
+        5,
+        "Sample text: every video has closed captions you can switch on and off, a transcript beside the player and, one click away, a signed version in your sign language.",
+    ),
+    // Errors
+    ("error.summary", 3, "There is a problem"),
+    ("error.prefix", 3, "Error:"),
+    ("error.404.heading", 3, "Page not found"),
+    (
+        "error.404.body",
+        3,
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.",
+    ),
+    (
+        "error.404.body",
+        1,
+        "We cannot find this page. Check the web address.",
+    ),
+    ("error.403.heading", 3, "You cannot do that"),
+    (
+        "error.403.body",
+        3,
+        "You do not have permission to do this.",
+    ),
+    ("error.403.body", 1, "You are not allowed to do this."),
+    ("error.csrf.heading", 3, "Your form could not be sent"),
+    ("error.csrf.heading", 1, "We could not send your form"),
+    (
+        "error.csrf.body",
+        3,
+        "The page you sent it from had expired, or it did not come from PinkFlow. Nothing was changed. Go back, reload the page and try again.",
+    ),
+    (
+        "error.csrf.body",
+        1,
+        "Nothing changed. Go back, load the page again and try again.",
+    ),
+    (
+        "error.csrf.body",
+        5,
+        "For your safety every form carries a secret code tied to your session. This one was missing or did not match, usually because the page was open for a long time, you signed out in another tab, or the form came from another website. Nothing was changed. Go back, reload the page and try again.",
+    ),
+    ("error.405.heading", 3, "That cannot be done here"),
+    (
+        "error.405.body",
+        3,
+        "This page does not accept that kind of request. Go back and use the page's links and buttons.",
+    ),
+    ("error.413.heading", 3, "What you sent is too large"),
+    ("error.413.body", 3, "Send less information and try again."),
+    ("error.429.heading", 3, "Too many attempts"),
+    ("error.429.heading", 1, "Please wait"),
+    (
+        "error.429.body",
+        3,
+        "You have tried this too many times in a short time. To keep accounts safe, wait and then try again.",
+    ),
+    (
+        "error.429.body",
+        1,
+        "You tried too many times. Wait a little, then try again.",
+    ),
+    ("error.429.wait", 3, "You can try again in"),
+    ("error.429.wait", 1, "Try again in"),
+    (
+        "error.500.heading",
+        3,
+        "Sorry, there is a problem with PinkFlow",
+    ),
+    ("error.500.heading", 1, "Sorry, something went wrong"),
+    (
+        "error.500.body",
+        3,
+        "Something went wrong on our side. Try again later. Anything you had already saved is safe.",
+    ),
+    ("error.500.body", 1, "It is our fault. Try again later."),
+    ("error.503.heading", 3, "PinkFlow is busy"),
+    (
+        "error.503.body",
+        3,
+        "PinkFlow cannot answer right now. Try again in a few moments.",
+    ),
+    (
+        "error.400.heading",
+        3,
+        "Something was wrong with the request",
+    ),
+    ("error.400.body", 3, "Go back and try again."),
+    ("error.home", 3, "Go to the home page"),
+];
+
+/// Standard error messages (from validation shared with the API) and their plain versions.
+const PLAIN_ERRORS: &[(&str, &str)] = &[
+    (
+        "Enter an email address in the correct format, like name@example.com",
+        "Type your email like this: name@example.com",
+    ),
+    (
+        "Email address must be 254 characters or fewer",
+        "Your email is too long.",
+    ),
+    (
+        "Username must be between 3 and 32 characters",
+        "Your username needs 3 to 32 letters or numbers.",
+    ),
+    (
+        "Username can only contain letters, numbers, underscores (_) and hyphens (-)",
+        "Use only letters, numbers, _ and - in your username.",
+    ),
+    (
+        "Password must be at least 8 characters",
+        "Your password is too short. Use 8 or more.",
+    ),
+    (
+        "Email already registered",
+        "This email already has an account.",
+    ),
+    (
+        "Username already taken",
+        "Someone has this username. Try another.",
+    ),
+    ("Enter your email address", "Type your email."),
+    ("Enter your password", "Type your password."),
+    ("Enter a password", "Type a password."),
+    ("Enter a username", "Type a username."),
+];
+
+fn order(level: u8) -> [u8; 5] {
+    match level {
+        0 | 1 => [1, 2, 3, 4, 5],
+        2 => [2, 1, 3, 4, 5],
+        4 => [4, 5, 3, 2, 1],
+        5.. => [5, 4, 3, 2, 1],
+        3 => [3, 2, 4, 1, 5],
+    }
+}
+
+/// The copy for `key` at `level`, or the nearest level that has it ("" if unknown).
+pub fn text(key: &str, level: u8) -> &'static str {
+    for l in order(level) {
+        if let Some((_, _, t)) = COPY.iter().find(|(k, lv, _)| *k == key && *lv == l) {
+            return t;
+        }
+    }
+    tracing::debug!(key, "missing interface copy");
+    ""
+}
+
+/// A validation message in plain language for reading levels 1 and 2.
+pub fn error_message(message: &str, level: u8) -> String {
+    if level <= 2
+        && let Some((_, plain)) = PLAIN_ERRORS.iter().find(|(m, _)| *m == message)
+    {
+        return (*plain).to_owned();
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_standard_copy() {
+        for (key, _, _) in COPY {
+            assert!(
+                COPY.iter().any(|(k, l, _)| k == key && *l == 3),
+                "{key} has no level-3 copy"
+            );
+        }
+    }
+
+    #[test]
+    fn levels_fall_back_away_from_standard() {
+        assert_eq!(text("home.heading", 1), "Welcome");
+        assert_eq!(text("home.heading", 2), "Welcome");
+        assert_eq!(text("home.heading", 3), "Welcome to PinkFlow");
+        assert_eq!(text("home.heading", 5), "Welcome to PinkFlow");
+        assert!(text("home.detail", 4).starts_with("Your preferences"));
+        assert_eq!(text("home.detail", 3), "");
+        assert_eq!(text("no.such.key", 3), "");
+        assert_eq!(
+            error_message("Password must be at least 8 characters", 1),
+            "Your password is too short. Use 8 or more."
+        );
+        assert_eq!(
+            error_message("Password must be at least 8 characters", 3),
+            "Password must be at least 8 characters"
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! The browser site: server-rendered pages that work without JavaScript and are
+//! enhanced by htmx. Handlers extract, call a service and hand the result to the
+//! renderer ([`crate::render`]).
+
+mod account;
+mod auth;
+mod home;
+mod preferences;
+
+use std::collections::HashMap;
+
+use actix_governor::Governor;
+use actix_web::error::UrlencodedError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::http::rate_limit::RateLimiters;
+use crate::render::PageCtx;
+use crate::web::errors::PageError;
+
+/// Largest form body accepted.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Form fields by name (a repeated name keeps its last value).
+pub type FormFields = web::Form<HashMap<String, String>>;
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(FORM_LIMIT)
+        .error_handler(form_error)
+}
+
+fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let status = match err {
+        UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        UrlencodedError::ContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    PageError::new(status).into()
+}
+
+/// A field's value, or "" when absent.
+pub fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
+}
+
+/// `raw` if it is a path on this site (so `?next=` cannot send anyone elsewhere).
+pub fn local_path(raw: &str) -> Option<&str> {
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw.len() <= 2048
+        && !raw
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    ok.then_some(raw)
+}
+
+/// Go to `location` after a successful post (or when a page needs sign-in): 303 for
+/// browsers, and for htmx a client-side navigation (`HX-Location`) that swaps the page
+/// in place and updates the address bar.
+pub fn see_other(ctx: &PageCtx, location: &str) -> HttpResponse {
+    if ctx.hx.request {
+        let target = serde_json::json!({"path": location, "target": "#page"}).to_string();
+        HttpResponse::Ok()
+            .insert_header(("HX-Location", target))
+            .insert_header((header::VARY, "HX-Request"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .insert_header((header::VARY, "HX-Request"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    }
+}
+
+/// Send a signed-out visitor to the sign-in page, to come back here afterwards.
+pub fn sign_in_first(ctx: &PageCtx, req: &HttpRequest) -> HttpResponse {
+    let here = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+    see_other(ctx, &format!("/login?{query}"))
+}
+
+/// Any path nobody handles: 404 (an HTML page outside `/api`, JSON inside it).
+pub async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::not_found())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
+    cfg.app_data(form_config())
+        .route("/", web::get().to(home::home))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(auth::login_page))
+                .route(
+                    web::post()
+                        .to(auth::login)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .service(
+            web::resource("/register")
+                .route(web::get().to(auth::register_page))
+                .route(
+                    web::post()
+                        .to(auth::register)
+                        .wrap(Governor::new(&limits.register)),
+                ),
+        )
+        .route("/logout", web::post().to(auth::logout))
+        .route("/account", web::get().to(account::account))
+        .service(
+            web::resource("/preferences")
+                .route(web::get().to(preferences::page))
+                .route(web::post().to(preferences::save)),
+        );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/account"), Some("/account"));
+        assert_eq!(local_path("/preferences?x=1"), Some("/preferences?x=1"));
+        for bad in [
+            "",
+            "account",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "/ /x",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
+}

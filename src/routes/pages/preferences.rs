@@ -1,0 +1,274 @@
+//! `/preferences`: edit the five preferences, signed in (saved to the account through
+//! [`AuthService::update_preferences`], validated like the API) or signed out (saved in
+//! the preferences cookie).
+//!
+//! [`AuthService::update_preferences`]: crate::auth::AuthService::update_preferences
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{FormFields, see_other};
+use crate::domain::{FieldErrors, Preferences, PreferencesUpdate};
+use crate::render::{Errors, Page, PageCtx, View, copy, prefs};
+use crate::state::AppState;
+use crate::web::errors::PageError;
+use crate::web::session;
+
+struct RadioOption {
+    id: String,
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+struct RadioGroup {
+    name: &'static str,
+    legend: &'static str,
+    hint: &'static str,
+    error: Option<String>,
+    options: Vec<RadioOption>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/preferences.html")]
+struct PreferencesContent<'a> {
+    v: &'a View,
+    csrf_token: &'a str,
+    errors: &'a Errors,
+    signed_in: bool,
+    groups: Vec<RadioGroup>,
+    preview_texts: Vec<(u8, &'static str)>,
+}
+
+/// The value each group shows as chosen: what was submitted, else the current choice.
+struct Chosen {
+    density: String,
+    reading: String,
+    contrast: String,
+    motion: String,
+    sign: String,
+}
+
+impl Chosen {
+    fn from_prefs(p: &Preferences) -> Self {
+        let j = p.to_json();
+        Chosen {
+            density: j.visual_density.to_string(),
+            reading: j.reading_level.to_string(),
+            contrast: j.color_contrast.to_owned(),
+            motion: j.motion_sensitivity.to_string(),
+            sign: j.preferred_sign_language.to_owned(),
+        }
+    }
+
+    fn with_form(mut self, form: &FormFields) -> Self {
+        for (name, slot) in [
+            ("visual_density", &mut self.density),
+            ("reading_level", &mut self.reading),
+            ("color_contrast", &mut self.contrast),
+            ("motion_sensitivity", &mut self.motion),
+            ("preferred_sign_language", &mut self.sign),
+        ] {
+            if let Some(value) = form.get(name) {
+                value.clone_into(slot);
+            }
+        }
+        self
+    }
+}
+
+fn group(
+    v: &View,
+    errors: &Errors,
+    name: &'static str,
+    key: &str,
+    chosen: &str,
+    values: &[(String, String)],
+) -> RadioGroup {
+    RadioGroup {
+        name,
+        legend: v.t(&format!("prefs.{key}")),
+        hint: v.t(&format!("prefs.{key}.hint")),
+        error: errors.get(name).map(str::to_owned),
+        options: values
+            .iter()
+            .map(|(value, label)| RadioOption {
+                id: format!("{name}-{}", value.to_ascii_lowercase()),
+                value: value.clone(),
+                label: label.clone(),
+                checked: value == chosen,
+            })
+            .collect(),
+    }
+}
+
+fn groups(v: &View, errors: &Errors, chosen: &Chosen) -> Vec<RadioGroup> {
+    let levels = |key: &str| -> Vec<(String, String)> {
+        (1..=5)
+            .map(|n| (n.to_string(), v.t(&format!("prefs.{key}.{n}")).to_owned()))
+            .collect()
+    };
+    let choices = |key: &str, values: &[&str]| -> Vec<(String, String)> {
+        values
+            .iter()
+            .map(|value| {
+                (
+                    (*value).to_owned(),
+                    v.t(&format!("prefs.{key}.{value}")).to_owned(),
+                )
+            })
+            .collect()
+    };
+    let languages: Vec<(String, String)> = crate::render::sign_languages()
+        .map(|(code, name)| (code.to_owned(), format!("{code} – {name}")))
+        .collect();
+    vec![
+        group(
+            v,
+            errors,
+            "visual_density",
+            "density",
+            &chosen.density,
+            &levels("density"),
+        ),
+        group(
+            v,
+            errors,
+            "reading_level",
+            "reading",
+            &chosen.reading,
+            &levels("reading"),
+        ),
+        group(
+            v,
+            errors,
+            "color_contrast",
+            "contrast",
+            &chosen.contrast,
+            &choices("contrast", &["normal", "high"]),
+        ),
+        group(
+            v,
+            errors,
+            "motion_sensitivity",
+            "motion",
+            &chosen.motion,
+            &choices("motion", &["false", "true"]),
+        ),
+        group(
+            v,
+            errors,
+            "preferred_sign_language",
+            "sign",
+            &chosen.sign,
+            &languages,
+        ),
+    ]
+}
+
+fn render(
+    ctx: &PageCtx,
+    page: Page,
+    errors: &Errors,
+    chosen: &Chosen,
+) -> Result<HttpResponse, PageError> {
+    let token = ctx.csrf_token()?;
+    let v = &ctx.view;
+    ctx.render(
+        page,
+        &PreferencesContent {
+            v,
+            csrf_token: &token,
+            errors,
+            signed_in: ctx.user.is_some(),
+            groups: groups(v, errors, chosen),
+            preview_texts: (1..=5)
+                .map(|l| (l, copy::text("prefs.preview.text", l)))
+                .collect(),
+        },
+    )
+}
+
+/// `GET /preferences`
+pub async fn page(ctx: PageCtx) -> Result<HttpResponse, PageError> {
+    let page = ctx.page_with_flash(ctx.view.t("prefs.heading"));
+    render(
+        &ctx,
+        page,
+        &Errors::default(),
+        &Chosen::from_prefs(&ctx.view.prefs),
+    )
+}
+
+/// The anchor of a radio group's first option, for the error summary.
+fn first_option(field: &str) -> String {
+    let first = match field {
+        "visual_density" | "reading_level" => "1",
+        "color_contrast" => "normal",
+        "motion_sensitivity" => "false",
+        _ => "asl",
+    };
+    format!("{field}-{first}")
+}
+
+fn field_errors(v: &View, found: &FieldErrors) -> Errors {
+    let mut errors = Errors::default();
+    // In page order.
+    for name in [
+        "visual_density",
+        "reading_level",
+        "color_contrast",
+        "motion_sensitivity",
+        "preferred_sign_language",
+    ] {
+        if let Some(message) = found.get(name) {
+            errors.add(name, &first_option(name), v.err(message));
+        }
+    }
+    errors
+}
+
+/// `POST /preferences`: saves, then shows the page again in the new variant.
+pub async fn save(
+    mut ctx: PageCtx,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, PageError> {
+    let update = match PreferencesUpdate::from_form(|name| form.get(name).map(String::as_str)) {
+        Ok(update) => update,
+        Err(found) => {
+            let errors = field_errors(&ctx.view, &found);
+            let chosen = Chosen::from_prefs(&ctx.view.prefs).with_form(&form);
+            let page = Page::new(ctx.view.t("prefs.heading")).invalid();
+            return render(&ctx, page, &errors, &chosen);
+        }
+    };
+    let (saved, cookie) = match &ctx.user {
+        Some(user) => {
+            let user = state.auth.update_preferences(user.id, update).await?;
+            let saved = user.preferences();
+            ctx.user = Some(user);
+            (saved, None)
+        }
+        None => {
+            let saved = ctx.view.prefs.apply(&update);
+            (saved, Some(prefs::cookie(&saved, ctx.secure_cookies)))
+        }
+    };
+    ctx.set_preferences(saved);
+    let message = ctx.view.t("prefs.saved");
+    let mut res = if ctx.hx.request {
+        let page = Page::new(ctx.view.t("prefs.heading"))
+            .announce(message)
+            .banner(Some(message.to_owned()))
+            .push_url("/preferences");
+        render(&ctx, page, &Errors::default(), &Chosen::from_prefs(&saved))?
+    } else {
+        session::set_flash(&ctx.session, message).map_err(PageError::internal)?;
+        see_other(&ctx, "/preferences")
+    };
+    if let Some(cookie) = cookie {
+        res.add_cookie(&cookie).map_err(PageError::internal)?;
+    }
+    Ok(res)
+}

@@ -1,0 +1,99 @@
+//! Static assets compiled into the binary and served under content-hashed URLs
+//! (`/static/site.<hash>.css`), so they can be cached for a year and never go stale.
+
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use sha2::{Digest, Sha256};
+
+struct Asset {
+    name: &'static str,
+    ext: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: [Asset; 3] = [
+    Asset {
+        name: "site",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/css/site.css"),
+    },
+    Asset {
+        name: "a11y",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/a11y.js"),
+    },
+    Asset {
+        name: "htmx",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js")),
+    },
+];
+
+/// `name.<first 12 hex digits of the SHA-256>.ext` for every asset.
+static FILE_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|a| {
+            let hash: String = Sha256::digest(a.body)
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("{}.{hash}.{}", a.name, a.ext)
+        })
+        .collect()
+});
+
+/// The versioned URLs templates link to.
+#[derive(Debug, Clone, Copy)]
+pub struct AssetUrls {
+    pub css: &'static str,
+    pub a11y_js: &'static str,
+    pub htmx_js: &'static str,
+}
+
+static URLS: LazyLock<(String, String, String)> = LazyLock::new(|| {
+    let url = |i: usize| format!("/static/{}", FILE_NAMES[i]);
+    (url(0), url(1), url(2))
+});
+
+pub fn urls() -> AssetUrls {
+    AssetUrls {
+        css: &URLS.0,
+        a11y_js: &URLS.1,
+        htmx_js: &URLS.2,
+    }
+}
+
+/// `GET /static/{file}`: the asset with that exact versioned name, cached for a year.
+pub async fn serve(file: web::Path<String>) -> HttpResponse {
+    let wanted = file.into_inner();
+    match FILE_NAMES.iter().position(|n| *n == wanted) {
+        Some(i) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, ASSETS[i].content_type))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .body(ASSETS[i].body),
+        None => HttpResponse::NotFound()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_versioned_by_content() {
+        let u = urls();
+        assert!(u.css.starts_with("/static/site.") && u.css.ends_with(".css"));
+        assert!(u.htmx_js.starts_with("/static/htmx."));
+        assert_eq!(u.a11y_js.len(), "/static/a11y.".len() + 12 + ".js".len());
+    }
+}

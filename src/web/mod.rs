@@ -1,0 +1,8 @@
+//! The browser side's HTTP plumbing: sessions and their store, CSRF protection, error
+//! pages and static assets.
+
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod session;
+pub mod session_store;

@@ -1,0 +1,114 @@
+//! Browser sessions: the cookie middleware and what a session holds (the signed-in user,
+//! when they signed in, the CSRF token and a one-time flash message).
+
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_session::{Session, SessionMiddleware};
+use actix_web::cookie::{Key, SameSite};
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use sha2::Sha512;
+
+use super::csrf;
+use super::session_store::AppSessionStore;
+use crate::config::Settings;
+
+pub const COOKIE_NAME: &str = "pinkflow_session";
+const USER_ID: &str = "uid";
+const SIGNED_IN_AT: &str = "signed_in_at";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+/// The signing key for session cookies, derived from `SECRET_KEY`.
+fn cookie_key(settings: &Settings) -> Key {
+    let mut mac = Hmac::<Sha512>::new_from_slice(settings.secret_key.expose_secret().as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(b"pinkflow session cookie signing key v1");
+    Key::from(&mac.finalize().into_bytes())
+}
+
+/// Cookie: HttpOnly, SameSite=Lax, Secure in production, gone when the browser closes.
+/// Server state: expires after `SESSION_IDLE_TIMEOUT` without a request.
+pub fn middleware(
+    store: AppSessionStore,
+    settings: &Settings,
+) -> SessionMiddleware<AppSessionStore> {
+    let idle = actix_web::cookie::time::Duration::seconds(
+        i64::try_from(settings.session_idle_timeout.as_secs()).unwrap_or(i64::MAX),
+    );
+    SessionMiddleware::builder(store, cookie_key(settings))
+        .cookie_name(COOKIE_NAME.to_owned())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(settings.app_env.is_production())
+        .cookie_path("/".to_owned())
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(idle)
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The signed-in user's id, if any. A session older than `absolute_timeout` (counted
+/// from sign-in) is destroyed here.
+pub fn user_id(session: &Session, absolute_timeout: std::time::Duration) -> Option<i32> {
+    let id = session.get::<i32>(USER_ID).ok().flatten()?;
+    let since = session.get::<i64>(SIGNED_IN_AT).ok().flatten().unwrap_or(0);
+    let limit = i64::try_from(absolute_timeout.as_secs()).unwrap_or(i64::MAX);
+    if unix_now().saturating_sub(since) > limit {
+        session.purge();
+        return None;
+    }
+    Some(id)
+}
+
+/// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
+/// except a flash message.
+pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
+    let flash = take_flash(session);
+    session.renew();
+    session.clear();
+    session.insert(USER_ID, user_id)?;
+    session.insert(SIGNED_IN_AT, unix_now())?;
+    session.insert(CSRF, csrf::new_token())?;
+    if let Some(message) = flash {
+        session.insert(FLASH, message)?;
+    }
+    Ok(())
+}
+
+/// End the session everywhere: the server-side state is deleted.
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+/// The session's CSRF token, if it has one.
+pub fn csrf_token(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF).ok().flatten()
+}
+
+/// The session's CSRF token, created (and the session started) when missing.
+pub fn ensure_csrf_token(session: &Session) -> Result<String, actix_session::SessionInsertError> {
+    if let Some(token) = csrf_token(session) {
+        return Ok(token);
+    }
+    let token = csrf::new_token();
+    session.insert(CSRF, &token)?;
+    Ok(token)
+}
+
+/// Keep a message for the next page this browser sees.
+pub fn set_flash(
+    session: &Session,
+    message: &str,
+) -> Result<(), actix_session::SessionInsertError> {
+    session.insert(FLASH, message)
+}
+
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}

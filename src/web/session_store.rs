@@ -1,0 +1,298 @@
+//! Where browser sessions live: Redis when `REDIS_URL` is set, otherwise the database.
+//! Both are server-side, so deleting a session ends it for every copy of its cookie.
+//!
+//! With Redis, the database is the fallback: when Redis fails, new sessions go to the
+//! database for a while (a small circuit breaker), so the site keeps working. Keys of
+//! database sessions start with `db-`, so each key is only ever looked up where it lives,
+//! and a Redis session that cannot be deleted (sign-out during an outage) fails loudly
+//! rather than staying valid.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use actix_session::storage::{
+    LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore, UpdateError,
+    generate_session_key,
+};
+use actix_web::cookie::time::Duration;
+use chrono::NaiveDateTime;
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, now};
+use crate::models::session as rows;
+
+type State = HashMap<String, String>;
+
+/// How long Redis is left alone after it failed.
+const REDIS_RETRY_AFTER_MS: i64 = 30_000;
+const DB_KEY_PREFIX: &str = "db-";
+
+/// The store chosen at start-up.
+#[derive(Clone)]
+pub enum AppSessionStore {
+    Redis(RedisWithFallback),
+    Database(DbSessionStore),
+}
+
+impl AppSessionStore {
+    /// The Redis store sharing the application's pool, or the database store.
+    pub async fn new(db: &Db, redis: Option<&deadpool_redis::Pool>) -> anyhow::Result<Self> {
+        let database = DbSessionStore::new(db.clone());
+        Ok(match redis {
+            Some(pool) => AppSessionStore::Redis(RedisWithFallback {
+                redis: RedisSessionStore::builder_pooled(pool.clone())
+                    .cache_keygen(|key| format!("pinkflow:session:{key}"))
+                    .build()
+                    .await?,
+                db: database,
+                open_until_ms: Arc::new(AtomicI64::new(0)),
+            }),
+            None => AppSessionStore::Database(database),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppSessionStore::Redis(_) => "redis",
+            AppSessionStore::Database(_) => "database",
+        }
+    }
+
+    /// Delete expired database sessions (Redis expires its own keys).
+    pub async fn purge_expired(&self) -> anyhow::Result<usize> {
+        let db = match self {
+            AppSessionStore::Redis(s) => &s.db,
+            AppSessionStore::Database(s) => s,
+        };
+        Ok(db.db.run(rows::delete_expired).await?)
+    }
+}
+
+impl SessionStore for AppSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        match self {
+            AppSessionStore::Redis(s) => s.load(key).await,
+            AppSessionStore::Database(s) => s.load(key).await,
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        match self {
+            AppSessionStore::Redis(s) => s.save(state, ttl).await,
+            AppSessionStore::Database(s) => s.save(state, ttl).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        match self {
+            AppSessionStore::Redis(s) => s.update(key, state, ttl).await,
+            AppSessionStore::Database(s) => s.update(key, state, ttl).await,
+        }
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        match self {
+            AppSessionStore::Redis(s) => s.update_ttl(key, ttl).await,
+            AppSessionStore::Database(s) => s.update_ttl(key, ttl).await,
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        match self {
+            AppSessionStore::Redis(s) => s.delete(key).await,
+            AppSessionStore::Database(s) => s.delete(key).await,
+        }
+    }
+}
+
+/// Redis first, the database while Redis is failing.
+#[derive(Clone)]
+pub struct RedisWithFallback {
+    redis: RedisSessionStore,
+    db: DbSessionStore,
+    /// Unix milliseconds until which Redis is skipped (0: closed, use Redis).
+    open_until_ms: Arc<AtomicI64>,
+}
+
+fn is_db_key(key: &SessionKey) -> bool {
+    key.as_ref().starts_with(DB_KEY_PREFIX)
+}
+
+impl RedisWithFallback {
+    fn redis_usable(&self) -> bool {
+        chrono::Utc::now().timestamp_millis() >= self.open_until_ms.load(Ordering::Relaxed)
+    }
+
+    fn redis_failed(&self, what: &str, error: &dyn std::fmt::Display) {
+        let until = chrono::Utc::now().timestamp_millis() + REDIS_RETRY_AFTER_MS;
+        self.open_until_ms.store(until, Ordering::Relaxed);
+        tracing::warn!(error = %error, operation = what, "Redis session store failed; using the database for 30 s");
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        if is_db_key(key) {
+            return self.db.load(key).await;
+        }
+        if !self.redis_usable() {
+            // The session is out of reach: the visitor starts a new one (signed out).
+            return Ok(None);
+        }
+        match self.redis.load(key).await {
+            Err(LoadError::Other(e)) => {
+                self.redis_failed("load", &e);
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        if self.redis_usable() {
+            match self.redis.save(state.clone(), ttl).await {
+                Err(SaveError::Other(e)) => self.redis_failed("save", &e),
+                other => return other,
+            }
+        }
+        self.db.save(state, ttl).await
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        if is_db_key(&key) {
+            return self.db.update(key, state, ttl).await;
+        }
+        if self.redis_usable() {
+            match self.redis.update(key, state.clone(), ttl).await {
+                Err(UpdateError::Other(e)) => self.redis_failed("update", &e),
+                other => return other,
+            }
+        }
+        // Continue the session in the database under a new key.
+        self.db.save(state, ttl).await.map_err(|e| match e {
+            SaveError::Serialization(e) => UpdateError::Serialization(e),
+            SaveError::Other(e) => UpdateError::Other(e),
+        })
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        if is_db_key(key) {
+            return self.db.update_ttl(key, ttl).await;
+        }
+        if self.redis_usable()
+            && let Err(e) = self.redis.update_ttl(key, ttl).await
+        {
+            self.redis_failed("update_ttl", &e);
+        }
+        Ok(())
+    }
+
+    /// Deleting a Redis session is always attempted, and its failure is an error: a
+    /// session that could not be destroyed must not look destroyed.
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        if is_db_key(key) {
+            return self.db.delete(key).await;
+        }
+        self.redis.delete(key).await.inspect_err(|e| {
+            self.redis_failed("delete", e);
+        })
+    }
+}
+
+/// Sessions in the `sessions` table.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        DbSessionStore { db }
+    }
+}
+
+/// The row id for a session key: its SHA-256, hex.
+fn row_id(key: &SessionKey) -> String {
+    Sha256::digest(key.as_ref().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn expiry(ttl: &Duration) -> NaiveDateTime {
+    let secs = ttl.whole_seconds().clamp(1, 10 * 365 * 86_400);
+    now() + chrono::Duration::seconds(secs)
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let id = row_id(key);
+        let raw = self
+            .db
+            .run(move |c| rows::load(c, &id))
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        match raw {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(&raw)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key: SessionKey = format!("{DB_KEY_PREFIX}{}", String::from(generate_session_key()))
+            .try_into()
+            .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
+        let (id, expires) = (row_id(&key), expiry(ttl));
+        self.db
+            .run(move |c| rows::insert(c, &id, &body, expires))
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let body =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let (id, expires) = (row_id(&key), expiry(ttl));
+        let updated = self
+            .db
+            .run(move |c| rows::update(c, &id, &body, expires))
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        if updated {
+            return Ok(key);
+        }
+        // The session expired (or was deleted) meanwhile: never revive the old key.
+        self.save(state, ttl).await.map_err(|e| match e {
+            SaveError::Serialization(e) => UpdateError::Serialization(e),
+            SaveError::Other(e) => UpdateError::Other(e),
+        })
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        let (id, expires) = (row_id(key), expiry(ttl));
+        Ok(self.db.run(move |c| rows::touch(c, &id, expires)).await?)
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let id = row_id(key);
+        Ok(self.db.run(move |c| rows::delete(c, &id)).await?)
+    }
+}

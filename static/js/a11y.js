@@ -1,0 +1,127 @@
+/* PinkFlow's own small script (no inline JS anywhere; CSP forbids it).
+   - sends the CSRF token with every htmx request (X-CSRF-Token);
+   - sets aria-busy on the region being updated while a request runs;
+   - after a swap: copies the page's preferences onto <html>, then moves focus to the
+     error summary, else a success banner, else the new <h1>;
+   - clears the live regions before each request so the next message is announced;
+   - updates the live preview on the preferences page as choices change.
+   htmx itself is configured by <meta name="htmx-config"> (422 swapped, no eval,
+   no inline indicator styles, no history snapshots kept in the browser: going back
+   fetches the full page again, so nothing personal outlives sign-out). */
+(function () {
+  "use strict";
+
+  function pageMeta() {
+    return document.getElementById("page-meta");
+  }
+
+  function csrfToken() {
+    var meta = pageMeta();
+    return meta ? meta.getAttribute("data-csrf-token") || "" : "";
+  }
+
+  /* Preferences travel with each fragment on #page-meta; CSS reads them from <html>. */
+  function applyPreferences() {
+    var meta = pageMeta();
+    if (!meta) return;
+    var html = document.documentElement;
+    var explicit = meta.getAttribute("data-explicit") === "true";
+    ["density", "reading-level", "sign-language"].forEach(function (name) {
+      var value = meta.getAttribute("data-" + name);
+      if (value) html.setAttribute("data-" + name, value);
+    });
+    ["contrast", "motion"].forEach(function (name) {
+      if (explicit) {
+        html.setAttribute("data-" + name, meta.getAttribute("data-" + name) || "");
+      } else {
+        html.removeAttribute("data-" + name);
+      }
+    });
+    var lang = meta.getAttribute("data-lang");
+    if (lang) html.setAttribute("lang", lang);
+  }
+
+  function focusElement(el) {
+    if (!el) return false;
+    if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+    el.focus();
+    return document.activeElement === el;
+  }
+
+  /* Error summary first, then a success banner, then the page's <h1>. */
+  function focusNewContent() {
+    var main = document.getElementById("main-content");
+    if (!main) return;
+    focusElement(document.getElementById("error-summary")) ||
+      focusElement(main.querySelector("[data-focus]")) ||
+      focusElement(main.querySelector("h1")) ||
+      focusElement(main);
+  }
+
+  function clearLiveRegions() {
+    ["status", "alerts"].forEach(function (id) {
+      var region = document.getElementById(id);
+      if (region) region.textContent = "";
+    });
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) event.detail.headers["X-CSRF-Token"] = token;
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target) target.setAttribute("aria-busy", "true");
+    clearLiveRegions();
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail.target;
+    if (target) target.removeAttribute("aria-busy");
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "page") {
+      applyPreferences();
+      focusNewContent();
+    }
+  });
+
+  document.addEventListener("htmx:historyRestore", function () {
+    applyPreferences();
+    var page = document.getElementById("page");
+    if (page) page.removeAttribute("aria-busy");
+    focusNewContent();
+  });
+
+  /* Live preview: show the chosen values before they are saved. */
+  var PREVIEW_ATTRIBUTES = {
+    visual_density: "data-density",
+    reading_level: "data-reading-level",
+    color_contrast: "data-contrast",
+    motion_sensitivity: "data-motion"
+  };
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || !input.form || input.form.id !== "preferences-form" || !input.checked) return;
+    var preview = document.getElementById("preview");
+    var attribute = PREVIEW_ATTRIBUTES[input.name];
+    if (preview && attribute) preview.setAttribute(attribute, input.value);
+  });
+
+  function onLoad() {
+    document.body.classList.add("js-enabled");
+    var main = document.getElementById("main-content");
+    var first = document.getElementById("error-summary") ||
+      (main && main.querySelector("[data-focus]"));
+    if (first) focusElement(first);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onLoad);
+  } else {
+    onLoad();
+  }
+})();
