@@ -71,16 +71,37 @@ impl AppSessionStore {
 
 impl SessionStore for AppSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        match self {
+        let loaded = match self {
             AppSessionStore::Redis(s) => s.load(key).await,
             AppSessionStore::Database(s) => s.load(key).await,
+        };
+        match loaded {
+            // A store that cannot be reached (the database is down) must not turn every
+            // page into a bare 500: the visitor is treated as signed out, and whatever the
+            // page needs from the database answers with the accessible 503 page instead.
+            Err(LoadError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; treating the visitor as signed out");
+                Ok(None)
+            }
+            other => other,
         }
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        match self {
+        let saved = match self {
             AppSessionStore::Redis(s) => s.save(state, ttl).await,
             AppSessionStore::Database(s) => s.save(state, ttl).await,
+        };
+        match saved {
+            // Nowhere to store a new session (the database is down, and Redis too when
+            // configured): serve the page anyway under a key that leads nowhere, so the
+            // visitor gets the page (or its 503) instead of a bare 500; a form posted with
+            // it is refused by the CSRF check with an explanation.
+            Err(SaveError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; the new session is not kept");
+                Ok(generate_session_key())
+            }
+            other => other,
         }
     }
 
@@ -90,17 +111,31 @@ impl SessionStore for AppSessionStore {
         state: State,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        match self {
+        let unchanged = SessionKey::try_from(key.as_ref().to_owned())
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        let updated = match self {
             AppSessionStore::Redis(s) => s.update(key, state, ttl).await,
             AppSessionStore::Database(s) => s.update(key, state, ttl).await,
+        };
+        match updated {
+            Err(UpdateError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; a session change is not kept");
+                Ok(unchanged)
+            }
+            other => other,
         }
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        match self {
+        let extended = match self {
             AppSessionStore::Redis(s) => s.update_ttl(key, ttl).await,
             AppSessionStore::Database(s) => s.update_ttl(key, ttl).await,
+        };
+        // Failing to extend an idle timeout must not fail the request it rides on.
+        if let Err(e) = extended {
+            tracing::warn!(error = %e, "could not extend a session's expiry");
         }
+        Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {

@@ -170,6 +170,14 @@ pub struct Tokens {
 }
 
 impl TestApp {
+    /// For PostgreSQL runs: (admin URL, database name) of this test's database.
+    pub fn postgres_database(&self) -> Option<(String, String)> {
+        match &self._db {
+            TestDb::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
+            TestDb::Sqlite(_) => None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

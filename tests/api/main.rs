@@ -7,6 +7,7 @@ mod auth_tokens;
 mod csrf;
 mod health;
 mod helpers;
+mod outage;
 mod pages;
 mod preferences;
 mod protocol;

@@ -127,21 +127,7 @@ async fn the_sign_in_page_explains_the_wait_accessibly() {
     .await;
     app.register("page@example.com", "pageuser", "password123")
         .await;
-    let page = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf token in the form")
-        .to_owned();
+    let token = app.csrf("/login").await;
     let attempt = || {
         app.client
             .post(app.url("/login"))
