@@ -18,10 +18,12 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::events::EventBus;
 use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
 use crate::routes;
 use crate::state::AppState;
+use crate::video::{Storage, VideoService, WorkerPool};
 
 pub struct Application {
     port: u16,
@@ -72,11 +74,28 @@ impl Application {
         )?);
         let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency);
         let auth = AuthService::new(db.clone(), keys, hasher, settings.default_modules.clone());
+        let storage = Storage::new(&settings.video_upload_folder);
+        storage.ensure_dirs().with_context(|| {
+            format!(
+                "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
+                settings.video_upload_folder.display()
+            )
+        })?;
+        crate::video::media::init();
+        let events = EventBus::default();
+        let videos = VideoService::new(
+            db.clone(),
+            storage,
+            settings.video.clone(),
+            events.clone(),
+        );
         let state = AppState {
             settings: settings.clone(),
             db,
             auth,
             redis,
+            events,
+            videos,
         };
         let limiters = RateLimiters::new(&settings)?;
 
@@ -104,6 +123,7 @@ impl Application {
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
+                .configure(routes::media::configure)
         })
         .workers(settings.workers)
         .shutdown_timeout(30)
@@ -127,11 +147,20 @@ impl Application {
     }
 
     /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
-    /// periodic housekeeping alongside.
+    /// periodic housekeeping alongside, and one video worker when `WORKER_EMBEDDED`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), self.limiters.clone()));
+        let workers = self
+            .state
+            .settings
+            .video
+            .worker_embedded
+            .then(|| WorkerPool::start(self.state.videos.clone(), 1));
         let result = self.server.await;
         housekeeping.abort();
+        if let Some(workers) = workers {
+            workers.shutdown().await;
+        }
         result
     }
 }

@@ -2,3 +2,5 @@
 
 pub mod api;
 pub mod health;
+pub mod media;
+pub mod video_forms;

@@ -47,6 +47,9 @@ pub enum VideoError {
     BadCaptions(String),
     #[error("{0}")]
     Conflict(String),
+    /// The request itself could not be read (e.g. broken multipart).
+    #[error("{0}")]
+    Malformed(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("storage: {0}")]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod videos;
 
 use actix_governor::Governor;
 use actix_web::error::JsonPayloadError;
@@ -45,7 +46,10 @@ pub fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
     cfg.service(
-        web::scope("/api").app_data(json_config()).service(
+        web::scope("/api")
+            .app_data(json_config())
+            .configure(|cfg| configure_videos(cfg, limits))
+            .service(
             web::scope("/auth")
                 .service(
                     web::resource("/register")
@@ -78,5 +82,40 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                         .route(web::put().to(auth::update_preferences)),
                 ),
         ),
+    );
+}
+
+fn configure_videos(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
+    cfg.service(
+        web::scope("/videos")
+            .wrap(Governor::new(&limits.api))
+            .service(
+                web::resource("")
+                    .route(web::post().to(videos::upload))
+                    .route(web::get().to(videos::list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(videos::show))
+                    .route(web::patch().to(videos::update))
+                    .route(web::delete().to(videos::delete)),
+            )
+            .service(web::resource("/{id}/captions").route(web::post().to(videos::add_caption)))
+            .service(
+                web::resource("/{id}/captions/{caption_id}")
+                    .route(web::delete().to(videos::delete_caption)),
+            )
+            .service(web::resource("/{id}/transcript").route(web::get().to(videos::transcript)))
+            .service(
+                web::resource("/{id}/feedback")
+                    .route(web::get().to(videos::feedback))
+                    .route(web::put().to(videos::rate))
+                    .route(web::delete().to(videos::unrate)),
+            )
+            .service(
+                web::resource("/{id}/editions")
+                    .route(web::post().to(videos::link_edition))
+                    .route(web::delete().to(videos::unlink_edition)),
+            ),
     );
 }
