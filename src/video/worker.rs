@@ -116,8 +116,10 @@ impl Worker {
             attempt: video.attempts,
         });
         let settings = self.service.settings().clone();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let shutting_down = Arc::new(AtomicBool::new(false));
+        // A stop that arrived between the claim and now cancels the job at once.
+        let stopped = *stop.borrow_and_update();
+        let cancel = Arc::new(AtomicBool::new(stopped));
+        let shutting_down = Arc::new(AtomicBool::new(stopped));
 
         // Renew the lease while the job runs; a lost lease or a stop cancels the job.
         let renewer = {

@@ -4,7 +4,11 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod captions;
 mod health;
 mod helpers;
 mod preferences;
 mod protocol;
+mod video_helpers;
+mod videos;
+mod worker;
