@@ -521,7 +521,7 @@ fn load_video_settings(
     let max_mb: u64 = number(get, "VIDEO_MAX_SIZE_MB", 500, 1..=100_000)?;
     let max_attempts: i32 = number(get, "VIDEO_MAX_ATTEMPTS", 3, 1..=20)?;
     let max_height: u32 = number(get, "VIDEO_MAX_HEIGHT", 720, 144..=4320)?;
-    if max_height % 2 != 0 {
+    if !max_height.is_multiple_of(2) {
         return Err(err("VIDEO_MAX_HEIGHT", "must be an even number of pixels"));
     }
     let x264_preset = get("VIDEO_X264_PRESET")
@@ -790,7 +790,10 @@ mod tests {
         assert_eq!(s.video.lease_duration, Duration::from_secs(60));
         assert_eq!(s.video.poll_interval, Duration::from_secs(2));
         let pg = load(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
-        assert!(!pg.video.worker_embedded, "separate workers by default on PostgreSQL");
+        assert!(
+            !pg.video.worker_embedded,
+            "separate workers by default on PostgreSQL"
+        );
         let on = load(&[
             ("DATABASE_URL", "postgres://u@h/db"),
             ("WORKER_EMBEDDED", "yes"),

@@ -83,12 +83,7 @@ impl Application {
         })?;
         crate::video::media::init();
         let events = EventBus::default();
-        let videos = VideoService::new(
-            db.clone(),
-            storage,
-            settings.video.clone(),
-            events.clone(),
-        );
+        let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
         let state = AppState {
             settings: settings.clone(),
             db,

@@ -122,13 +122,16 @@ pub fn fail_exhausted(
     .get_results(conn)?)
 }
 
-fn held(id: i32, token: &str) -> diesel::dsl::Filter<
+/// The row of job `id` while `token` holds its lease.
+type Held = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Find<videos::table, i32>,
         diesel::dsl::Eq<videos::lease_token, String>,
     >,
     diesel::dsl::Eq<videos::status, &'static str>,
-> {
+>;
+
+fn held(id: i32, token: &str) -> Held {
     videos::table
         .find(id)
         .filter(videos::lease_token.eq(token.to_owned()))

@@ -51,7 +51,10 @@ pub async fn video(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state.videos.video_file(id(&path)?, viewer.user_id()).await?;
+    let file = state
+        .videos
+        .video_file(id(&path)?, viewer.user_id())
+        .await?;
     send(&req, file).await
 }
 
@@ -61,7 +64,10 @@ pub async fn poster(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state.videos.poster_file(id(&path)?, viewer.user_id()).await?;
+    let file = state
+        .videos
+        .poster_file(id(&path)?, viewer.user_id())
+        .await?;
     send(&req, file).await
 }
 

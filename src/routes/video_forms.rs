@@ -84,8 +84,7 @@ pub async fn read_video_upload(
     videos.check_can_upload(user)?;
     check_declared_length(req, videos.settings().max_upload_bytes)?;
     let mut file: Option<(String, IncomingFile)> = None;
-    let (mut title, mut description, mut sign_language, mut visibility) =
-        (None, None, None, None);
+    let (mut title, mut description, mut sign_language, mut visibility) = (None, None, None, None);
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "file" => {

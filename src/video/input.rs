@@ -96,10 +96,7 @@ impl VideoDetails {
                 format!("The title must be {TITLE_MAX} characters or fewer"),
             );
         } else if title.chars().any(char::is_control) {
-            errors.insert(
-                "title".into(),
-                "The title must be one line of text".into(),
-            );
+            errors.insert("title".into(), "The title must be one line of text".into());
         }
         let description = description.map(str::trim).unwrap_or("");
         if description.chars().count() > DESCRIPTION_MAX {
@@ -271,8 +268,8 @@ mod tests {
     #[test]
     fn details_validate_per_field() {
         let asl = SignLanguage::parse("ASL").unwrap();
-        let ok = VideoDetails::parse(Some(" Hello "), None, Some("bsl"), Some("PUBLIC"), asl)
-            .unwrap();
+        let ok =
+            VideoDetails::parse(Some(" Hello "), None, Some("bsl"), Some("PUBLIC"), asl).unwrap();
         assert_eq!(ok.title, "Hello");
         assert_eq!(ok.sign_language.code(), "BSL");
         assert_eq!(ok.visibility, Visibility::Public);

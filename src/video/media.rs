@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ffmpeg_next as ff;
 use ff::format::{Pixel, Sample};
 use ff::util::channel_layout::ChannelLayout;
 use ff::{Dictionary, Packet, Rational, codec, decoder, encoder, filter, format, frame, media};
+use ffmpeg_next as ff;
 
 /// Containers accepted, by the demuxer's name (what the bytes are, not the file name).
 const ALLOWED_CONTAINERS: [&str; 3] = ["mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi"];
@@ -128,7 +128,8 @@ pub fn probe(path: &Path) -> Result<ProbeInfo, MediaError> {
         .streams()
         .best(media::Type::Audio)
         .map(|s| s.parameters().id().name().to_owned());
-    let stream_duration = (video.duration() > 0).then(|| seconds(video.duration(), video.time_base()));
+    let stream_duration =
+        (video.duration() > 0).then(|| seconds(video.duration(), video.time_base()));
     Ok(ProbeInfo {
         container,
         duration_seconds: container_duration(&ictx).or(stream_duration),
@@ -254,7 +255,11 @@ impl PosterPicker {
 /// Variance of the luma plane, sampled on a grid (enough to tell a black or flat
 /// frame from a picture).
 fn luma_variance(frame: &frame::Video) -> f64 {
-    let (w, h, stride) = (frame.width() as usize, frame.height() as usize, frame.stride(0));
+    let (w, h, stride) = (
+        frame.width() as usize,
+        frame.height() as usize,
+        frame.stride(0),
+    );
     let data = frame.data(0);
     let (mut n, mut sum, mut sum_sq) = (0f64, 0f64, 0f64);
     for y in (0..h).step_by(4) {
@@ -431,7 +436,9 @@ impl AudioPipe {
         };
         let setup = internal("Setting up the audio resampler failed");
         graph.add(&find("abuffer")?, "in", &args).map_err(&setup)?;
-        graph.add(&find("abuffersink")?, "out", "").map_err(&setup)?;
+        graph
+            .add(&find("abuffersink")?, "out", "")
+            .map_err(&setup)?;
         if let Some(mut out) = graph.get("out") {
             out.set_sample_format(Sample::F32(ff::format::sample::Type::Planar));
             out.set_channel_layout(self.layout);
@@ -494,7 +501,13 @@ impl AudioPipe {
             self.encoder
                 .send_frame(&filtered)
                 .map_err(internal("Encoding the sound failed"))?;
-            write_packets(&mut self.encoder, octx, self.out_stream, enc_tb, self.out_tb)?;
+            write_packets(
+                &mut self.encoder,
+                octx,
+                self.out_stream,
+                enc_tb,
+                self.out_tb,
+            )?;
         }
         Ok(())
     }
@@ -510,7 +523,13 @@ impl AudioPipe {
         self.drain_graph(octx)?;
         let _ = self.encoder.send_eof();
         let enc_tb = Rational::new(1, self.rate as i32);
-        write_packets(&mut self.encoder, octx, self.out_stream, enc_tb, self.out_tb)
+        write_packets(
+            &mut self.encoder,
+            octx,
+            self.out_stream,
+            enc_tb,
+            self.out_tb,
+        )
     }
 }
 
@@ -576,7 +595,11 @@ fn open_audio_encoder(
     enc.set_channel_layout(layout);
     enc.set_channels(layout.channels());
     enc.set_format(Sample::F32(ff::format::sample::Type::Planar));
-    enc.set_bit_rate(if layout.channels() > 1 { 128_000 } else { 96_000 });
+    enc.set_bit_rate(if layout.channels() > 1 {
+        128_000
+    } else {
+        96_000
+    });
     enc.set_time_base(Rational::new(1, rate as i32));
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
@@ -675,7 +698,8 @@ pub fn transcode(
     octx.write_header_with(muxer_opts)
         .map_err(internal("Writing the processed video failed"))?;
     let out_tb = |octx: &format::context::Output, i: usize| {
-        octx.stream(i).map_or(Rational::new(1, 90_000), |s| s.time_base())
+        octx.stream(i)
+            .map_or(Rational::new(1, 90_000), |s| s.time_base())
     };
     let mut video = VideoPipe {
         stream: v_index,
@@ -770,8 +794,9 @@ pub fn transcode(
         }
         None => false,
     };
-    let out = probe(output)
-        .map_err(|e| MediaError::Internal(format!("the processed video cannot be read back: {e}")))?;
+    let out = probe(output).map_err(|e| {
+        MediaError::Internal(format!("the processed video cannot be read back: {e}"))
+    })?;
     Ok(TranscodeReport {
         duration_seconds: out.duration_seconds.unwrap_or(0.0),
         width: out.width,
@@ -909,7 +934,11 @@ fn mean_luma(frame: &frame::Video) -> f64 {
     if scaler.run(frame, &mut gray).is_err() {
         return 0.0;
     }
-    let (w, h, stride) = (gray.width() as usize, gray.height() as usize, gray.stride(0));
+    let (w, h, stride) = (
+        gray.width() as usize,
+        gray.height() as usize,
+        gray.stride(0),
+    );
     let data = gray.data(0);
     let mut sum = 0u64;
     for y in 0..h {
@@ -973,7 +1002,8 @@ pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
     for i in 0..frames {
         paint_pattern(&mut picture, i, i < black);
         picture.set_pts(Some(i));
-        venc.send_frame(&picture).map_err(internal("encoding the clip"))?;
+        venc.send_frame(&picture)
+            .map_err(internal("encoding the clip"))?;
         write_packets(&mut venc, &mut octx, v_out, tb, v_tb)?;
     }
     let _ = venc.send_eof();
@@ -1003,7 +1033,8 @@ pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
                 };
             }
             samples.set_pts(Some(done as i64));
-            enc.send_frame(&samples).map_err(internal("encoding the tone"))?;
+            enc.send_frame(&samples)
+                .map_err(internal("encoding the tone"))?;
             write_packets(enc, &mut octx, *a_out, a_tb, out_tb)?;
             done += n;
         }

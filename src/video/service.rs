@@ -10,16 +10,16 @@ use tokio::sync::Notify;
 
 use super::input::{CaptionDetails, FieldErrors, Rating, VideoDetails, video_extension};
 use super::media::{self, MediaError};
-use super::storage::{Area, IncomingFile, IncomingError, Storage};
+use super::storage::{Area, IncomingError, IncomingFile, Storage};
 use super::webvtt::{self, TranscriptLine};
 use crate::config::VideoSettings;
 use crate::db::{Db, DbError, now};
 use crate::events::{Event, EventBus, Publish};
+use crate::models::User;
 use crate::models::caption::{self as caption_db, Caption, NewCaption};
 use crate::models::feedback as feedback_db;
 use crate::models::video::{self as video_db, NewVideo, STATUS_UPLOADED, Video};
 use crate::models::video_job;
-use crate::models::User;
 
 /// The module a person needs to upload videos.
 pub const VIDEO_MODULE: &str = "video";
@@ -129,7 +129,8 @@ pub fn caption_url(video_id: i32, caption_id: i32) -> String {
 }
 
 fn timestamp(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl VideoView {
@@ -530,8 +531,9 @@ impl VideoService {
                 "The caption file is larger than 1 MB".into(),
             ));
         }
-        let parsed = webvtt::parse(&bytes)
-            .map_err(|e| VideoError::BadCaptions(format!("The caption file is not valid WebVTT. {e}")))?;
+        let parsed = webvtt::parse(&bytes).map_err(|e| {
+            VideoError::BadCaptions(format!("The caption file is not valid WebVTT. {e}"))
+        })?;
         let key = Storage::new_key(Area::Captions, "vtt");
         let path = self
             .storage
@@ -676,8 +678,8 @@ impl VideoService {
             .db
             .run(move |conn| {
                 conn.transaction(|conn| {
-                    let same_group = video.edition_group.is_some()
-                        && video.edition_group == other.edition_group;
+                    let same_group =
+                        video.edition_group.is_some() && video.edition_group == other.edition_group;
                     if !same_group {
                         let mut languages: Vec<String> = video_db::editions_of(conn, &video)?
                             .into_iter()
@@ -721,7 +723,11 @@ impl VideoService {
     }
 
     /// Take a video out of its edition group.
-    pub async fn unlink_edition(&self, video_id: i32, user_id: i32) -> Result<VideoView, VideoError> {
+    pub async fn unlink_edition(
+        &self,
+        video_id: i32,
+        user_id: i32,
+    ) -> Result<VideoView, VideoError> {
         let video = self.get_owned(video_id, user_id).await?;
         self.db
             .run(move |conn| video_db::leave_edition_group(conn, &video))

@@ -170,9 +170,15 @@ fn parse_timing(line: &str, line_no: usize) -> Result<(f64, f64), VttError> {
     let Some((left, right)) = line.split_once("-->") else {
         return fail(line_no, "expected \"-->\" between the start and end times");
     };
-    let start = parse_timestamp(left.trim())
-        .ok_or(())
-        .or_else(|_| fail(line_no, format!("{:?} is not a valid start time (use hh:mm:ss.ttt or mm:ss.ttt)", left.trim())))?;
+    let start = parse_timestamp(left.trim()).ok_or(()).or_else(|_| {
+        fail(
+            line_no,
+            format!(
+                "{:?} is not a valid start time (use hh:mm:ss.ttt or mm:ss.ttt)",
+                left.trim()
+            ),
+        )
+    })?;
     let right = right.trim_start();
     let end_text = right.split([' ', '\t']).next().unwrap_or("");
     let end = parse_timestamp(end_text).ok_or(()).or_else(|_| {
@@ -277,9 +283,9 @@ pub fn plain_text(cue_text: &str) -> (Option<String>, String) {
         };
         let tag = &after[..close];
         if speaker.is_none()
-            && let Some(name) = tag.strip_prefix('v').filter(|t| {
-                t.starts_with([' ', '\t', '.'])
-            })
+            && let Some(name) = tag
+                .strip_prefix('v')
+                .filter(|t| t.starts_with([' ', '\t', '.']))
         {
             let name = name.split_once([' ', '\t']).map_or("", |(_, n)| n).trim();
             if !name.is_empty() {
@@ -368,11 +374,19 @@ intro\r
             ("1\n00:00.000 --> 00:01.000\nhi\n", 1, "WEBVTT"),
             ("WEBVTTX\n\n00:00.000 --> 00:01.000\nhi\n", 1, "WEBVTT"),
             ("WEBVTT\n00:00.000 --> 00:01.000\nhi\n", 2, "blank line"),
-            ("WEBVTT\n\n00:00.000 -> 00:01.000\nhi\n", 4, "cue timing line"),
+            (
+                "WEBVTT\n\n00:00.000 -> 00:01.000\nhi\n",
+                4,
+                "cue timing line",
+            ),
             ("WEBVTT\n\n00:00,000 --> 00:01.000\nhi\n", 3, "start time"),
             ("WEBVTT\n\n00:00.000 --> 00:61.000\nhi\n", 3, "end time"),
             ("WEBVTT\n\n0:00:00.000 --> 00:01.000\nhi\n", 3, "start time"),
-            ("WEBVTT\n\n00:02.000 --> 00:01.000\nhi\n", 3, "after the start"),
+            (
+                "WEBVTT\n\n00:02.000 --> 00:01.000\nhi\n",
+                3,
+                "after the start",
+            ),
             (
                 "WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n00:01.000 --> 00:02.000\nthere\n",
                 5,
@@ -380,7 +394,7 @@ intro\r
             ),
             (
                 "WEBVTT\n\n00:05.000 --> 00:06.000\na\n\n00:01.000 --> 00:02.000\nb\n",
-                7,
+                6,
                 "time order",
             ),
             ("WEBVTT\n\nNOTE only a note\n", 4, "no cues"),

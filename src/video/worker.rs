@@ -44,10 +44,18 @@ pub fn exhausted_reason(max_attempts: i32) -> String {
 pub enum JobOutcome {
     /// Nothing to do.
     Idle,
-    Completed { video_id: i32 },
-    Failed { video_id: i32, reason: String, will_retry: bool },
+    Completed {
+        video_id: i32,
+    },
+    Failed {
+        video_id: i32,
+        reason: String,
+        will_retry: bool,
+    },
     /// The job was handed back (shutdown) or taken over (lease lost).
-    Abandoned { video_id: i32 },
+    Abandoned {
+        video_id: i32,
+    },
 }
 
 /// One worker: claims and runs jobs one at a time.
@@ -109,12 +117,18 @@ impl Worker {
         mut stop: watch::Receiver<bool>,
     ) -> JobOutcome {
         let (video_id, owner_id) = (video.id, video.owner_id);
-        tracing::info!(video_id, attempt = video.attempts, "video processing started");
-        self.service.events().publish(Event::VideoProcessingStarted {
+        tracing::info!(
             video_id,
-            owner_id,
-            attempt: video.attempts,
-        });
+            attempt = video.attempts,
+            "video processing started"
+        );
+        self.service
+            .events()
+            .publish(Event::VideoProcessingStarted {
+                video_id,
+                owner_id,
+                attempt: video.attempts,
+            });
         let settings = self.service.settings().clone();
         // A stop that arrived between the claim and now cancels the job at once.
         let stopped = *stop.borrow_and_update();
@@ -197,11 +211,13 @@ impl Worker {
                 match saved {
                     Ok(true) => {
                         tracing::info!(video_id, "video processing completed");
-                        self.service.events().publish(Event::VideoProcessingCompleted {
-                            video_id,
-                            owner_id,
-                            duration_seconds: report.duration_seconds,
-                        });
+                        self.service
+                            .events()
+                            .publish(Event::VideoProcessingCompleted {
+                                video_id,
+                                owner_id,
+                                duration_seconds: report.duration_seconds,
+                            });
                         JobOutcome::Completed { video_id }
                     }
                     Ok(false) => {
@@ -211,8 +227,14 @@ impl Worker {
                     }
                     Err(e) => {
                         discard(&storage);
-                        self.record_failure(video_id, owner_id, &token, &format!("saving the result failed: {e}"), false)
-                            .await
+                        self.record_failure(
+                            video_id,
+                            owner_id,
+                            &token,
+                            &format!("saving the result failed: {e}"),
+                            false,
+                        )
+                        .await
                     }
                 }
             }
@@ -312,7 +334,9 @@ impl Worker {
                     "Processing failed because of an internal error.".into(),
                 ))
             }
-            Err(e) => Err(MediaError::Internal(format!("the processing task failed: {e}"))),
+            Err(e) => Err(MediaError::Internal(format!(
+                "the processing task failed: {e}"
+            ))),
         }
     }
 

@@ -6,7 +6,8 @@ use serde_json::Value;
 use crate::helpers::{TestApp, json_body, spawn_app};
 use crate::video_helpers::{clip, get_video, upload_clip};
 
-const GOOD: &str = "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hello!\n\n00:01.000 --> 00:02.000\n[music fades]\n";
+const GOOD: &str =
+    "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hello!\n\n00:01.000 --> 00:02.000\n[music fades]\n";
 
 fn caption_form(vtt: &str, language: &str, label: &str) -> Form {
     Form::new()
@@ -88,7 +89,13 @@ async fn good_captions_are_stored_served_as_vtt_and_give_a_transcript() {
     assert_eq!(lines[1]["text"], "[music fades]");
 
     // The same language again replaces the track (and its file).
-    let r = post_captions(&app, &token, id, caption_form(GOOD, "en-GB", "English (UK)")).await;
+    let r = post_captions(
+        &app,
+        &token,
+        id,
+        caption_form(GOOD, "en-GB", "English (UK)"),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let video = json_body(get_video(&app, &token, id).await).await;
     assert_eq!(video["captions"].as_array().unwrap().len(), 1);

@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json_body, spawn_app_with};
 use crate::video_helpers::{
-    all_stored_files, clip, get_video, upload, upload_clip, upload_form, user_id,
-    wait_for_outcome,
+    all_stored_files, clip, get_video, upload, upload_clip, upload_form, user_id, wait_for_outcome,
 };
 
 /// An app whose embedded worker runs on both backends.
@@ -48,7 +47,10 @@ async fn an_upload_is_processed_to_a_ready_h264_video_with_a_poster() {
         ["queued", "processing", "ready"].contains(&created["status"].as_str().unwrap()),
         "{created}"
     );
-    assert!(created["video_url"].is_null(), "no media before it is ready");
+    assert!(
+        created["video_url"].is_null(),
+        "no media before it is ready"
+    );
     let id = created["id"].as_i64().unwrap();
 
     let done = wait_for_outcome(&app, &token, id).await;
@@ -81,7 +83,10 @@ async fn an_upload_is_processed_to_a_ready_h264_video_with_a_poster() {
     assert_eq!(check.video_codec, "h264");
     assert_eq!(check.audio_codec.as_deref(), Some("aac"));
     assert!(check.video_frames >= 45, "{check:?}");
-    assert!((check.duration_seconds.unwrap() - 2.0).abs() < 0.2, "{check:?}");
+    assert!(
+        (check.duration_seconds.unwrap() - 2.0).abs() < 0.2,
+        "{check:?}"
+    );
 
     // The poster is a JPEG of a picture, not of the black lead-in.
     let r = app
@@ -146,9 +151,18 @@ async fn a_renamed_text_file_is_refused_and_nothing_is_left_behind() {
     let message = body["error"].as_str().unwrap();
     assert!(message.contains("not a video"), "{message}");
     assert_eq!(body["fields"]["file"], message);
-    assert!(all_stored_files(&app).is_empty(), "{:?}", all_stored_files(&app));
+    assert!(
+        all_stored_files(&app).is_empty(),
+        "{:?}",
+        all_stored_files(&app)
+    );
 
-    let r = upload(&app, &token, upload_form(b"x".to_vec(), "notes.txt", "Notes")).await;
+    let r = upload(
+        &app,
+        &token,
+        upload_form(b"x".to_vec(), "notes.txt", "Notes"),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = json_body(r).await;
     assert!(
@@ -192,7 +206,11 @@ async fn an_oversized_upload_is_413_and_nothing_is_left_behind() {
     )
     .await;
     assert_eq!(r.status(), 413);
-    assert!(all_stored_files(&app).is_empty(), "{:?}", all_stored_files(&app));
+    assert!(
+        all_stored_files(&app).is_empty(),
+        "{:?}",
+        all_stored_files(&app)
+    );
 }
 
 #[tokio::test]
@@ -338,7 +356,11 @@ async fn ranges_access_rules_and_delete() {
         .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(get_video(&app, &owner, id).await.status(), 404);
-    assert!(all_stored_files(&app).is_empty(), "{:?}", all_stored_files(&app));
+    assert!(
+        all_stored_files(&app).is_empty(),
+        "{:?}",
+        all_stored_files(&app)
+    );
     let anon = app.client.get(&video_url).send().await.unwrap();
     assert_eq!(anon.status(), 404);
 }

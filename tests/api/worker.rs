@@ -195,7 +195,11 @@ async fn concurrent_workers_never_claim_the_same_job() {
         .flat_map(|h| h.join().unwrap())
         .collect();
     let unique: HashSet<i32> = claimed.iter().copied().collect();
-    assert_eq!(claimed.len(), unique.len(), "a job was claimed twice: {claimed:?}");
+    assert_eq!(
+        claimed.len(),
+        unique.len(),
+        "a job was claimed twice: {claimed:?}"
+    );
     assert_eq!(unique, ids.into_iter().collect::<HashSet<_>>());
 }
 
@@ -210,7 +214,11 @@ async fn corrupt_input_fails_at_once_with_a_clear_reason() {
     let mut bytes = std::fs::read(&path).unwrap();
     let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap();
     let moov = bytes.windows(4).position(|w| w == b"moov").unwrap();
-    let (from, to) = if mdat < moov { (mdat + 4, moov - 8) } else { (mdat + 4, bytes.len()) };
+    let (from, to) = if mdat < moov {
+        (mdat + 4, moov - 8)
+    } else {
+        (mdat + 4, bytes.len())
+    };
     for b in &mut bytes[from..to] {
         *b = 0;
     }
@@ -233,7 +241,17 @@ async fn corrupt_input_fails_at_once_with_a_clear_reason() {
     let failed = load(&app, id).await;
     assert_eq!(failed.status, "failed");
     assert_eq!(failed.attempts, 1);
-    assert!(app.state.videos.storage().root().join("processed").read_dir().unwrap().next().is_none());
+    assert!(
+        app.state
+            .videos
+            .storage()
+            .root()
+            .join("processed")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none()
+    );
 }
 
 #[tokio::test]

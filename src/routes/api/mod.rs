@@ -50,38 +50,38 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
             .app_data(json_config())
             .configure(|cfg| configure_videos(cfg, limits))
             .service(
-            web::scope("/auth")
-                .service(
-                    web::resource("/register")
-                        .wrap(Governor::new(&limits.register))
-                        .route(web::post().to(auth::register)),
-                )
-                .service(
-                    web::resource("/login")
-                        .wrap(Governor::new(&limits.login))
-                        .route(web::post().to(auth::login)),
-                )
-                .service(
-                    web::resource("/refresh")
-                        .wrap(Governor::new(&limits.refresh))
-                        .route(web::post().to(auth::refresh)),
-                )
-                .service(
-                    web::resource("/logout")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::post().to(auth::logout)),
-                )
-                .service(
-                    web::resource("/user")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::get().to(auth::current_user)),
-                )
-                .service(
-                    web::resource("/user/preferences")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::put().to(auth::update_preferences)),
-                ),
-        ),
+                web::scope("/auth")
+                    .service(
+                        web::resource("/register")
+                            .wrap(Governor::new(&limits.register))
+                            .route(web::post().to(auth::register)),
+                    )
+                    .service(
+                        web::resource("/login")
+                            .wrap(Governor::new(&limits.login))
+                            .route(web::post().to(auth::login)),
+                    )
+                    .service(
+                        web::resource("/refresh")
+                            .wrap(Governor::new(&limits.refresh))
+                            .route(web::post().to(auth::refresh)),
+                    )
+                    .service(
+                        web::resource("/logout")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::post().to(auth::logout)),
+                    )
+                    .service(
+                        web::resource("/user")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::get().to(auth::current_user)),
+                    )
+                    .service(
+                        web::resource("/user/preferences")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::put().to(auth::update_preferences)),
+                    ),
+            ),
     );
 }
 

@@ -14,7 +14,7 @@ use crate::domain::SignLanguage;
 use crate::error::ApiError;
 use crate::routes::video_forms::{read_caption_upload, read_video_upload};
 use crate::state::AppState;
-use crate::video::input::{FieldErrors, Rating, Visibility, VideoDetails};
+use crate::video::input::{FieldErrors, Rating, VideoDetails, Visibility};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -54,9 +54,10 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     let only = match query.sign_language.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => Some(SignLanguage::parse(raw).map_err(|m| {
-            ApiError::invalid(FieldErrors::from([("sign_language".into(), m)]))
-        })?),
+        Some(raw) => Some(
+            SignLanguage::parse(raw)
+                .map_err(|m| ApiError::invalid(FieldErrors::from([("sign_language".into(), m)])))?,
+        ),
     };
     let videos = match query.scope.as_deref().unwrap_or("mine") {
         "mine" => {
@@ -132,7 +133,12 @@ pub async fn update(
     )
     .map_err(ApiError::invalid)?;
     debug_assert!(Visibility::parse(details.visibility.as_str()).is_ok());
-    Ok(HttpResponse::Ok().json(state.videos.update_details(id, auth.user.id, details).await?))
+    Ok(HttpResponse::Ok().json(
+        state
+            .videos
+            .update_details(id, auth.user.id, details)
+            .await?,
+    ))
 }
 
 /// `DELETE /api/videos/{id}`: the video, its captions and all of its files.
