@@ -151,6 +151,40 @@ pub fn target_size(width: u32, height: u32, sar: (i32, i32), max_height: u32) ->
     (even(out_w), even(out_h))
 }
 
+/// Clockwise rotation (0, 90, 180 or 270 degrees) a player applies to a stream with
+/// this display matrix (nine native-endian 16.16 / 2.30 fixed-point numbers), as the
+/// `ffmpeg` command computes it. Phones record portrait video this way.
+pub fn display_rotation(matrix: &[u8]) -> u32 {
+    let Some(m) = matrix
+        .chunks_exact(4)
+        .take(9)
+        .map(|c| c.try_into().ok().map(i32::from_ne_bytes))
+        .collect::<Option<Vec<i32>>>()
+        .filter(|m| m.len() == 9)
+    else {
+        return 0;
+    };
+    let fp = |v: i32| f64::from(v) / 65536.0;
+    let scale0 = fp(m[0]).hypot(fp(m[3]));
+    let scale1 = fp(m[1]).hypot(fp(m[4]));
+    if scale0 == 0.0 || scale1 == 0.0 {
+        return 0;
+    }
+    let theta = (fp(m[1]) / scale1).atan2(fp(m[0]) / scale0).to_degrees();
+    let theta = theta - 360.0 * (theta / 360.0 + 0.9 / 360.0).floor();
+    [90u32, 180, 270]
+        .into_iter()
+        .find(|r| (theta - f64::from(*r)).abs() < 1.0)
+        .unwrap_or(0)
+}
+
+fn stream_rotation(stream: &format::stream::Stream) -> u32 {
+    stream
+        .side_data()
+        .find(|sd| sd.kind() == ff::packet::side_data::Type::DisplayMatrix)
+        .map_or(0, |sd| display_rotation(sd.data()))
+}
+
 /// Settings of one transcode.
 #[derive(Debug, Clone)]
 pub struct TranscodeOptions {
@@ -186,6 +220,8 @@ struct VideoPipe {
     out_stream: usize,
     out_tb: Rational,
     size: (u32, u32),
+    /// Clockwise degrees to turn the picture upright (display matrix).
+    rotation: u32,
     last_pts: Option<i64>,
     decoded: u64,
     bad_packets: u32,
@@ -325,8 +361,14 @@ impl VideoPipe {
         if let Some(mut out) = graph.get("out") {
             out.set_pixel_format(Pixel::YUV420P);
         }
+        let turn = match self.rotation {
+            90 => "transpose=clock,",
+            180 => "hflip,vflip,",
+            270 => "transpose=cclock,",
+            _ => "",
+        };
         let spec = format!(
-            "scale={}:{}:flags=bicubic,setsar=1,format=yuv420p",
+            "{turn}scale={}:{}:flags=bicubic,setsar=1,format=yuv420p",
             self.size.0, self.size.1
         );
         graph
@@ -633,6 +675,7 @@ pub fn transcode(
     let v_index = vstream.index();
     let v_tb = vstream.time_base();
     let v_rate = vstream.avg_frame_rate();
+    let rotation = stream_rotation(&vstream);
     let mut vctx = codec::context::Context::from_parameters(vstream.parameters())
         .map_err(invalid("The video stream cannot be read"))?;
     vctx.set_threading(codec::threading::Config {
@@ -645,12 +688,21 @@ pub fn transcode(
         .video()
         .map_err(invalid("The video stream cannot be read"))?;
     let sar = vdec.aspect_ratio();
-    let size = target_size(
-        vdec.width(),
-        vdec.height(),
-        (sar.numerator(), sar.denominator()),
-        options.max_height,
-    );
+    let size = if rotation == 90 || rotation == 270 {
+        target_size(
+            vdec.height(),
+            vdec.width(),
+            (sar.denominator(), sar.numerator()),
+            options.max_height,
+        )
+    } else {
+        target_size(
+            vdec.width(),
+            vdec.height(),
+            (sar.numerator(), sar.denominator()),
+            options.max_height,
+        )
+    };
 
     let audio_in = ictx.streams().best(media::Type::Audio).and_then(|s| {
         let dec = codec::context::Context::from_parameters(s.parameters())
@@ -710,6 +762,7 @@ pub fn transcode(
         out_stream: v_out,
         out_tb: out_tb(&octx, v_out),
         size,
+        rotation,
         last_pts: None,
         decoded: 0,
         bad_packets: 0,
@@ -960,6 +1013,8 @@ pub struct ClipSpec {
     pub audio: bool,
     /// Seconds of black picture at the start (posters must skip them).
     pub black_lead_seconds: f64,
+    /// Clockwise rotation recorded in the display matrix (as phones do): 0, 90, 180, 270.
+    pub rotation: u32,
 }
 
 impl Default for ClipSpec {
@@ -971,6 +1026,7 @@ impl Default for ClipSpec {
             fps: 25,
             audio: true,
             black_lead_seconds: 0.4,
+            rotation: 0,
         }
     }
 }
@@ -993,6 +1049,11 @@ pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
     } else {
         None
     };
+    if spec.rotation != 0
+        && let Some(mut stream) = octx.stream_mut(v_out)
+    {
+        set_display_rotation(&mut stream, spec.rotation);
+    }
     octx.write_header().map_err(internal("writing the clip"))?;
     let v_tb = octx.stream(v_out).map_or(tb, |s| s.time_base());
 
@@ -1044,6 +1105,23 @@ pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
     octx.write_trailer().map_err(internal("finishing the clip"))
 }
 
+/// Record a clockwise display rotation on an output stream (test clips only).
+fn set_display_rotation(stream: &mut format::stream::StreamMut, clockwise: u32) {
+    // SAFETY: the stream pointer is valid for the life of `stream`; FFmpeg allocates
+    // the 36-byte side data buffer, which av_display_rotation_set fills (it takes the
+    // counter-clockwise angle).
+    unsafe {
+        let data = ff::ffi::av_stream_new_side_data(
+            stream.as_mut_ptr(),
+            ff::ffi::AVPacketSideDataType::AV_PKT_DATA_DISPLAYMATRIX,
+            36,
+        );
+        if !data.is_null() {
+            ff::ffi::av_display_rotation_set(data.cast::<i32>(), -f64::from(clockwise));
+        }
+    }
+}
+
 fn paint_pattern(picture: &mut frame::Video, index: i64, black: bool) {
     let (w, h) = (picture.width() as usize, picture.height() as usize);
     let stride = picture.stride(0);
@@ -1092,6 +1170,35 @@ mod tests {
         assert_eq!(target_size(720, 576, (16, 15), 480), (640, 480));
         let (w, h) = target_size(333, 199, (1, 1), 720);
         assert!(w % 2 == 0 && h % 2 == 0, "{w}x{h}");
+    }
+
+    fn matrix(values: [i32; 9]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_ne_bytes()).collect()
+    }
+
+    #[test]
+    fn display_matrices_give_the_rotation() {
+        let one = 1 << 16;
+        let w = 1 << 30;
+        assert_eq!(
+            display_rotation(&matrix([one, 0, 0, 0, one, 0, 0, 0, w])),
+            0
+        );
+        // A phone held upright: turn 90 degrees clockwise.
+        assert_eq!(
+            display_rotation(&matrix([0, one, 0, -one, 0, 0, 0, 0, w])),
+            90
+        );
+        assert_eq!(
+            display_rotation(&matrix([-one, 0, 0, 0, -one, 0, 0, 0, w])),
+            180
+        );
+        assert_eq!(
+            display_rotation(&matrix([0, -one, 0, one, 0, 0, 0, 0, w])),
+            270
+        );
+        assert_eq!(display_rotation(&[1, 2, 3]), 0);
+        assert_eq!(display_rotation(&matrix([0; 9])), 0);
     }
 
     #[test]
@@ -1147,6 +1254,38 @@ mod tests {
         let moov = bytes.windows(4).position(|w| w == b"moov").unwrap();
         let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap();
         assert!(moov < mdat);
+    }
+
+    #[test]
+    fn portrait_phone_video_is_turned_upright() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("phone.mp4");
+        write_test_clip(
+            &src,
+            &ClipSpec {
+                width: 320,
+                height: 180,
+                rotation: 90,
+                ..ClipSpec::default()
+            },
+        )
+        .unwrap();
+        let cancel = AtomicBool::new(false);
+        let report = transcode(
+            &src,
+            &dir.path().join("o.mp4"),
+            &dir.path().join("p.jpg"),
+            &TranscodeOptions {
+                max_height: 720,
+                x264_preset: "ultrafast".into(),
+            },
+            JobControl {
+                cancel: &cancel,
+                progress: &mut |_| {},
+            },
+        )
+        .unwrap();
+        assert_eq!((report.width, report.height), (180, 320));
     }
 
     #[test]
