@@ -160,7 +160,12 @@ impl Application {
     }
 }
 
-/// Every ten minutes: delete expired token rows and forget idle rate-limit keys.
+/// Files no video refers to are deleted once they are this old (long enough for any
+/// upload or transcode still in progress to have finished).
+const ORPHAN_MIN_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Every ten minutes: delete expired token rows, forget idle rate-limit keys and
+/// delete orphaned video files.
 async fn housekeeping(state: AppState, limiters: RateLimiters) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -171,5 +176,10 @@ async fn housekeeping(state: AppState, limiters: RateLimiters) {
             Err(e) => tracing::warn!(error = %e, "token clean-up failed"),
         }
         limiters.retain_recent();
+        match state.videos.sweep_orphans(ORPHAN_MIN_AGE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "orphaned video files removed"),
+            Err(e) => tracing::warn!(error = %e, "video file clean-up failed"),
+        }
     }
 }

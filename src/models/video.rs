@@ -218,3 +218,22 @@ pub fn leave_edition_group(conn: &mut DbConnection, video: &Video) -> Result<(),
     }
     Ok(())
 }
+
+/// Every storage key the `videos` and `captions` tables reference.
+pub fn referenced_keys(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    use crate::db::schema::captions;
+    let rows: Vec<(String, Option<String>, Option<String>)> = videos::table
+        .select((videos::source_key, videos::output_key, videos::poster_key))
+        .load(conn)?;
+    let mut keys: Vec<String> = rows
+        .into_iter()
+        .flat_map(|(a, b, c)| [Some(a), b, c])
+        .flatten()
+        .collect();
+    keys.extend(
+        captions::table
+            .select(captions::storage_key)
+            .load::<String>(conn)?,
+    );
+    Ok(keys)
+}

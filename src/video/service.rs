@@ -803,6 +803,33 @@ impl VideoService {
         })
     }
 
+    /// Delete files no row refers to and that are older than `min_age`: uploads cut
+    /// off mid-way, and outputs of workers that died. Returns how many were deleted.
+    pub async fn sweep_orphans(&self, min_age: std::time::Duration) -> Result<usize, VideoError> {
+        let referenced: std::collections::HashSet<String> = self
+            .db
+            .run(video_db::referenced_keys)
+            .await?
+            .into_iter()
+            .collect();
+        let storage = self.storage.clone();
+        let removed = tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for area in Area::ALL {
+                for key in storage.keys_older_than(area, min_age) {
+                    if !referenced.contains(&key) {
+                        storage.remove(&key);
+                        removed += 1;
+                    }
+                }
+            }
+            removed
+        })
+        .await
+        .map_err(|e| VideoError::Io(std::io::Error::other(e.to_string())))?;
+        Ok(removed)
+    }
+
     /// The processed MP4 of a ready video the viewer may see.
     pub async fn video_file(&self, id: i32, viewer: Option<i32>) -> Result<MediaFile, VideoError> {
         let video = self.get_viewable(id, viewer).await?;

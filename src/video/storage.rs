@@ -102,6 +102,31 @@ impl Storage {
         Ok(to)
     }
 
+    /// Keys of the files in `area` last modified more than `min_age` ago.
+    pub fn keys_older_than(&self, area: Area, min_age: std::time::Duration) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.root.join(area.dir())) else {
+            return Vec::new();
+        };
+        let now = std::time::SystemTime::now();
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.metadata()
+                    .ok()
+                    .filter(std::fs::Metadata::is_file)
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| now.duration_since(t).ok())
+                    .is_some_and(|age| age > min_age)
+            })
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .map(|n| format!("{}/{n}", area.dir()))
+            })
+            .filter(|key| self.path(key).is_some())
+            .collect()
+    }
+
     /// Start receiving an upload of at most `limit` bytes into `incoming/`.
     pub async fn incoming(&self, ext: &str, limit: u64) -> io::Result<IncomingFile> {
         let key = Self::new_key(Area::Incoming, ext);

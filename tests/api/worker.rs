@@ -271,3 +271,36 @@ async fn stopping_a_worker_hands_its_job_back_uncounted() {
     assert_eq!(back.status, "queued");
     assert_eq!(back.attempts, 0);
 }
+
+#[tokio::test]
+async fn old_orphaned_files_are_swept_and_referenced_ones_kept() {
+    let app = app_without_worker("3").await;
+    let token = app.signed_in_user("sweeper").await.access;
+    let id = queued_upload(&app, &token).await;
+    let video = load(&app, id).await;
+    let storage = app.state.videos.storage();
+    let original = storage.path(&video.source_key).unwrap();
+    let orphan = storage.root().join("processed/0123456789abcdef.mp4");
+    let fresh = storage.root().join("incoming/fedcba9876543210.mp4");
+    std::fs::write(&orphan, b"left by a dead worker").unwrap();
+    std::fs::write(&fresh, b"an upload arriving now").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+    for path in [&orphan, &original] {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let removed = app
+        .state
+        .videos
+        .sweep_orphans(Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!orphan.exists());
+    assert!(original.exists(), "referenced by a video");
+    assert!(fresh.exists(), "too young to be an orphan");
+}
