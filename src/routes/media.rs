@@ -92,7 +92,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/media/videos/{id}")
             .route("/video.mp4", web::get().to(video))
+            .route("/video.mp4", web::head().to(video))
             .route("/poster.jpg", web::get().to(poster))
-            .route("/captions/{caption}", web::get().to(caption)),
+            .route("/poster.jpg", web::head().to(poster))
+            .route("/captions/{caption}", web::get().to(caption))
+            .route("/captions/{caption}", web::head().to(caption)),
     );
 }

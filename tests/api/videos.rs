@@ -301,6 +301,21 @@ async fn ranges_access_rules_and_delete() {
     );
     assert_eq!(r.bytes().await.unwrap(), full.slice(100..200));
 
+    // HEAD tells the size without the bytes.
+    let r = app
+        .client
+        .head(&video_url)
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-length"],
+        full.len().to_string().as_str()
+    );
+    assert!(r.bytes().await.unwrap().is_empty());
+
     // Private: others and anonymous visitors see nothing.
     assert_eq!(get_video(&app, &other, id).await.status(), 404);
     let anon = app.client.get(&video_url).send().await.unwrap();
