@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps test test-unit test-sqlite test-postgres lint fmt bench migrate
+.PHONY: run build deps test test-unit test-sqlite test-postgres lint fmt bench bench-video migrate
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -54,3 +54,12 @@ lint:
 
 fmt:
 	$(CARGO) fmt
+
+## Video benchmarks (release build): a 60 s 720p transcode + poster against the ffmpeg
+## command (ratio, target <= 1.15; skipped without ffmpeg) and the server's peak memory
+## while a 1 GiB upload streams in (target < 64 MiB).
+bench-video:
+	$(CARGO) build --release --bin pinkflow --example video_bench
+	$(CARGO_TARGET_DIR)/release/examples/video_bench
+
+bench: bench-video
