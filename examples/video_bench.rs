@@ -116,7 +116,10 @@ fn transcode_bench(dir: &Path) -> bool {
         return false;
     }
     let ratio = ours_time.as_secs_f64() / theirs_time.as_secs_f64();
-    println!("ffmpeg command:          {:.2} s", theirs_time.as_secs_f64());
+    println!(
+        "ffmpeg command:          {:.2} s",
+        theirs_time.as_secs_f64()
+    );
     println!(
         "ratio: {ratio:.2} (target <= 1.15) {}",
         if ratio <= 1.15 { "PASS" } else { "FAIL" }
@@ -202,7 +205,10 @@ fn upload_bench(dir: &Path) -> bool {
         .env("PORT", port.to_string())
         .env("WORKERS", "1")
         .env("BCRYPT_COST", "4")
-        .env("DATABASE_URL", format!("sqlite://{}", dir.join("bench.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("bench.db").display()),
+        )
         .env("VIDEO_UPLOAD_FOLDER", dir.join("videos"))
         .env("VIDEO_MAX_SIZE_MB", "2048")
         .env("WORKER_EMBEDDED", "false")

@@ -5,14 +5,31 @@
 //! session user through the same `VideoService` checks.
 
 use actix_files::NamedFile;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::extract::MaybeBearer;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::video::service::MediaFile;
+
+/// Who is asking for media: the one place that turns a request into a viewer id.
+/// Today a Bearer token; the pages add their session user here (a browser's
+/// `<video src>` sends cookies, not Authorization headers).
+pub struct Viewer(pub Option<i32>);
+
+impl FromRequest for Viewer {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bearer = MaybeBearer::from_request(req, payload);
+        Box::pin(async move { Ok(Viewer(bearer.await?.user_id())) })
+    }
+}
 
 fn id(raw: &str) -> Result<i32, ApiError> {
     raw.parse::<i32>()
@@ -47,33 +64,27 @@ pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, Ap
 
 pub async fn video(
     state: web::Data<AppState>,
-    viewer: MaybeBearer,
+    viewer: Viewer,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state
-        .videos
-        .video_file(id(&path)?, viewer.user_id())
-        .await?;
+    let file = state.videos.video_file(id(&path)?, viewer.0).await?;
     send(&req, file).await
 }
 
 pub async fn poster(
     state: web::Data<AppState>,
-    viewer: MaybeBearer,
+    viewer: Viewer,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state
-        .videos
-        .poster_file(id(&path)?, viewer.user_id())
-        .await?;
+    let file = state.videos.poster_file(id(&path)?, viewer.0).await?;
     send(&req, file).await
 }
 
 pub async fn caption(
     state: web::Data<AppState>,
-    viewer: MaybeBearer,
+    viewer: Viewer,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -83,7 +94,7 @@ pub async fn caption(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
     let file = state
         .videos
-        .caption_file(id(&video_id)?, id(caption_id)?, viewer.user_id())
+        .caption_file(id(&video_id)?, id(caption_id)?, viewer.0)
         .await?;
     send(&req, file).await
 }

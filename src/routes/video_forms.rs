@@ -72,22 +72,47 @@ fn filename_of(field: &Field) -> String {
         .to_owned()
 }
 
+/// Text fields other than the known ones (e.g. a CSRF token), by name.
+pub type ExtraFields = std::collections::HashMap<String, String>;
+/// Most extra text fields accepted.
+const MAX_EXTRA_FIELDS: usize = 16;
+
 /// Read a video upload form (`file`, `title`, `description`, `sign_language`,
 /// `visibility`), store the file and queue its processing. Any refusal deletes what
-/// was received.
+/// was received. For API clients; pages use [`read_video_upload_guarded`].
 pub async fn read_video_upload(
+    req: &HttpRequest,
+    payload: Multipart,
+    videos: &VideoService,
+    user: &User,
+) -> Result<Video, VideoError> {
+    read_video_upload_guarded(req, payload, videos, user, |_| Ok(())).await
+}
+
+/// Like [`read_video_upload`], but `guard` sees the extra text fields sent *before
+/// the file* (browsers send fields in document order, so put a CSRF token's hidden
+/// input before the file input) and may refuse the upload before a byte of the file
+/// is stored. It is also called at the end when the form has no file.
+pub async fn read_video_upload_guarded(
     req: &HttpRequest,
     mut payload: Multipart,
     videos: &VideoService,
     user: &User,
+    guard: impl Fn(&ExtraFields) -> Result<(), VideoError>,
 ) -> Result<Video, VideoError> {
     videos.check_can_upload(user)?;
     check_declared_length(req, videos.settings().max_upload_bytes)?;
     let mut file: Option<(String, IncomingFile)> = None;
     let (mut title, mut description, mut sign_language, mut visibility) = (None, None, None, None);
+    let mut extra = ExtraFields::new();
+    let mut guarded = false;
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "file" => {
+                if !guarded {
+                    guard(&extra)?;
+                    guarded = true;
+                }
                 if file.is_some() {
                     return Err(VideoError::field("file", "Upload one video at a time"));
                 }
@@ -110,8 +135,20 @@ pub async fn read_video_upload(
             "description" => description = Some(read_text(&mut field).await?),
             "sign_language" => sign_language = Some(read_text(&mut field).await?),
             "visibility" => visibility = Some(read_text(&mut field).await?),
-            _ => skip(&mut field).await?,
+            name => {
+                let name = name.to_owned();
+                if extra.len() >= MAX_EXTRA_FIELDS {
+                    return Err(VideoError::Malformed(
+                        "The upload has too many fields".into(),
+                    ));
+                }
+                let value = read_text(&mut field).await?;
+                extra.insert(name, value);
+            }
         }
+    }
+    if !guarded {
+        guard(&extra)?;
     }
     let details = VideoDetails::parse(
         title.as_deref(),

@@ -147,7 +147,8 @@ pub fn target_size(width: u32, height: u32, sar: (i32, i32), max_height: u32) ->
     let display_width = f64::from(width) * f64::from(num) / f64::from(den);
     let out_h = f64::from(height.min(max_height).max(2));
     let out_w = display_width * out_h / f64::from(height.max(1));
-    let even = |v: f64| (((v / 2.0).round() as u32) * 2).max(2);
+    // Even, at least 2 and at most 8192 (a crafted aspect ratio cannot ask for more).
+    let even = |v: f64| ((v / 2.0).round().clamp(1.0, 4096.0) as u32) * 2;
     (even(out_w), even(out_h))
 }
 
@@ -393,7 +394,7 @@ impl VideoPipe {
             if let Some(last) = self.last_pts
                 && pts <= last
             {
-                pts = last + 1;
+                pts = last.saturating_add(1);
             }
             self.last_pts = Some(pts);
             decoded.set_pts(Some(pts));
@@ -507,13 +508,13 @@ impl AudioPipe {
                 None => {
                     // Start where the stream starts, so sound stays in step with picture.
                     let start = decoded.timestamp().unwrap_or(0).max(0);
-                    let start = (seconds(start, self.in_tb) * self.rate as f64) as i64;
+                    let start = (seconds(start, self.in_tb) * f64::from(self.rate)) as i64;
                     self.next_out_pts = start;
-                    start * rate / i64::from(self.rate)
+                    start.saturating_mul(rate) / i64::from(self.rate)
                 }
             };
             decoded.set_pts(Some(pts));
-            self.next_in_pts = Some(pts + decoded.samples() as i64);
+            self.next_in_pts = Some(pts.saturating_add(decoded.samples() as i64));
             if self.graph.is_none() {
                 self.graph = Some(self.build_graph(&decoded)?);
             }
@@ -539,7 +540,7 @@ impl AudioPipe {
             && sink.sink().frame(&mut filtered).is_ok()
         {
             filtered.set_pts(Some(self.next_out_pts));
-            self.next_out_pts += filtered.samples() as i64;
+            self.next_out_pts = self.next_out_pts.saturating_add(filtered.samples() as i64);
             self.encoder
                 .send_frame(&filtered)
                 .map_err(internal("Encoding the sound failed"))?;
@@ -1168,6 +1169,7 @@ mod tests {
         assert_eq!(target_size(1080, 1920, (0, 1), 720), (406, 720));
         // Anamorphic DV: 720x576 with 16:15 pixels shows as 768x576.
         assert_eq!(target_size(720, 576, (16, 15), 480), (640, 480));
+        assert_eq!(target_size(320, 240, (1_000_000, 1), 720).0, 8192);
         let (w, h) = target_size(333, 199, (1, 1), 720);
         assert!(w % 2 == 0 && h % 2 == 0, "{w}x{h}");
     }

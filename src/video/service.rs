@@ -673,7 +673,12 @@ impl VideoService {
         let other = self
             .get_owned(other_id, user_id)
             .await
-            .map_err(|_| VideoError::field("video_id", "Choose one of your own videos"))?;
+            .map_err(|e| match e {
+                VideoError::NotFound | VideoError::Forbidden(_) => {
+                    VideoError::field("video_id", "Choose one of your own videos")
+                }
+                other => other,
+            })?;
         let linked = self
             .db
             .run(move |conn| {

@@ -445,3 +445,77 @@ async fn signed_editions_link_across_sign_languages_and_feedback_is_one_per_view
     let r = get_video(&app, &viewer, bsl_id).await;
     assert_eq!(json_body(r).await["editions"], json!([]));
 }
+
+/// What the HTML upload form will do: a guard sees the CSRF field before the file.
+#[actix_web::test]
+async fn a_guarded_upload_is_refused_before_the_file_is_stored() {
+    use actix_web::{App, HttpRequest, HttpResponse, test, web};
+    use pinkflow::error::ApiError;
+    use pinkflow::models::User;
+    use pinkflow::routes::video_forms::read_video_upload_guarded;
+    use pinkflow::video::VideoError;
+
+    async fn handler(
+        state: web::Data<pinkflow::state::AppState>,
+        user: web::Data<User>,
+        req: HttpRequest,
+        payload: actix_multipart::Multipart,
+    ) -> Result<HttpResponse, ApiError> {
+        let video = read_video_upload_guarded(&req, payload, &state.videos, &user, |extra| {
+            if extra.get("csrf_token").map(String::as_str) == Some("good") {
+                Ok(())
+            } else {
+                Err(VideoError::Forbidden("The form has expired".into()))
+            }
+        })
+        .await?;
+        Ok(HttpResponse::Accepted().json(serde_json::json!({ "id": video.id })))
+    }
+
+    let app = spawn_app_with(|_| {}).await;
+    let token = app.signed_in_user("pageuser").await.access;
+    let id = user_id(&app, &token).await;
+    let db = app.state.db.clone();
+    let user = db
+        .run(move |conn| pinkflow::models::user::find(conn, id))
+        .await
+        .unwrap()
+        .unwrap();
+    let service = test::init_service(
+        App::new()
+            .app_data(web::Data::new(app.state.clone()))
+            .app_data(web::Data::new(user))
+            .route("/upload", web::post().to(handler)),
+    )
+    .await;
+    let clip_bytes = std::fs::read(clip(&app, "page.mp4")).unwrap();
+    let body = |csrf: &str| {
+        let mut b = Vec::new();
+        for (name, value) in [("csrf_token", csrf), ("title", "From the page")] {
+            b.extend_from_slice(
+                format!(
+                    "--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        b.extend_from_slice(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"page.mp4\"\r\nContent-Type: video/mp4\r\n\r\n",
+        );
+        b.extend_from_slice(&clip_bytes);
+        b.extend_from_slice(b"\r\n--XyZ--\r\n");
+        b
+    };
+    let request = |csrf: &str| {
+        test::TestRequest::post()
+            .uri("/upload")
+            .insert_header(("content-type", "multipart/form-data; boundary=XyZ"))
+            .set_payload(body(csrf))
+            .to_request()
+    };
+    let refused = test::call_service(&service, request("forged")).await;
+    assert_eq!(refused.status(), 403);
+    assert!(all_stored_files(&app).is_empty());
+    let accepted = test::call_service(&service, request("good")).await;
+    assert_eq!(accepted.status(), 202);
+}
