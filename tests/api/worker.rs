@@ -304,3 +304,43 @@ async fn old_orphaned_files_are_swept_and_referenced_ones_kept() {
     assert!(original.exists(), "referenced by a video");
     assert!(fresh.exists(), "too young to be an orphan");
 }
+
+#[tokio::test]
+async fn progress_is_written_while_a_job_runs() {
+    let app = app_without_worker("3").await;
+    let token = app.signed_in_user("watcher").await.access;
+    let path = crate::video_helpers::clip_with(
+        &app,
+        "longer.mp4",
+        &pinkflow::video::media::ClipSpec {
+            width: 640,
+            height: 360,
+            seconds: 8.0,
+            ..Default::default()
+        },
+    );
+    let video = upload_clip(&app, &token, &path, "Longer").await;
+    let id = i32::try_from(video["id"].as_i64().unwrap()).unwrap();
+
+    let worker = Worker::new(app.state.videos.clone());
+    let (_stop_tx, stop) = watch::channel(false);
+    let job = tokio::spawn(async move { worker.run_once(&stop).await });
+    let mut seen = Vec::new();
+    while !job.is_finished() {
+        let v = load(&app, id).await;
+        if v.status == "processing" {
+            seen.push(v.progress);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        job.await.unwrap().unwrap(),
+        JobOutcome::Completed { video_id: id }
+    );
+    assert!(
+        seen.iter().any(|p| (1..100).contains(p)),
+        "no progress between 1 and 99 seen: {seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(load(&app, id).await.progress, 100);
+}
