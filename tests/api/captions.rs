@@ -20,7 +20,10 @@ fn caption_form(vtt: &str, language: &str, label: &str) -> Form {
 }
 
 async fn post_captions(app: &TestApp, token: &str, id: i64, form: Form) -> reqwest::Response {
-    app.client
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
         .post(app.url(&format!("/api/videos/{id}/captions")))
         .bearer_auth(token)
         .multipart(form)

@@ -35,8 +35,14 @@ pub fn upload_form(bytes: Vec<u8>, filename: &str, title: &str) -> Form {
         )
 }
 
+/// POST a multipart upload on a fresh connection: a pooled one may be closed by the
+/// server's keep-alive timeout while a slow test prepares its clip, and a multipart
+/// body cannot be retried.
 pub async fn upload(app: &TestApp, token: &str, form: Form) -> reqwest::Response {
-    app.client
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
         .post(app.url("/api/videos"))
         .bearer_auth(token)
         .multipart(form)
