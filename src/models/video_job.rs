@@ -67,6 +67,25 @@ pub fn enqueue(conn: &mut DbConnection, id: i32, at: NaiveDateTime) -> Result<bo
     Ok(n == 1)
 }
 
+/// Put a failed job back in the queue with a fresh set of attempts (the owner asked
+/// to try again). False when the video is not `failed`.
+pub fn retry_failed(conn: &mut DbConnection, id: i32, at: NaiveDateTime) -> Result<bool, DbError> {
+    let n = diesel::update(
+        videos::table
+            .find(id)
+            .filter(videos::status.eq(STATUS_FAILED)),
+    )
+    .set((
+        videos::status.eq(STATUS_QUEUED),
+        videos::progress.eq(0),
+        videos::attempts.eq(0),
+        videos::last_error.eq(None::<String>),
+        videos::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Claim the oldest claimable job: queued, or processing with an expired lease, and
 /// with attempts left. Returns its id.
 pub fn claim(

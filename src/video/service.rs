@@ -491,6 +491,22 @@ impl VideoService {
         Ok(())
     }
 
+    /// Queue a failed video again with a fresh set of attempts.
+    pub async fn retry(&self, id: i32, user_id: i32) -> Result<VideoView, VideoError> {
+        self.get_owned(id, user_id).await?;
+        let queued = self
+            .db
+            .run(move |conn| video_job::retry_failed(conn, id, now()))
+            .await?;
+        if !queued {
+            return Err(VideoError::Conflict(
+                "Only a video whose processing failed can be tried again.".into(),
+            ));
+        }
+        self.wake.notify_one();
+        self.view(id, Some(user_id)).await
+    }
+
     /// Change the title, description, sign language or visibility.
     pub async fn update_details(
         &self,

@@ -252,6 +252,21 @@ async fn corrupt_input_fails_at_once_with_a_clear_reason() {
             .next()
             .is_none()
     );
+
+    // The owner may queue it again, with fresh attempts; only failed videos.
+    let retry = || {
+        app.client
+            .post(app.url(&format!("/api/videos/{id}/retry")))
+            .bearer_auth(&token)
+            .send()
+    };
+    let r = retry().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let body = crate::helpers::json_body(r).await;
+    assert_eq!(body["status"], "queued");
+    assert_eq!(body["attempts"], 0);
+    assert!(body["error"].is_null());
+    assert_eq!(retry().await.unwrap().status(), 409);
 }
 
 #[tokio::test]

@@ -100,6 +100,7 @@ fn configure_videos(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                     .route(web::patch().to(videos::update))
                     .route(web::delete().to(videos::delete)),
             )
+            .service(web::resource("/{id}/retry").route(web::post().to(videos::retry)))
             .service(web::resource("/{id}/captions").route(web::post().to(videos::add_caption)))
             .service(
                 web::resource("/{id}/captions/{caption_id}")

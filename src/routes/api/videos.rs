@@ -145,6 +145,16 @@ pub async fn update(
     ))
 }
 
+/// `POST /api/videos/{id}/retry`: queue a failed video again (202).
+pub async fn retry(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Accepted().json(state.videos.retry(id, auth.user.id).await?))
+}
+
 /// `DELETE /api/videos/{id}`: the video, its captions and all of its files.
 pub async fn delete(
     state: web::Data<AppState>,
