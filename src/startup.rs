@@ -106,7 +106,7 @@ impl Application {
                 .cors_allowed_origins
                 .iter()
                 .fold(Cors::default(), |c, o| c.allowed_origin(o))
-                .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
                 .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(3600);
             App::new()
