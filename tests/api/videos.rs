@@ -519,3 +519,57 @@ async fn a_guarded_upload_is_refused_before_the_file_is_stored() {
     let accepted = test::call_service(&service, request("good")).await;
     assert_eq!(accepted.status(), 202);
 }
+
+#[tokio::test]
+async fn broken_multipart_bodies_are_400_or_422_never_500() {
+    let app = spawn_app_with(|_| {}).await;
+    let token = app.signed_in_user("fuzzer").await.access;
+    let post = |content_type: &'static str, body: &'static [u8]| {
+        app.client
+            .post(app.url("/api/videos"))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    for (content_type, body) in [
+        ("multipart/form-data; boundary=X", &b"garbage"[..]),
+        ("multipart/form-data", &b"--X\r\n"[..]),
+        (
+            "multipart/form-data; boundary=X",
+            &b"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n\r\nabc"
+                [..],
+        ),
+    ] {
+        let r = post(content_type, body).await.unwrap();
+        assert_eq!(r.status(), 400, "{content_type} {body:?}");
+        assert!(json_body(r).await["error"].is_string());
+    }
+    // A file part without a file name (no file chosen) and non-UTF-8 text.
+    let r = post(
+        "multipart/form-data; boundary=X",
+        b"--X\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\xff\xfe\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n\r\n\r\n--X--\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = json_body(r).await;
+    assert!(body["fields"]["title"].is_string(), "{body}");
+    assert!(all_stored_files(&app).is_empty());
+    // Ids that are not numbers are simply not found.
+    let r = app
+        .client
+        .get(app.url("/api/videos/abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = app
+        .client
+        .get(app.url("/media/videos/99999999999/video.mp4"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
