@@ -193,6 +193,33 @@ impl VideoView {
     }
 }
 
+/// The track to mark `default` for a viewer who reads `languages` (BCP 47 tags in order
+/// of preference, e.g. from `Accept-Language`): an exact match first, then the same
+/// primary language (`en` ~ `en-GB`); captions before subtitles.
+pub fn caption_for<'a>(captions: &'a [CaptionView], languages: &[&str]) -> Option<&'a CaptionView> {
+    let primary = |tag: &str| tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    let rank = |c: &CaptionView| u8::from(c.kind != crate::models::caption::KIND_CAPTIONS);
+    for wanted in languages {
+        let mut exact: Vec<&CaptionView> = captions
+            .iter()
+            .filter(|c| c.language.eq_ignore_ascii_case(wanted))
+            .collect();
+        exact.sort_by_key(|c| rank(c));
+        if let Some(c) = exact.first() {
+            return Some(c);
+        }
+        let mut close: Vec<&CaptionView> = captions
+            .iter()
+            .filter(|c| primary(&c.language) == primary(wanted))
+            .collect();
+        close.sort_by_key(|c| rank(c));
+        if let Some(c) = close.first() {
+            return Some(c);
+        }
+    }
+    None
+}
+
 /// Ratings of a video's signing.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedbackSummary {
@@ -906,5 +933,39 @@ impl VideoService {
             content_type,
             public,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(id: i32, language: &str, kind: &str) -> CaptionView {
+        CaptionView {
+            id,
+            language: language.into(),
+            label: language.into(),
+            kind: kind.into(),
+            cue_count: 1,
+            url: caption_url(1, id),
+        }
+    }
+
+    #[test]
+    fn the_default_track_follows_the_viewers_languages() {
+        let tracks = [
+            track(1, "fr", "captions"),
+            track(2, "en-US", "subtitles"),
+            track(3, "en-US", "captions"),
+            track(4, "de", "captions"),
+        ];
+        assert_eq!(caption_for(&tracks, &["en-US"]).map(|c| c.id), Some(3));
+        assert_eq!(
+            caption_for(&tracks, &["en-GB", "fr"]).map(|c| c.id),
+            Some(3)
+        );
+        assert_eq!(caption_for(&tracks, &["es", "de"]).map(|c| c.id), Some(4));
+        assert!(caption_for(&tracks, &["es"]).is_none());
+        assert!(caption_for(&[], &["en"]).is_none());
     }
 }
