@@ -1016,6 +1016,8 @@ pub struct ClipSpec {
     pub black_lead_seconds: f64,
     /// Clockwise rotation recorded in the display matrix (as phones do): 0, 90, 180, 270.
     pub rotation: u32,
+    /// FFmpeg muxer name: `mp4`, `mov`, `matroska`, `avi`…
+    pub container: &'static str,
 }
 
 impl Default for ClipSpec {
@@ -1028,6 +1030,7 @@ impl Default for ClipSpec {
             audio: true,
             black_lead_seconds: 0.4,
             rotation: 0,
+            container: "mp4",
         }
     }
 }
@@ -1035,7 +1038,8 @@ impl Default for ClipSpec {
 /// Encode a moving test pattern (and a sine tone) into an H.264/AAC MP4 at `path`.
 pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
     init();
-    let mut octx = format::output_as(&path, "mp4").map_err(internal("creating the clip"))?;
+    let mut octx =
+        format::output_as(&path, spec.container).map_err(internal("creating the clip"))?;
     let tb = Rational::new(1, spec.fps);
     let (mut venc, v_out) = open_video_encoder(
         &mut octx,
@@ -1256,6 +1260,60 @@ mod tests {
         let moov = bytes.windows(4).position(|w| w == b"moov").unwrap();
         let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap();
         assert!(moov < mdat);
+    }
+
+    #[test]
+    fn every_accepted_container_is_probed_and_transcoded() {
+        let dir = tempfile::tempdir().unwrap();
+        for (container, ext, name) in [
+            ("mov", "mov", "mov,mp4,m4a,3gp,3g2,mj2"),
+            ("matroska", "mkv", "matroska,webm"),
+            ("avi", "avi", "avi"),
+        ] {
+            let src = dir.path().join(format!("in.{ext}"));
+            write_test_clip(
+                &src,
+                &ClipSpec {
+                    container,
+                    seconds: 1.0,
+                    ..ClipSpec::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(probe(&src).unwrap().container, name);
+            let cancel = AtomicBool::new(false);
+            let report = transcode(
+                &src,
+                &dir.path().join(format!("out-{ext}.mp4")),
+                &dir.path().join(format!("poster-{ext}.jpg")),
+                &TranscodeOptions {
+                    max_height: 720,
+                    x264_preset: "ultrafast".into(),
+                },
+                JobControl {
+                    cancel: &cancel,
+                    progress: &mut |_| {},
+                },
+            )
+            .unwrap_or_else(|e| panic!("{container}: {e}"));
+            assert_eq!(report.video_codec, "h264", "{container}");
+            assert_eq!(report.audio_codec.as_deref(), Some("aac"), "{container}");
+            assert!(
+                (report.duration_seconds - 1.0).abs() < 0.2,
+                "{container}: {report:?}"
+            );
+        }
+        // A container outside the allow-list (MPEG-TS) is refused by content.
+        let ts = dir.path().join("clip.mp4");
+        write_test_clip(
+            &ts,
+            &ClipSpec {
+                container: "mpegts",
+                ..ClipSpec::default()
+            },
+        )
+        .unwrap();
+        assert!(probe(&ts).unwrap_err().is_permanent());
     }
 
     #[test]
