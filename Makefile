@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps test test-unit test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench migrate
+.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench bench-http bench-video migrate
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -87,5 +87,14 @@ fmt:
 	$(CARGO) fmt
 
 ## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
-bench: deps
+bench-http: deps
 	bash bench/run.sh
+
+## Video benchmarks (release build): a 60 s 720p transcode + poster against the ffmpeg
+## command (ratio, target <= 1.15; skipped without ffmpeg) and the server's peak memory
+## while a 1 GiB upload streams in (target < 64 MiB).
+bench-video:
+	$(CARGO) build --release --bin pinkflow --example video_bench
+	$(CARGO_TARGET_DIR)/release/examples/video_bench
+
+bench: bench-http bench-video

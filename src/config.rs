@@ -257,6 +257,8 @@ pub struct Settings {
     pub workers: usize,
     /// Modules new accounts may use (the original's `authorized_modules`).
     pub default_modules: Vec<String>,
+    /// Video uploads and processing.
+    pub video: VideoSettings,
     /// Warnings found while loading (e.g. generated secrets), logged once telemetry is up.
     pub warnings: Vec<String>,
 }
@@ -461,7 +463,10 @@ impl Settings {
             Some(list) => parse_modules(&list).map_err(|m| err("DEFAULT_MODULES", m))?,
         };
 
+        let video = load_video_settings(&get, database_url.is_sqlite())?;
+
         Ok(Settings {
+            video,
             default_modules,
             app_env,
             host,
@@ -491,6 +496,130 @@ impl Settings {
             workers,
             warnings,
         })
+    }
+}
+
+/// Settings of the video upload, queue and workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoSettings {
+    /// Largest upload accepted (`VIDEO_MAX_SIZE_MB`, default 500), in bytes.
+    pub max_upload_bytes: u64,
+    /// Processing attempts before a job is marked failed (`VIDEO_MAX_ATTEMPTS`, default 3).
+    pub max_attempts: i32,
+    /// Largest output height in pixels (`VIDEO_MAX_HEIGHT`, default 720; even).
+    pub max_height: u32,
+    /// libx264 preset (`VIDEO_X264_PRESET`, default `veryfast`).
+    pub x264_preset: String,
+    /// Jobs one worker process runs at the same time (`WORKER_CONCURRENCY`, default 1).
+    pub worker_concurrency: usize,
+    /// Whether `pinkflow serve` runs one worker in-process (`WORKER_EMBEDDED`; default on
+    /// for SQLite, off for PostgreSQL).
+    pub worker_embedded: bool,
+    /// How long a claimed job stays leased without renewal (`WORKER_LEASE_DURATION`, 60s).
+    pub lease_duration: Duration,
+    /// How often an idle worker looks for jobs (`WORKER_POLL_INTERVAL`, default 2s).
+    pub poll_interval: Duration,
+}
+
+/// x264 presets accepted by `VIDEO_X264_PRESET`.
+pub const X264_PRESETS: [&str; 9] = [
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+fn load_video_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    is_sqlite: bool,
+) -> Result<VideoSettings, ConfigError> {
+    fn number<T>(
+        get: &impl Fn(&str) -> Option<String>,
+        var: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let message = || {
+            format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        };
+        let value = match get(var) {
+            None => default,
+            Some(v) => v.trim().parse().map_err(|_| err(var, message()))?,
+        };
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(err(var, message()))
+        }
+    }
+    let duration = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
+        match get(var) {
+            None => Ok(Duration::from_secs(default)),
+            Some(v) => parse_duration(&v).map_err(|m| err(var, m)),
+        }
+    };
+
+    let max_mb: u64 = number(get, "VIDEO_MAX_SIZE_MB", 500, 1..=100_000)?;
+    let max_attempts: i32 = number(get, "VIDEO_MAX_ATTEMPTS", 3, 1..=20)?;
+    let max_height: u32 = number(get, "VIDEO_MAX_HEIGHT", 720, 144..=4320)?;
+    if !max_height.is_multiple_of(2) {
+        return Err(err("VIDEO_MAX_HEIGHT", "must be an even number of pixels"));
+    }
+    let x264_preset = get("VIDEO_X264_PRESET")
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "veryfast".into());
+    if !X264_PRESETS.contains(&x264_preset.as_str()) {
+        return Err(err(
+            "VIDEO_X264_PRESET",
+            format!("use one of {}", X264_PRESETS.join(", ")),
+        ));
+    }
+    let worker_concurrency: usize = number(get, "WORKER_CONCURRENCY", 1, 1..=64)?;
+    let worker_embedded = match get("WORKER_EMBEDDED") {
+        None => is_sqlite,
+        Some(v) => parse_bool(&v).map_err(|m| err("WORKER_EMBEDDED", m))?,
+    };
+    let lease_duration = duration("WORKER_LEASE_DURATION", 60)?;
+    if lease_duration > Duration::from_secs(3_600) {
+        return Err(err(
+            "WORKER_LEASE_DURATION",
+            "must be at most one hour (the lease is renewed while a job runs)",
+        ));
+    }
+    let poll_interval = duration("WORKER_POLL_INTERVAL", 2)?;
+    if poll_interval > Duration::from_secs(600) {
+        return Err(err("WORKER_POLL_INTERVAL", "must be at most 10 minutes"));
+    }
+    Ok(VideoSettings {
+        max_upload_bytes: max_mb * 1024 * 1024,
+        max_attempts,
+        max_height,
+        x264_preset,
+        worker_concurrency,
+        worker_embedded,
+        lease_duration,
+        poll_interval,
+    })
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("{other:?} is not true or false")),
     }
 }
 
@@ -729,6 +858,69 @@ mod tests {
         match DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap() {
             DatabaseUrl::Sqlite(p) => assert_eq!(p, PathBuf::from("/tmp/x.db")),
             DatabaseUrl::Postgres(_) => panic!("wrong backend"),
+        }
+    }
+
+    #[test]
+    fn video_settings_have_defaults() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.video.max_upload_bytes, 500 * 1024 * 1024);
+        assert_eq!(s.video.max_attempts, 3);
+        assert_eq!(s.video.max_height, 720);
+        assert_eq!(s.video.x264_preset, "veryfast");
+        assert_eq!(s.video.worker_concurrency, 1);
+        assert!(s.video.worker_embedded, "embedded by default on SQLite");
+        assert_eq!(s.video.lease_duration, Duration::from_secs(60));
+        assert_eq!(s.video.poll_interval, Duration::from_secs(2));
+        let pg = load(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(
+            !pg.video.worker_embedded,
+            "separate workers by default on PostgreSQL"
+        );
+        let on = load(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("WORKER_EMBEDDED", "yes"),
+        ])
+        .unwrap();
+        assert!(on.video.worker_embedded);
+    }
+
+    #[test]
+    fn video_settings_parse_and_name_bad_variables() {
+        let s = load(&[
+            ("VIDEO_MAX_SIZE_MB", "2"),
+            ("VIDEO_MAX_ATTEMPTS", "5"),
+            ("VIDEO_MAX_HEIGHT", "480"),
+            ("VIDEO_X264_PRESET", "Medium"),
+            ("WORKER_CONCURRENCY", "4"),
+            ("WORKER_EMBEDDED", "off"),
+            ("WORKER_LEASE_DURATION", "2m"),
+            ("WORKER_POLL_INTERVAL", "1"),
+        ])
+        .unwrap();
+        assert_eq!(s.video.max_upload_bytes, 2 * 1024 * 1024);
+        assert_eq!(s.video.max_attempts, 5);
+        assert_eq!(s.video.max_height, 480);
+        assert_eq!(s.video.x264_preset, "medium");
+        assert_eq!(s.video.worker_concurrency, 4);
+        assert!(!s.video.worker_embedded);
+        assert_eq!(s.video.lease_duration, Duration::from_secs(120));
+        assert_eq!(s.video.poll_interval, Duration::from_secs(1));
+        for (var, value) in [
+            ("VIDEO_MAX_SIZE_MB", "0"),
+            ("VIDEO_MAX_SIZE_MB", "lots"),
+            ("VIDEO_MAX_ATTEMPTS", "0"),
+            ("VIDEO_MAX_HEIGHT", "721"),
+            ("VIDEO_MAX_HEIGHT", "100"),
+            ("VIDEO_X264_PRESET", "placebo"),
+            ("WORKER_CONCURRENCY", "0"),
+            ("WORKER_EMBEDDED", "maybe"),
+            ("WORKER_LEASE_DURATION", "0"),
+            ("WORKER_LEASE_DURATION", "2h"),
+            ("WORKER_POLL_INTERVAL", "never"),
+        ] {
+            let e = load(&[(var, value)]).unwrap_err();
+            assert_eq!(e.variable, var, "{var}={value} gave {e}");
         }
     }
 

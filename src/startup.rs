@@ -18,10 +18,12 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::events::EventBus;
 use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
 use crate::routes;
 use crate::state::AppState;
+use crate::video::{Storage, VideoService, WorkerPool};
 use crate::web::session_store::AppSessionStore;
 use crate::web::{assets, csrf, errors, session};
 
@@ -86,11 +88,23 @@ impl Application {
             max_failures: settings.login_throttle_attempts,
             window: settings.login_throttle_window,
         });
+        let storage = Storage::new(&settings.video_upload_folder);
+        storage.ensure_dirs().with_context(|| {
+            format!(
+                "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
+                settings.video_upload_folder.display()
+            )
+        })?;
+        crate::video::media::init();
+        let events = EventBus::default();
+        let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
         let state = AppState {
             settings: settings.clone(),
             db,
             auth,
             redis,
+            events,
+            videos,
         };
         let limiters = RateLimiters::new(&settings)?;
         let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
@@ -111,7 +125,7 @@ impl Application {
                 .cors_allowed_origins
                 .iter()
                 .fold(Cors::default(), |c, o| c.allowed_origin(o))
-                .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
                 .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(3600);
             App::new()
@@ -126,6 +140,7 @@ impl Application {
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
+                .configure(routes::media::configure)
                 .route("/static/{file}", web::get().to(assets::serve))
                 .configure(|cfg| routes::pages::configure(cfg, &app_limits))
                 .default_service(web::to(routes::pages::not_found))
@@ -153,7 +168,7 @@ impl Application {
     }
 
     /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
-    /// periodic housekeeping alongside.
+    /// periodic housekeeping alongside, and one video worker when `WORKER_EMBEDDED`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let mut tasks = vec![tokio::spawn(housekeeping(
             self.state.clone(),
@@ -166,16 +181,29 @@ impl Application {
                 self.state.auth.clone(),
             )));
         }
+        let workers = self
+            .state
+            .settings
+            .video
+            .worker_embedded
+            .then(|| WorkerPool::start(self.state.videos.clone(), 1));
         let result = self.server.await;
         for task in tasks {
             task.abort();
+        }
+        if let Some(workers) = workers {
+            workers.shutdown().await;
         }
         result
     }
 }
 
-/// Every ten minutes: delete expired token and session rows and forget idle rate-limit
-/// keys.
+/// Files no video refers to are deleted once they are this old (long enough for any
+/// upload or transcode still in progress to have finished).
+const ORPHAN_MIN_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Every ten minutes: delete expired token and session rows, forget idle rate-limit
+/// keys and delete orphaned video files.
 async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSessionStore) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -191,5 +219,10 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
         }
         limiters.retain_recent();
+        match state.videos.sweep_orphans(ORPHAN_MIN_AGE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "orphaned video files removed"),
+            Err(e) => tracing::warn!(error = %e, "video file clean-up failed"),
+        }
     }
 }

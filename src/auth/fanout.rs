@@ -35,6 +35,23 @@ pub fn publish(pool: &deadpool_redis::Pool) {
     });
 }
 
+/// Publish one invalidation and wait for it (for the CLI, which has no pool).
+pub async fn publish_once(url: &SecretString) -> anyhow::Result<()> {
+    let client = redis::Client::open(url.expose_secret())?;
+    let mut conn = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("timed out connecting to Redis"))??;
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(CHANNEL)
+        .arg("all")
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
 /// Listen for invalidations until the task is aborted, reconnecting with back-off.
 /// After every (re)connection the cache is cleared, since messages may have been missed.
 pub async fn listen(url: SecretString, auth: AuthService) {

@@ -2,4 +2,6 @@
 
 pub mod api;
 pub mod health;
+pub mod media;
 pub mod pages;
+pub mod video_forms;

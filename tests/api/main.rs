@@ -4,6 +4,7 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod captions;
 mod csrf;
 mod health;
 mod helpers;
@@ -14,3 +15,6 @@ mod protocol;
 mod renderer;
 mod sessions;
 mod throttle;
+mod video_helpers;
+mod videos;
+mod worker;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod videos;
 
 use actix_governor::Governor;
 use actix_web::error::JsonPayloadError;
@@ -45,38 +46,77 @@ pub fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
     cfg.service(
-        web::scope("/api").app_data(json_config()).service(
-            web::scope("/auth")
-                .service(
-                    web::resource("/register")
-                        .wrap(Governor::new(&limits.register))
-                        .route(web::post().to(auth::register)),
-                )
-                .service(
-                    web::resource("/login")
-                        .wrap(Governor::new(&limits.login))
-                        .route(web::post().to(auth::login)),
-                )
-                .service(
-                    web::resource("/refresh")
-                        .wrap(Governor::new(&limits.refresh))
-                        .route(web::post().to(auth::refresh)),
-                )
-                .service(
-                    web::resource("/logout")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::post().to(auth::logout)),
-                )
-                .service(
-                    web::resource("/user")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::get().to(auth::current_user)),
-                )
-                .service(
-                    web::resource("/user/preferences")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::put().to(auth::update_preferences)),
-                ),
-        ),
+        web::scope("/api")
+            .app_data(json_config())
+            .configure(|cfg| configure_videos(cfg, limits))
+            .service(
+                web::scope("/auth")
+                    .service(
+                        web::resource("/register")
+                            .wrap(Governor::new(&limits.register))
+                            .route(web::post().to(auth::register)),
+                    )
+                    .service(
+                        web::resource("/login")
+                            .wrap(Governor::new(&limits.login))
+                            .route(web::post().to(auth::login)),
+                    )
+                    .service(
+                        web::resource("/refresh")
+                            .wrap(Governor::new(&limits.refresh))
+                            .route(web::post().to(auth::refresh)),
+                    )
+                    .service(
+                        web::resource("/logout")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::post().to(auth::logout)),
+                    )
+                    .service(
+                        web::resource("/user")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::get().to(auth::current_user)),
+                    )
+                    .service(
+                        web::resource("/user/preferences")
+                            .wrap(Governor::new(&limits.api))
+                            .route(web::put().to(auth::update_preferences)),
+                    ),
+            ),
+    );
+}
+
+fn configure_videos(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
+    cfg.service(
+        web::scope("/videos")
+            .wrap(Governor::new(&limits.api))
+            .service(
+                web::resource("")
+                    .route(web::post().to(videos::upload))
+                    .route(web::get().to(videos::list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(videos::show))
+                    .route(web::patch().to(videos::update))
+                    .route(web::delete().to(videos::delete)),
+            )
+            .service(web::resource("/{id}/retry").route(web::post().to(videos::retry)))
+            .service(web::resource("/{id}/captions").route(web::post().to(videos::add_caption)))
+            .service(
+                web::resource("/{id}/captions/{caption_id}")
+                    .route(web::delete().to(videos::delete_caption)),
+            )
+            .service(web::resource("/{id}/transcript").route(web::get().to(videos::transcript)))
+            .service(
+                web::resource("/{id}/feedback")
+                    .route(web::get().to(videos::feedback))
+                    .route(web::put().to(videos::rate))
+                    .route(web::delete().to(videos::unrate)),
+            )
+            .service(
+                web::resource("/{id}/editions")
+                    .route(web::post().to(videos::link_edition))
+                    .route(web::delete().to(videos::unlink_edition)),
+            ),
     );
 }
