@@ -11,15 +11,17 @@ use actix_web::http::header;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use secrecy::ExposeSecret;
 
 use crate::auth::AuthService;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
+use crate::metrics::Metrics;
+use crate::resilience::CircuitBreaker;
 use crate::routes;
 use crate::state::AppState;
 use crate::web::session_store::AppSessionStore;
@@ -53,19 +55,21 @@ impl Application {
 
         let redis = match &settings.redis_url {
             None => None,
-            Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose_secret())
-                    .builder()
-                    .context("REDIS_URL")?
-                    .max_size(32)
-                    .wait_timeout(Some(Duration::from_secs(2)))
-                    .create_timeout(Some(Duration::from_secs(2)))
-                    .recycle_timeout(Some(Duration::from_secs(2)))
-                    .runtime(deadpool_redis::Runtime::Tokio1)
-                    .build()
-                    .context("REDIS_URL")?,
-            ),
+            Some(url) => Some(crate::redis::Redis::connect(
+                url,
+                Arc::new(CircuitBreaker::new(
+                    "redis",
+                    settings.circuit_breaker_failure_threshold,
+                    settings.circuit_breaker_recovery_timeout,
+                )),
+            )?),
         };
+        let cache = Cache::new(
+            redis.clone(),
+            &settings.cache_key_prefix,
+            settings.cache_default_timeout,
+        );
+        let metrics = Metrics::new();
 
         let keys = Arc::new(TokenKeys::new(
             &settings.secret_key,
@@ -91,6 +95,8 @@ impl Application {
             db,
             auth,
             redis,
+            cache,
+            metrics,
         };
         let limiters = RateLimiters::new(&settings)?;
         let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
@@ -124,6 +130,7 @@ impl Application {
                 .wrap(from_fn(request_context))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/metrics", web::get().to(routes::metrics::metrics))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
                 .route("/static/{file}", web::get().to(assets::serve))
@@ -191,5 +198,6 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
         }
         limiters.retain_recent();
+        state.metrics.upkeep();
     }
 }

@@ -1,8 +1,11 @@
 use std::sync::Arc;
 
 use crate::auth::AuthService;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::redis::Redis;
 
 /// Everything handlers share. Cheap to clone (all fields are handles).
 #[derive(Clone)]
@@ -10,5 +13,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub auth: AuthService,
-    pub redis: Option<deadpool_redis::Pool>,
+    /// Redis behind its circuit breaker, when `REDIS_URL` is set.
+    pub redis: Option<Redis>,
+    /// The preference-aware cache (Redis, or in-process without it).
+    pub cache: Cache,
+    pub metrics: Metrics,
 }

@@ -4,12 +4,15 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod cache;
 mod csrf;
 mod health;
 mod helpers;
+mod metrics;
 mod pages;
 mod preferences;
 mod protocol;
+mod redis_outage;
 mod renderer;
 mod sessions;
 mod throttle;
