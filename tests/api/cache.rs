@@ -122,3 +122,85 @@ async fn pinkflow_user_id(app: &TestApp, email: &str) -> i32 {
         .unwrap()
         .id
 }
+
+/// Two instances on one database and one Redis (a test-owned `redis-server`, so this runs
+/// on both backends): entries are shared, and an invalidation on A is seen by B.
+#[tokio::test]
+async fn two_instances_share_entries_and_invalidations_through_redis() {
+    use crate::redis_outage::{free_port, start_redis};
+    let port = free_port();
+    let _redis = start_redis(port).await;
+    let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+    let a = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), format!("redis://127.0.0.1:{port}"));
+        s.insert("CACHE_KEY_PREFIX".into(), prefix);
+    })
+    .await;
+    let b_app = pinkflow::startup::Application::build(
+        pinkflow::config::Settings::from_map(&a.settings).unwrap(),
+    )
+    .await
+    .unwrap();
+    let b = b_app.state().clone();
+    let b_base = format!("http://127.0.0.1:{}", b_app.port());
+    let b_url = |path: &str| format!("{b_base}{path}");
+    tokio::spawn(b_app.run_until_stopped());
+    assert_eq!(a.state.cache.backend_name(), "redis");
+
+    // A person's entry written by B is read by A; A's preference change drops it on B.
+    let tokens = a.signed_in_user("twin").await;
+    let id = json_body(a.get_user(&tokens.access).await).await["id"]
+        .as_i64()
+        .unwrap() as i32;
+    let key = CacheKey::user(id, "test-read-model", &Preferences::default(), &[]);
+    b.cache.set(&key, "from B").await;
+    assert_eq!(a.state.cache.get(&key).await.as_deref(), Some("from B"));
+    let r = a
+        .client
+        .put(a.url("/api/auth/user/preferences"))
+        .bearer_auth(&tokens.access)
+        .json(&serde_json::json!({"visual_density": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(b.cache.get(&key).await, None, "dropped on B too");
+
+    // The home page rendered on A is served to B's visitors from the same entry.
+    assert_eq!(a.get("/").await.status(), 200);
+    let before = b.cache.stats().get("home").copied().unwrap_or_default();
+    let anon = reqwest::Client::new();
+    let r = anon.get(b_url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let after = b.cache.stats().get("home").copied().unwrap_or_default();
+    assert_eq!(after.hits, before.hits + 1, "B hit A's entry");
+
+    // A preference change on A: B renders the new variant (the session is in Redis, so
+    // the same cookie works on both).
+    a.browser_user("twinweb").await;
+    let html = a
+        .client
+        .get(b_url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("href=\"/account\"") && !html.contains("actions-stacked"));
+    let r = a.save_preferences(&[("visual_density", "1")]).await;
+    assert_eq!(r.status(), 303);
+    let html = a
+        .client
+        .get(b_url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("actions-stacked"),
+        "B shows the minimal variant"
+    );
+}

@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use crate::helpers::{TestApp, json_body, spawn_app_with};
 use crate::metrics::scrape;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -20,7 +20,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_redis(port: u16) -> Child {
+pub async fn start_redis(port: u16) -> Child {
     let child = Command::new("redis-server")
         .args([
             "--port",
