@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::AuthService;
-use crate::redis::Redis;
+use crate::redis::{Redis, RedisError};
 
 pub const CHANNEL: &str = "pinkflow:auth:invalidate";
 
@@ -23,8 +23,13 @@ pub fn publish(redis: &Redis) {
         let sent: Result<i64, _> = redis
             .query(redis::cmd("PUBLISH").arg(CHANNEL).arg("all"))
             .await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "could not publish a cache invalidation");
+        match sent {
+            Ok(_) => {}
+            // The breaker already logged the outage once.
+            Err(RedisError::Open(_)) => {
+                tracing::debug!("cache invalidation not published: Redis breaker open")
+            }
+            Err(e) => tracing::warn!(error = %e, "could not publish a cache invalidation"),
         }
     });
 }

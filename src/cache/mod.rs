@@ -27,7 +27,7 @@ use std::time::Duration;
 use deadpool_redis::redis;
 
 use crate::domain::Preferences;
-use crate::redis::Redis;
+use crate::redis::{Redis, RedisError};
 
 /// Namespace of shared rendered pages (home page content, ...).
 pub const PAGES: &str = "pages";
@@ -144,6 +144,8 @@ struct Inner {
     ttl: Duration,
     /// Hits and misses by the name of what was looked up.
     stats: Mutex<BTreeMap<String, HitMiss>>,
+    /// Invalidations that could not reach Redis, sent before its next read.
+    pending: Mutex<std::collections::BTreeSet<String>>,
 }
 
 #[derive(Clone)]
@@ -171,6 +173,7 @@ impl Cache {
                 prefix: format!("{prefix}:cache:"),
                 ttl,
                 stats: Mutex::new(BTreeMap::new()),
+                pending: Mutex::new(std::collections::BTreeSet::new()),
             }),
         }
     }
@@ -218,6 +221,9 @@ impl Cache {
                     .unwrap_or(&0),
             ),
             Backend::Redis(r) => {
+                if !self.flush_pending(r).await {
+                    return None;
+                }
                 let v: Result<Option<u64>, _> =
                     r.query(redis::cmd("GET").arg(self.version_key(&id))).await;
                 v.map(Option::unwrap_or_default)
@@ -316,9 +322,42 @@ impl Cache {
                 let bumped: Result<u64, _> =
                     r.query(redis::cmd("INCR").arg(self.version_key(&id))).await;
                 if let Err(e) = bumped {
-                    // Entries written before the outage may be served until their TTL.
-                    tracing::warn!(error = %e, version = %id, "cache invalidation failed; entries expire by TTL");
+                    // Sent before this instance next reads from Redis, so entries written
+                    // before the outage are not served after it.
+                    if matches!(e, RedisError::Open(_)) {
+                        tracing::debug!(version = %id, "cache invalidation deferred: Redis breaker open");
+                    } else {
+                        tracing::warn!(error = %e, version = %id, "cache invalidation deferred until Redis answers");
+                    }
+                    self.pending().insert(id);
                 }
+            }
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+        self.inner.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Send deferred invalidations; false when some could still not be sent (then this
+    /// instance must not read from Redis: it could serve what it was asked to drop).
+    async fn flush_pending(&self, r: &Redis) -> bool {
+        let ids: Vec<String> = std::mem::take(&mut *self.pending()).into_iter().collect();
+        if ids.is_empty() {
+            return true;
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.cmd("INCR").arg(self.version_key(id)).ignore();
+        }
+        match r.pipe::<()>(&pipe).await {
+            Ok(()) => {
+                tracing::info!(count = ids.len(), "deferred cache invalidations sent");
+                true
+            }
+            Err(_) => {
+                self.pending().extend(ids);
+                false
             }
         }
     }

@@ -205,3 +205,84 @@ async fn redis_outage_gives_no_5xx_opens_the_breaker_and_recovers() {
     app.browser_user("outage-after").await;
     assert_eq!(app.get("/account").await.status(), 200);
 }
+
+fn signal(child: &Child, sig: &str) {
+    let pid = child.id().expect("redis-server runs").to_string();
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// Redis hangs (SIGSTOP: connections stay open, commands never answer) and keeps its
+/// data: commands time out, the breaker opens, nothing answers 5xx, and an invalidation
+/// made meanwhile is delivered once Redis answers again, so no stale entry is served.
+#[tokio::test]
+async fn a_hanging_redis_times_out_and_deferred_invalidations_are_delivered() {
+    let port = free_port();
+    let redis = start_redis(port).await;
+    let app = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), format!("redis://127.0.0.1:{port}"));
+        s.insert("CIRCUIT_BREAKER_FAILURE_THRESHOLD".into(), "2".into());
+        s.insert("CIRCUIT_BREAKER_RECOVERY_TIMEOUT".into(), "1s".into());
+    })
+    .await;
+    let tokens = app.signed_in_user("hang-api").await;
+    let id = json_body(app.get_user(&tokens.access).await).await["id"]
+        .as_i64()
+        .unwrap() as i32;
+    let key = pinkflow::cache::CacheKey::user(
+        id,
+        "test-read-model",
+        &pinkflow::domain::Preferences::default(),
+        &[],
+    );
+    app.state.cache.set(&key, "before").await;
+    assert_eq!(app.state.cache.get(&key).await.as_deref(), Some("before"));
+
+    signal(&redis, "-STOP");
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for round in 0..3 {
+        results.extend(traffic(&app, &tokens.access, round).await);
+    }
+    assert_no_5xx(&results);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "timeouts are short and the open breaker fails fast ({:?})",
+        started.elapsed()
+    );
+    assert!(
+        app.state
+            .redis
+            .as_ref()
+            .unwrap()
+            .breaker()
+            .snapshot()
+            .opened_total
+            >= 1
+    );
+    let (status, body) = ready(&app).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("degraded")),
+        "{body}"
+    );
+
+    signal(&redis, "-CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, body) = ready(&app).await;
+        if body["checks"]["redis"] == "ok" && body["breakers"]["redis"] == "closed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The preference changes made during the outage dropped the entry after all.
+    assert_eq!(app.state.cache.get(&key).await, None);
+    assert_no_5xx(&traffic(&app, &tokens.access, 4).await);
+    drop(redis);
+}
