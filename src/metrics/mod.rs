@@ -33,6 +33,7 @@ pub const BREAKER_FAILURES: &str = "pinkflow_circuit_breaker_consecutive_failure
 pub const SESSIONS_ACTIVE: &str = "pinkflow_sessions_active";
 pub const USERS_BY_DENSITY: &str = "pinkflow_users_by_visual_density";
 pub const USERS_BY_READING: &str = "pinkflow_users_by_reading_level";
+pub const EVENTS: &str = "pinkflow_events_total";
 pub const VIDEO_LOAD: &str = "pinkflow_video_load_seconds";
 pub const SIGN_FEEDBACK: &str = "pinkflow_sign_language_feedback_total";
 pub const QUEUE_DEPTH: &str = "pinkflow_video_queue_depth";
@@ -110,6 +111,10 @@ impl Metrics {
             );
             describe_gauge!(USERS_BY_DENSITY, "Accounts using each visual density.");
             describe_gauge!(USERS_BY_READING, "Accounts using each reading level.");
+            describe_counter!(
+                EVENTS,
+                "Domain events seen by this instance, by event name."
+            );
             describe_histogram!(
                 VIDEO_LOAD,
                 metrics::Unit::Seconds,
@@ -208,6 +213,12 @@ impl Metrics {
         });
     }
 
+    /// One domain event (`user.login`, `preferences.updated`, ...), for the event bus's
+    /// metrics subscriber. Names come from the fixed event list, so labels stay bounded.
+    pub fn record_event(&self, event: &'static str) {
+        self.with(|| counter!(EVENTS, "event" => event).increment(1));
+    }
+
     // Hooks for the video branch (not yet called).
 
     /// The player's beacon: time to first frame, by sign language of the video shown.
@@ -264,6 +275,27 @@ mod tests {
             "{text}"
         );
         assert!(!b.render().contains("pinkflow_http_requests_total{"));
+    }
+
+    #[test]
+    fn hooks_for_events_and_videos_record_series() {
+        let m = Metrics::new();
+        m.record_event("user.login");
+        m.record_event("user.login");
+        m.record_video_load("BSL", 0.8);
+        m.record_sign_feedback("BSL", "accurate");
+        m.set_queue_depth(3);
+        m.record_job("completed", Duration::from_secs(12));
+        let text = m.render();
+        for line in [
+            r#"pinkflow_events_total{event="user.login"} 2"#,
+            r#"pinkflow_video_load_seconds_bucket{sign_language="BSL",le="1"} 1"#,
+            r#"pinkflow_sign_language_feedback_total{sign_language="BSL",verdict="accurate"} 1"#,
+            "pinkflow_video_queue_depth 3",
+            r#"pinkflow_video_job_duration_seconds_count{outcome="completed"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]
