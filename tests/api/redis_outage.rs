@@ -122,6 +122,38 @@ async fn redis_outage_gives_no_5xx_opens_the_breaker_and_recovers() {
     for round in 0..5 {
         results.extend(traffic(&app, &tokens.access, round).await);
     }
+    // Registration, sign-in, refresh and sign-out through the API (all in the database).
+    let r = app
+        .register("outage-new@example.com", "outagenew", "password123")
+        .await;
+    assert_eq!(r.status(), 201);
+    let body = json_body(app.login("outage-new@example.com", "password123").await).await;
+    let r = app
+        .post_json(
+            "/api/auth/refresh",
+            &json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let fresh = json_body(r).await;
+    let access = fresh["access_token"].as_str().unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.get_user(access).await.status(),
+        401,
+        "revoked during the outage"
+    );
+    // Browser sign-out of a session started during the outage.
+    let token = app.csrf("/preferences").await;
+    let r = app.post_form("/logout", &[("csrf_token", &token)]).await;
+    results.push(("POST /logout".into(), r.status().as_u16()));
     assert_no_5xx(&results);
     assert!(results.len() >= 50);
     // The API keeps authenticating against the database.
