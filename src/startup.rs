@@ -167,6 +167,15 @@ impl Application {
             self.limiters.clone(),
             self.sessions.clone(),
         ))];
+        // Histogram samples wait in buffers until drained: drain them often, scraped or not.
+        let metrics = self.state.metrics.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        }));
         if let Some(url) = &self.state.settings.redis_url {
             tasks.push(tokio::spawn(crate::auth::fanout::listen(
                 url.clone(),
@@ -198,6 +207,5 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
         }
         limiters.retain_recent();
-        state.metrics.upkeep();
     }
 }
