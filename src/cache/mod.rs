@@ -29,6 +29,12 @@ use deadpool_redis::redis;
 use crate::domain::Preferences;
 use crate::redis::{Redis, RedisError};
 
+/// Read a scope's version (KEYS[1]) and the entry stored under it: ARGV[1] .. version ..
+/// ARGV[2] (the layout of [`CacheKey::storage_key`] after the prefix). `false` becomes a
+/// nil reply (a Lua `nil` would end the array). Sent with `EVAL` (a few hundred bytes).
+const LOOKUP: &str = "local v = redis.call('GET', KEYS[1]) or '0' \
+    return {v, redis.call('GET', ARGV[1] .. v .. ARGV[2]) or false}";
+
 /// Namespace of shared rendered pages (home page content, ...).
 pub const PAGES: &str = "pages";
 /// Namespace of the video catalogue and its page (dropped when a video changes).
@@ -240,18 +246,33 @@ impl Cache {
         found
     }
 
+    /// The scope's current version and the entry stored under it. With Redis this is one
+    /// round trip: a script reads the version and then the entry.
     async fn lookup(&self, key: &CacheKey) -> Option<(u64, Option<String>)> {
-        let version = self.version(key).await?;
-        let stored = format!("{}{}", self.inner.prefix, key.storage_key(version));
-        let value = match &self.inner.backend {
-            Backend::Memory { entries, .. } => entries.get(&stored).await.map(|v| v.to_string()),
-            Backend::Redis(r) => r
-                .query::<Option<String>>(redis::cmd("GET").arg(&stored))
-                .await
-                .inspect_err(|e| tracing::debug!(error = %e, "cache read failed"))
-                .ok()?,
-        };
-        Some((version, value))
+        match &self.inner.backend {
+            Backend::Memory { entries, .. } => {
+                let version = self.version(key).await?;
+                let stored = format!("{}{}", self.inner.prefix, key.storage_key(version));
+                Some((version, entries.get(&stored).await.map(|v| v.to_string())))
+            }
+            Backend::Redis(r) => {
+                if !self.flush_pending(r).await {
+                    return None;
+                }
+                let id = key.version_id();
+                let eval = redis::cmd("EVAL")
+                    .arg(LOOKUP)
+                    .arg(1)
+                    .arg(self.version_key(&id))
+                    .arg(format!("{}{id}:v", self.inner.prefix))
+                    .arg(format!(":{}", key.body))
+                    .to_owned();
+                r.query::<(u64, Option<String>)>(&eval)
+                    .await
+                    .inspect_err(|e| tracing::debug!(error = %e, "cache read failed"))
+                    .ok()
+            }
+        }
     }
 
     async fn store(&self, key: &CacheKey, version: u64, value: &str) {
