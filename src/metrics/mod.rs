@@ -107,7 +107,7 @@ impl Metrics {
             );
             describe_gauge!(
                 SESSIONS_ACTIVE,
-                "Unexpired browser sessions by store (database rows)."
+                "Unexpired browser sessions by store (database rows, Redis keys)."
             );
             describe_gauge!(USERS_BY_DENSITY, "Accounts using each visual density.");
             describe_gauge!(USERS_BY_READING, "Accounts using each reading level.");
@@ -210,6 +210,9 @@ impl Metrics {
                     .set(count(&usage.by_reading_level, level) as f64);
             }
             gauge!(SESSIONS_ACTIVE, "store" => "database").set(usage.database_sessions as f64);
+            if let Some(n) = usage.redis_sessions {
+                gauge!(SESSIONS_ACTIVE, "store" => "redis").set(n as f64);
+            }
         });
     }
 

@@ -15,6 +15,9 @@ pub struct UsageCounts {
     pub by_reading_level: Vec<(i32, i64)>,
     /// Unexpired rows of the `sessions` table (database-backed browser sessions).
     pub database_sessions: i64,
+    /// Session keys in Redis, when Redis is configured and they could be counted (filled
+    /// in by the caller, not by [`usage`]).
+    pub redis_sessions: Option<u64>,
 }
 
 pub fn usage(conn: &mut DbConnection) -> Result<UsageCounts, DbError> {
@@ -34,5 +37,6 @@ pub fn usage(conn: &mut DbConnection) -> Result<UsageCounts, DbError> {
         by_density,
         by_reading_level,
         database_sessions,
+        redis_sessions: None,
     })
 }

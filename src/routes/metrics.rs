@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 
 use crate::models::stats;
 use crate::state::AppState;
+use crate::web::session_store::count_redis_sessions;
 
 pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if let Some(token) = &state.settings.metrics_token {
@@ -48,7 +49,10 @@ async fn collect(state: &AppState) {
     let usage = match m.cached_usage() {
         Some(u) => Some(u),
         None => match state.db.run(stats::usage).await {
-            Ok(u) => {
+            Ok(mut u) => {
+                if let Some(redis) = &state.redis {
+                    u.redis_sessions = count_redis_sessions(redis).await;
+                }
                 m.remember_usage(&u);
                 Some(u)
             }

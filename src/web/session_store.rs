@@ -27,6 +27,37 @@ use crate::resilience::{CircuitBreaker, Permit};
 type State = HashMap<String, String>;
 
 const DB_KEY_PREFIX: &str = "db-";
+/// Where Redis sessions live.
+pub const REDIS_KEY_PREFIX: &str = "pinkflow:session:";
+/// Most `SCAN` steps spent counting Redis sessions (about 1000 keys each).
+const COUNT_MAX_STEPS: usize = 200;
+
+/// How many sessions Redis holds (it expires them itself, so every key is live). Counted
+/// with `SCAN` through the breaker; `None` when Redis fails or holds too many keys to
+/// count cheaply (more than about 200 000).
+pub async fn count_redis_sessions(redis: &Redis) -> Option<u64> {
+    let pattern = format!("{REDIS_KEY_PREFIX}*");
+    let (mut cursor, mut count) = (0u64, 0u64);
+    for _ in 0..COUNT_MAX_STEPS {
+        let (next, keys): (u64, Vec<String>) = redis
+            .query(
+                deadpool_redis::redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000),
+            )
+            .await
+            .ok()?;
+        count += keys.len() as u64;
+        if next == 0 {
+            return Some(count);
+        }
+        cursor = next;
+    }
+    None
+}
 
 /// The store chosen at start-up.
 #[derive(Clone)]
@@ -42,7 +73,7 @@ impl AppSessionStore {
         Ok(match redis {
             Some(redis) => AppSessionStore::Redis(RedisWithFallback {
                 redis: RedisSessionStore::builder_pooled(redis.pool().clone())
-                    .cache_keygen(|key| format!("pinkflow:session:{key}"))
+                    .cache_keygen(|key| format!("{REDIS_KEY_PREFIX}{key}"))
                     .build()
                     .await?,
                 db: database,

@@ -149,6 +149,8 @@ async fn metrics_expose_requests_pool_cache_and_accessibility_usage() {
     assert_eq!(get(r#"pinkflow_users_by_reading_level{level="3"}"#), 1.0);
     assert!(m.contains_key(r#"pinkflow_sessions_active{store="database"}"#));
     if app.settings.contains_key("REDIS_URL") {
+        // metrica's browser session is in Redis (the shared test Redis may hold others).
+        assert!(get(r#"pinkflow_sessions_active{store="redis"}"#) >= 1.0);
         assert_eq!(
             get(r#"pinkflow_circuit_breaker_state{dependency="redis",state="closed"}"#),
             1.0
