@@ -259,6 +259,16 @@ pub struct Settings {
     pub default_modules: Vec<String>,
     /// Video uploads and processing.
     pub video: VideoSettings,
+    /// Consecutive failures after which a dependency's circuit breaker opens.
+    pub circuit_breaker_failure_threshold: u32,
+    /// How long an open breaker fails fast before letting one trial call through.
+    pub circuit_breaker_recovery_timeout: Duration,
+    /// Time to live of entries in the preference-aware cache.
+    pub cache_default_timeout: Duration,
+    /// First part of every cache key in Redis (deployments sharing one Redis keep apart).
+    pub cache_key_prefix: String,
+    /// Bearer token required by `GET /metrics` (unset: open, for a private network).
+    pub metrics_token: Option<SecretString>,
     /// Warnings found while loading (e.g. generated secrets), logged once telemetry is up.
     pub warnings: Vec<String>,
 }
@@ -465,8 +475,67 @@ impl Settings {
 
         let video = load_video_settings(&get, database_url.is_sqlite())?;
 
+        let circuit_breaker_failure_threshold: u32 = parsed(
+            "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+            get("CIRCUIT_BREAKER_FAILURE_THRESHOLD"),
+            5u32,
+        )
+        .map_err(|_| {
+            err(
+                "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+                "must be a whole number from 1 to 1000",
+            )
+        })?;
+        if !(1..=1000).contains(&circuit_breaker_failure_threshold) {
+            return Err(err(
+                "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+                "must be a whole number from 1 to 1000",
+            ));
+        }
+        let circuit_breaker_recovery_timeout = duration("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", 60)?;
+        if circuit_breaker_recovery_timeout > Duration::from_secs(3_600) {
+            return Err(err(
+                "CIRCUIT_BREAKER_RECOVERY_TIMEOUT",
+                "must be at most one hour",
+            ));
+        }
+        let cache_default_timeout = duration("CACHE_DEFAULT_TIMEOUT", 300)?;
+        if cache_default_timeout > Duration::from_secs(86_400) {
+            return Err(err("CACHE_DEFAULT_TIMEOUT", "must be at most one day"));
+        }
+        let cache_key_prefix = get("CACHE_KEY_PREFIX").unwrap_or_else(|| "pinkflow".into());
+        let cache_key_prefix = cache_key_prefix.trim().to_owned();
+        if cache_key_prefix.len() > 40
+            || !cache_key_prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        {
+            return Err(err(
+                "CACHE_KEY_PREFIX",
+                "must be 1 to 40 lower-case letters, digits, - or _",
+            ));
+        }
+        let metrics_token = match get("METRICS_TOKEN") {
+            None => None,
+            Some(token) => {
+                let token = token.trim().to_owned();
+                if token.len() < 16 || !token.chars().all(|c| c.is_ascii_graphic()) {
+                    return Err(err(
+                        "METRICS_TOKEN",
+                        "must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)",
+                    ));
+                }
+                Some(SecretString::from(token))
+            }
+        };
+
         Ok(Settings {
             video,
+            circuit_breaker_failure_threshold,
+            circuit_breaker_recovery_timeout,
+            cache_default_timeout,
+            cache_key_prefix,
+            metrics_token,
             default_modules,
             app_env,
             host,
@@ -770,6 +839,15 @@ mod tests {
             ("LOGIN_THROTTLE_WINDOW", "never"),
             ("SESSION_IDLE_TIMEOUT", "forever"),
             ("SESSION_ABSOLUTE_TIMEOUT", "0"),
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "0"),
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "many"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "0"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "2h"),
+            ("CACHE_DEFAULT_TIMEOUT", "later"),
+            ("CACHE_DEFAULT_TIMEOUT", "2d"),
+            ("METRICS_TOKEN", "short"),
+            ("CACHE_KEY_PREFIX", "Has Spaces"),
+            ("METRICS_TOKEN", "has spaces in it, sixteen+"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");
@@ -838,6 +916,29 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.variable, "SESSION_ABSOLUTE_TIMEOUT");
+    }
+
+    #[test]
+    fn resilience_cache_and_metrics_settings() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.circuit_breaker_failure_threshold, 5);
+        assert_eq!(s.circuit_breaker_recovery_timeout, Duration::from_secs(60));
+        assert_eq!(s.cache_default_timeout, Duration::from_secs(300));
+        assert!(s.metrics_token.is_none());
+        assert_eq!(s.cache_key_prefix, "pinkflow");
+        let token = "0123456789abcdef0123";
+        let s = load(&[
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "3"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "2s"),
+            ("CACHE_DEFAULT_TIMEOUT", "10m"),
+            ("METRICS_TOKEN", token),
+        ])
+        .unwrap();
+        assert_eq!(s.circuit_breaker_failure_threshold, 3);
+        assert_eq!(s.circuit_breaker_recovery_timeout, Duration::from_secs(2));
+        assert_eq!(s.cache_default_timeout, Duration::from_secs(600));
+        assert_eq!(s.metrics_token.as_ref().unwrap().expose_secret(), token);
+        assert!(!format!("{s:?}").contains(token), "the token is redacted");
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! PinkFlow: a deaf-first, accessibility-adaptive web platform.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod models;
+pub mod redis;
 pub mod render;
+pub mod resilience;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -11,16 +11,18 @@ use actix_web::http::header;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use secrecy::ExposeSecret;
 
 use crate::auth::AuthService;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::events::EventBus;
 use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
+use crate::metrics::Metrics;
+use crate::resilience::CircuitBreaker;
 use crate::routes;
 use crate::state::AppState;
 use crate::video::{Storage, VideoService, WorkerPool};
@@ -55,19 +57,21 @@ impl Application {
 
         let redis = match &settings.redis_url {
             None => None,
-            Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose_secret())
-                    .builder()
-                    .context("REDIS_URL")?
-                    .max_size(32)
-                    .wait_timeout(Some(Duration::from_secs(2)))
-                    .create_timeout(Some(Duration::from_secs(2)))
-                    .recycle_timeout(Some(Duration::from_secs(2)))
-                    .runtime(deadpool_redis::Runtime::Tokio1)
-                    .build()
-                    .context("REDIS_URL")?,
-            ),
+            Some(url) => Some(crate::redis::Redis::connect(
+                url,
+                Arc::new(CircuitBreaker::new(
+                    "redis",
+                    settings.circuit_breaker_failure_threshold,
+                    settings.circuit_breaker_recovery_timeout,
+                )),
+            )?),
         };
+        let cache = Cache::new(
+            redis.clone(),
+            &settings.cache_key_prefix,
+            settings.cache_default_timeout,
+        );
+        let metrics = Metrics::new();
 
         let keys = Arc::new(TokenKeys::new(
             &settings.secret_key,
@@ -105,6 +109,8 @@ impl Application {
             redis,
             events,
             videos,
+            cache,
+            metrics,
         };
         let limiters = RateLimiters::new(&settings)?;
         let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
@@ -138,6 +144,7 @@ impl Application {
                 .wrap(from_fn(request_context))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/metrics", web::get().to(routes::metrics::metrics))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
                 .configure(routes::media::configure)
@@ -175,6 +182,15 @@ impl Application {
             self.limiters.clone(),
             self.sessions.clone(),
         ))];
+        // Histogram samples wait in buffers until drained: drain them often, scraped or not.
+        let metrics = self.state.metrics.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        }));
         if let Some(url) = &self.state.settings.redis_url {
             tasks.push(tokio::spawn(crate::auth::fanout::listen(
                 url.clone(),

@@ -69,7 +69,7 @@ pub struct AuthService {
     default_modules: Arc<Vec<String>>,
     principals: Option<PrincipalCache>,
     /// Redis, when configured, to tell other instances to forget their principals.
-    fanout: Option<deadpool_redis::Pool>,
+    fanout: Option<crate::redis::Redis>,
     throttle: LoginThrottle,
 }
 
@@ -121,7 +121,7 @@ impl AuthService {
     }
 
     /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
-    pub fn with_fanout(mut self, redis: Option<deadpool_redis::Pool>) -> Self {
+    pub fn with_fanout(mut self, redis: Option<crate::redis::Redis>) -> Self {
         self.fanout = redis;
         self
     }
@@ -129,8 +129,8 @@ impl AuthService {
     /// After a revocation or an account change: forget principals here and everywhere.
     fn principals_changed(&self) {
         self.forget_principals();
-        if let Some(pool) = &self.fanout {
-            super::fanout::publish(pool);
+        if let Some(redis) = &self.fanout {
+            super::fanout::publish(redis);
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod caption;
 pub mod feedback;
 pub mod session;
+pub mod stats;
 pub mod throttle;
 pub mod token;
 pub mod user;

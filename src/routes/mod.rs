@@ -3,5 +3,6 @@
 pub mod api;
 pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod pages;
 pub mod video_forms;

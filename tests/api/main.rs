@@ -4,14 +4,17 @@
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
+mod cache;
 mod captions;
 mod csrf;
 mod health;
 mod helpers;
+mod metrics;
 mod outage;
 mod pages;
 mod preferences;
 mod protocol;
+mod redis_outage;
 mod renderer;
 mod sessions;
 mod throttle;

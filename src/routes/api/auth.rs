@@ -230,7 +230,9 @@ pub async fn update_preferences(
     let user = if update.is_empty() {
         auth.user
     } else {
-        state.auth.update_preferences(auth.user.id, update).await?
+        let user = state.auth.update_preferences(auth.user.id, update).await?;
+        state.cache.invalidate_user(user.id).await;
+        user
     };
     Ok(HttpResponse::Ok().json(json!({
         "message": "Preferences updated successfully",

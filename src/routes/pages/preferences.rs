@@ -246,6 +246,7 @@ pub async fn save(
     let (saved, cookie) = match &ctx.user {
         Some(user) => {
             let user = state.auth.update_preferences(user.id, update).await?;
+            state.cache.invalidate_user(user.id).await;
             let saved = user.preferences();
             ctx.user = Some(user);
             (saved, None)
