@@ -89,7 +89,12 @@ fn migrate_applies_everything_once() {
     let expected = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .count();
-    assert_eq!(applied, expected, "{stdout}");
+    assert_eq!(
+        applied,
+        expected,
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let second = pinkflow(dir.path()).arg("migrate").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&second.stdout).trim(),
