@@ -164,6 +164,31 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
     }
 }
 
+/// A second instance of `app`'s system: the same database, secrets, Redis and cache
+/// namespace, and the same values for `also` (other settings stay per instance).
+pub async fn spawn_peer(app: &TestApp, also: &[&str]) -> TestApp {
+    let settings = app.settings.clone();
+    let keys: Vec<String> = [
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "REFRESH_SECRET_KEY",
+        "REDIS_URL",
+        "CACHE_KEY_PREFIX",
+    ]
+    .iter()
+    .chain(also)
+    .map(|k| k.to_string())
+    .collect();
+    spawn_app_with(move |s| {
+        for key in keys {
+            if let Some(v) = settings.get(&key) {
+                s.insert(key, v.clone());
+            }
+        }
+    })
+    .await
+}
+
 pub struct Tokens {
     pub access: String,
     pub refresh: String,
