@@ -67,6 +67,23 @@ function expectHtmlPrefs(actual, prefs, where) {
   assert.ok(actual.lang, `<html lang> missing on ${where}`);
 }
 
+test('the axe harness detects violations (self-check)', async () => {
+  const context = await b.newContext(browser, server.baseURL, { bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.evaluate(() => {
+    const img = document.createElement('img');
+    img.src = '/static/missing.png';
+    const p = document.createElement('p');
+    p.textContent = 'faint text';
+    p.style.cssText = 'color:#ccc;background:#fff';
+    document.getElementById('main-content').append(img, p);
+  });
+  const ids = (await b.axe(page)).map((v) => v.id).sort();
+  assert.deepEqual(ids, ['color-contrast', 'image-alt'], 'axe finds a missing alt and faint text');
+  await context.close();
+});
+
 test('signed-out pages have no axe violations', async (t) => {
   const context = await b.newContext(browser, server.baseURL, { bypassCSP: true });
   const page = await context.newPage();
@@ -108,12 +125,48 @@ test('signed-in pages have no axe violations for each preference value and the e
         await st.test(path, async () => {
           await checkPage(page, path, state.name);
           expectHtmlPrefs(await b.htmlPrefs(page), state.prefs, `${path} (${state.name})`);
+          if (state.prefs.color_contrast === 'high') {
+            // High contrast promises at least 7:1 text contrast (WCAG 1.4.6, AAA).
+            await b.expectNoViolations(page, `${path} (${state.name}, 7:1 contrast)`, { rules: ['color-contrast-enhanced'] });
+          }
         });
       }
     });
   }
   await context.close();
 });
+
+test('signed-out pages have no axe violations for each preference value (preferences cookie)', async (t) => {
+  const context = await b.newContext(browser, server.baseURL, { bypassCSP: true });
+  const page = await context.newPage();
+  for (const state of states()) {
+    await t.test(state.name, async (st) => {
+      // Signed-out visitors save their choices on /preferences too (kept in a cookie).
+      await page.goto('/preferences');
+      await choosePrefs(page, state.prefs);
+      await submitForm(page, 'visual_density');
+      await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'));
+      for (const path of ['/', '/register', '/login', '/preferences', '/no-such-page']) {
+        await st.test(path, async () => {
+          await checkPage(page, path, `${state.name}, signed out`);
+          expectHtmlPrefs(await b.htmlPrefs(page), state.prefs, `${path} (${state.name}, signed out)`);
+          if (state.prefs.color_contrast === 'high') {
+            await b.expectNoViolations(page, `${path} (${state.name}, signed out, 7:1 contrast)`, { rules: ['color-contrast-enhanced'] });
+          }
+        });
+      }
+    });
+  }
+  await context.close();
+});
+
+/** Check the radios for `prefs` on the preferences form. */
+async function choosePrefs(page, prefs) {
+  await page.check(`[name="visual_density"][value="${prefs.visual_density}"]`);
+  await page.check(`[name="reading_level"][value="${prefs.reading_level}"]`);
+  await page.check(`[name="color_contrast"][value="${prefs.color_contrast}"]`);
+  await page.check(`[name="motion_sensitivity"][value="${prefs.motion_sensitivity}"]`);
+}
 
 /** Submit the form holding `field` by clicking its submit button (JS on: htmx swaps in place). */
 async function submitForm(page, field) {
@@ -153,10 +206,7 @@ test('states after HTMX swaps have no axe violations', async (t) => {
         await b.signIn(page, user);
         await page.goto('/preferences');
         // Save the same values through the form: the swapped-in page must still pass.
-        await page.check(`[name="visual_density"][value="${prefs.visual_density}"]`);
-        await page.check(`[name="reading_level"][value="${prefs.reading_level}"]`);
-        await page.check(`[name="color_contrast"][value="${prefs.color_contrast}"]`);
-        await page.check(`[name="motion_sensitivity"][value="${prefs.motion_sensitivity}"]`);
+        await choosePrefs(page, prefs);
         await submitForm(page, 'visual_density');
         await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'));
         expectHtmlPrefs(await b.htmlPrefs(page), prefs, `/preferences after saving (${name})`);

@@ -57,14 +57,17 @@ function watchPage(page) {
   return { problems: () => found.slice(), clear: () => { found.length = 0; } };
 }
 
-/** Run axe-core with the WCAG 2.2 AA tags; returns the violations. */
-async function axe(page) {
+/**
+ * Run axe-core with the WCAG 2.2 AA tags (or only the rule ids in `rules`); returns the
+ * violations.
+ */
+async function axe(page, { rules } = {}) {
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ path: AXE_PATH });
-  return page.evaluate(async (tags) => {
+  return withTimeout(20000, `axe on ${page.url()}`, page.evaluate(async ({ tags, rules }) => {
     // eslint-disable-next-line no-undef
     const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
+      runOnly: rules ? { type: 'rule', values: rules } : { type: 'tag', values: tags },
       resultTypes: ['violations'],
     });
     return r.violations.map((v) => ({
@@ -74,7 +77,14 @@ async function axe(page) {
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
     }));
-  }, AXE_TAGS);
+  }, { tags: AXE_TAGS, rules }));
+}
+
+/** Reject when `promise` takes longer than `ms` (nothing in a browser test may hang the run). */
+function withTimeout(ms, what, promise) {
+  let timer;
+  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms); });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 function formatViolations(label, violations) {
@@ -91,8 +101,8 @@ function formatViolations(label, violations) {
 }
 
 /** Assert axe finds nothing; the message lists each violation in full. */
-async function expectNoViolations(page, label) {
-  const violations = await axe(page);
+async function expectNoViolations(page, label, options) {
+  const violations = await axe(page, options);
   if (violations.length) console.log(formatViolations(label, violations));
   assert.equal(violations.length, 0, formatViolations(label, violations));
 }
@@ -166,11 +176,13 @@ async function apiUser(baseURL, name) {
   const email = `${name}@example.com`;
   const password = 'correct horse battery';
   let r = await fetch(`${baseURL}/api/auth/register`, {
+    signal: AbortSignal.timeout(15000),
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, username: name, password }),
   });
   assert.equal(r.status, 201, `register ${name}: ${r.status} ${await r.text()}`);
   r = await fetch(`${baseURL}/api/auth/login`, {
+    signal: AbortSignal.timeout(15000),
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
@@ -182,6 +194,7 @@ async function apiUser(baseURL, name) {
 /** Set a user's preferences through the JSON API (fast; the pages read them on each request). */
 async function apiPrefs(baseURL, user, prefs) {
   const r = await fetch(`${baseURL}/api/auth/user/preferences`, {
+    signal: AbortSignal.timeout(15000),
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
     body: JSON.stringify(prefs),
@@ -220,6 +233,7 @@ function screenshotPath(name) {
 }
 
 module.exports = {
+  withTimeout,
   AXE_TAGS, launchBrowser, newContext, watchPage, axe, expectNoViolations, formatViolations,
   describeActive, focusIndicator, tabUntil, apiUser, apiPrefs, signIn, htmlPrefs, screenshotPath,
 };
