@@ -1,0 +1,119 @@
+'use strict';
+// How the site adapts, beyond what axe can see: motion sensitivity removes every animation,
+// transition and smooth scroll; the operating system's prefers-reduced-motion / prefers-contrast
+// apply when no choice was made; a person's explicit choice wins over them.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer } = require('./support/server');
+const b = require('./support/browser');
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await b.launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Every element (and ::before/::after) that still animates, transitions or scrolls smoothly. */
+function moving(page) {
+  return page.evaluate(() => {
+    const found = [];
+    const secs = (v) => Math.max(...v.split(',').map((x) => parseFloat(x) || 0));
+    const rootScroll = getComputedStyle(document.documentElement).scrollBehavior;
+    if (rootScroll === 'smooth') found.push('html: scroll-behavior smooth');
+    for (const el of document.querySelectorAll('*')) {
+      for (const pseudo of [null, '::before', '::after']) {
+        const s = getComputedStyle(el, pseudo);
+        const what = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''}${pseudo || ''}`;
+        if (s.animationName !== 'none' && secs(s.animationDuration) > 0) found.push(`${what}: animation ${s.animationName} ${s.animationDuration}`);
+        if (secs(s.transitionDuration) > 0) found.push(`${what}: transition ${s.transitionProperty} ${s.transitionDuration}`);
+        if (!pseudo && s.scrollBehavior === 'smooth') found.push(`${what}: scroll-behavior smooth`);
+      }
+    }
+    return found;
+  });
+}
+
+async function savePrefsByForm(page, prefs) {
+  await page.goto('/preferences');
+  for (const [name, value] of Object.entries(prefs)) await page.check(`[name="${name}"][value="${value}"]`);
+  await page.locator('form:has([name="visual_density"]) [type="submit"]').first().click();
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'));
+}
+
+test('motion sensitivity removes every animation, transition and smooth scroll', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'still');
+  await b.apiPrefs(server.baseURL, user, { motion_sensitivity: true });
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  await b.signIn(page, user);
+  for (const path of ['/', '/account', '/preferences', '/no-such-page']) {
+    await t.test(path, async () => {
+      await page.goto(path);
+      assert.equal(await page.getAttribute('html', 'data-motion'), 'true');
+      assert.deepEqual(await moving(page), [], `things still move on ${path}`);
+    });
+  }
+  await t.test('after an htmx swap (preferences saved)', async () => {
+    await savePrefsByForm(page, { motion_sensitivity: 'true', visual_density: '2' });
+    assert.deepEqual(await moving(page), []);
+  });
+  await context.close();
+});
+
+test('prefers-reduced-motion applies when no choice was made, and an explicit choice wins', async (t) => {
+  const context = await b.newContext(browser, server.baseURL, { reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  for (const path of ['/', '/register', '/login', '/preferences']) {
+    await t.test(`${path}, no choice made`, async () => {
+      await page.goto(path);
+      assert.equal(await page.getAttribute('html', 'data-motion'), null, 'no explicit choice yet');
+      assert.deepEqual(await moving(page), [], `things move on ${path} although the system asks for reduced motion`);
+    });
+  }
+  await t.test('an explicit "allow motion" wins over the system setting', async () => {
+    await savePrefsByForm(page, { motion_sensitivity: 'false' });
+    await page.goto('/login');
+    assert.equal(await page.getAttribute('html', 'data-motion'), 'false');
+    assert.ok((await moving(page)).length > 0, 'the person chose to allow motion, yet nothing transitions');
+  });
+  await t.test('and an explicit "stop motion" works without the system setting', async () => {
+    const plain = await b.newContext(browser, server.baseURL, { reducedMotion: 'no-preference' });
+    const p = await plain.newPage();
+    await p.goto('/login');
+    assert.ok((await moving(p)).length > 0, 'by default (no system setting, no choice) small transitions exist');
+    await savePrefsByForm(p, { motion_sensitivity: 'true' });
+    await p.goto('/login');
+    assert.deepEqual(await moving(p), []);
+    await plain.close();
+  });
+  await context.close();
+});
+
+test('prefers-contrast: more gives 7:1 text contrast when no choice was made; an explicit choice wins', async (t) => {
+  const context = await b.newContext(browser, server.baseURL, { contrast: 'more', bypassCSP: true });
+  const page = await context.newPage();
+  for (const path of ['/', '/register', '/login', '/preferences', '/no-such-page']) {
+    await t.test(path, async () => {
+      await page.goto(path);
+      assert.equal(await page.getAttribute('html', 'data-contrast'), null, 'no explicit choice yet');
+      await b.expectNoViolations(page, `${path} (prefers-contrast: more, 7:1)`, { rules: ['color-contrast-enhanced'] });
+    });
+  }
+  await t.test('explicit normal contrast wins over the system setting', async () => {
+    await page.goto('/login');
+    const systemHigh = await page.evaluate(() => getComputedStyle(document.querySelector('header') || document.body).backgroundColor);
+    await savePrefsByForm(page, { color_contrast: 'normal' });
+    await page.goto('/login');
+    assert.equal(await page.getAttribute('html', 'data-contrast'), 'normal');
+    const chosen = await page.evaluate(() => getComputedStyle(document.querySelector('header') || document.body).backgroundColor);
+    assert.notEqual(chosen, systemHigh, 'the header looks the same with the explicit normal choice as with the system high contrast');
+    await b.expectNoViolations(page, '/login (explicit normal contrast under prefers-contrast: more)');
+  });
+  await context.close();
+});
