@@ -102,3 +102,79 @@ test('aria-busy marks the region being updated and is cleared afterwards', async
   assert.deepEqual(watch.problems(), []);
   await context.close();
 });
+
+/**
+ * Tab through a whole page and back to its start: every stop shows a focus indicator, lies inside
+ * the viewport and is not hidden under something else (WCAG 2.4.7, 2.4.11), and focus is never
+ * trapped.
+ */
+async function tabThroughPage(page, label) {
+  await page.goto(label.path);
+  const stops = [];
+  for (let i = 0; i < 120; i++) {
+    await page.keyboard.press('Tab');
+    const desc = await b.describeActive(page);
+    if (desc === 'body') continue; // past the last stop Chromium passes through the document
+    const atStart = await page.evaluate(() => document.activeElement.getAttribute('href') === '#main-content');
+    if (atStart && stops.length > 0) return stops;
+    stops.push(desc);
+    const f = await b.focusIndicator(page);
+    assert.ok(f.visible, `${label.name}: no visible focus on ${desc}: ${f.why}`);
+    const place = await page.evaluate(async () => {
+      const el = document.activeElement;
+      // Smooth scrolling (full motion) brings the element into view over a few frames.
+      let last = null;
+      for (let frame = 0, still = 0; frame < 90 && still < 3; frame++) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = `${window.scrollX},${window.scrollY},${el.getBoundingClientRect().top}`;
+        still = now === last ? still + 1 : 0;
+        last = now;
+      }
+      const r = el.getBoundingClientRect();
+      const inView = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 &&
+        r.bottom <= window.innerHeight + 1 && r.right <= window.innerWidth + 1;
+      const x = r.left + Math.min(r.width / 2, 8);
+      const y = r.top + r.height / 2;
+      const top = document.elementFromPoint(x, y);
+      const labels = el.labels ? [...el.labels] : [];
+      const covered = !top || !(el.contains(top) || top.contains(el) || labels.some((l) => l.contains(top)));
+      return { inView, covered, rect: [r.left, r.top, r.width, r.height].map(Math.round), top: top && top.outerHTML.slice(0, 80) };
+    });
+    assert.ok(place.inView, `${label.name}: focused ${desc} is outside the viewport ${JSON.stringify(place.rect)}`);
+    assert.ok(!place.covered, `${label.name}: focused ${desc} is covered by ${place.top}`);
+  }
+  assert.fail(`${label.name}: focus never came back to the skip link (a trap?): ${stops.join(', ')}`);
+}
+
+test('every Tab stop is visible and unobscured, and focus cycles (extreme preferences)', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'cycler');
+  for (const [name, prefs] of [
+    ['density 1, high contrast, reduced motion, reading level 1', { visual_density: 1, reading_level: 1, color_contrast: 'high', motion_sensitivity: true }],
+    ['density 5, normal contrast, full motion, reading level 5', { visual_density: 5, reading_level: 5, color_contrast: 'normal', motion_sensitivity: false }],
+  ]) {
+    await t.test(name, async (st) => {
+      await b.apiPrefs(server.baseURL, user, prefs);
+      const context = await b.newContext(browser, server.baseURL);
+      const page = await context.newPage();
+      // The same choices for the signed-out pages, saved in the preferences cookie.
+      await page.goto('/preferences');
+      for (const [field, value] of Object.entries(prefs)) await page.check(`[name="${field}"][value="${value}"]`);
+      await page.locator('form:has([name="visual_density"]) [type="submit"]').first().click();
+      await page.waitForFunction((d) => document.documentElement.getAttribute('data-density') === d, String(prefs.visual_density));
+      for (const path of ['/', '/register', '/login']) {
+        await st.test(`${path} signed out`, async () => {
+          const stops = await tabThroughPage(page, { path, name: `${path} (${name})` });
+          assert.ok(stops.length >= 3, `${path}: only ${stops.length} Tab stops`);
+        });
+      }
+      await b.signIn(page, user);
+      for (const path of ['/', '/account', '/preferences']) {
+        await st.test(`${path} signed in`, async () => {
+          const stops = await tabThroughPage(page, { path, name: `${path} (${name})` });
+          assert.ok(stops.length >= 3, `${path}: only ${stops.length} Tab stops`);
+        });
+      }
+      await context.close();
+    });
+  }
+});
