@@ -178,3 +178,33 @@ test('every Tab stop is visible and unobscured, and focus cycles (extreme prefer
     });
   }
 });
+
+test('Back after boosted navigation restores a whole, working page', async () => {
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  const watch = b.watchPage(page);
+  await page.goto('/');
+  const home = await page.evaluate(() => document.querySelector('h1').textContent.trim());
+  await b.tabUntil(page, flow.isLinkTo('/register'), { what: 'link to /register' });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.pathname === '/register' && document.querySelector('input[name="email"]'));
+  await page.goBack();
+  await page.waitForFunction((h) => location.pathname === '/' && document.querySelector('h1')?.textContent.trim() === h, home);
+  const s = await page.evaluate(() => ({
+    h1s: document.querySelectorAll('h1').length,
+    mains: document.querySelectorAll('main#main-content').length,
+    status: document.querySelectorAll('#status[role="status"]').length,
+    alerts: document.querySelectorAll('#alerts[role="alert"]').length,
+    busy: document.querySelectorAll('[aria-busy="true"]').length,
+    density: document.documentElement.getAttribute('data-density'),
+    title: document.title,
+  }));
+  assert.deepEqual({ ...s, title: undefined }, { h1s: 1, mains: 1, status: 1, alerts: 1, busy: 0, density: '3', title: undefined }, JSON.stringify(s));
+  assert.ok(s.title && !s.title.startsWith('Error'), `title after Back: ${s.title}`);
+  // Still works: forward again by keyboard.
+  await b.tabUntil(page, flow.isLinkTo('/login'), { what: 'link to /login' });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.pathname === '/login' && document.activeElement?.tagName === 'H1');
+  assert.deepEqual(watch.problems(), []);
+  await context.close();
+});

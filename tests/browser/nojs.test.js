@@ -36,7 +36,7 @@ test('keyboard only, JavaScript off: register, sign in, change preferences, sign
   const posts = recordPosts(page);
   const notes = await flow.keyboardJourney(page, { js: false, name: 'kbnojs' });
   console.log(`# form posts: ${JSON.stringify(posts)}`);
-  console.log(`# "Preferences saved" shown after a full page save: ${notes.savedText}`);
+  assert.ok(notes.savedText, '"Preferences saved" is shown on the page after a full-page save');
   const statuses = (path) => posts.filter((p) => p.path === path).map((p) => p.status);
   assert.ok(statuses('/register').includes(303), `/register posts answered ${statuses('/register')}`);
   assert.ok(statuses('/login').includes(303), `/login posts answered ${statuses('/login')}`);
