@@ -117,3 +117,51 @@ test('prefers-contrast: more gives 7:1 text contrast when no choice was made; an
   });
   await context.close();
 });
+
+/** Pages at `prefs`, signed in, checked by `check(page, path)`. */
+async function eachSignedInPage(t, user, prefs, contextOptions, check) {
+  await b.apiPrefs(server.baseURL, user, prefs);
+  const context = await b.newContext(browser, server.baseURL, contextOptions);
+  const page = await context.newPage();
+  for (const path of ['/', '/register', '/login']) {
+    await t.test(`${path} signed out`, async () => { await page.goto(path); await check(page, path); });
+  }
+  await b.signIn(page, user);
+  for (const path of ['/', '/account', '/preferences', '/no-such-page']) {
+    await t.test(`${path} signed in`, async () => { await page.goto(path); await check(page, path); });
+  }
+  await context.close();
+}
+
+test('reflow: nothing scrolls sideways at 320 CSS px (WCAG 1.4.10), at density 1, 3 and 5', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'narrow');
+  for (const density of [1, 3, 5]) {
+    await t.test(`density ${density}`, (st) => eachSignedInPage(st, user, { visual_density: density }, { viewport: { width: 320, height: 640 } }, async (page, path) => {
+      const r = await page.evaluate(() => {
+        const wide = [...document.querySelectorAll('body *')].filter((el) => {
+          const rect = el.getBoundingClientRect();
+          return rect.width > 0 && rect.right > document.documentElement.clientWidth + 1 && !el.closest('[hidden]');
+        }).filter((el, _, all) => !all.some((o) => o !== el && o.contains(el))).slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`);
+        return { scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth, wide };
+      });
+      assert.ok(r.scrollWidth <= r.clientWidth, `${path} at 320px scrolls sideways (${r.scrollWidth} > ${r.clientWidth}); too wide: ${r.wide.join(', ')}`);
+    }));
+  }
+});
+
+test('text spacing (WCAG 1.4.12): extra line, letter, word and paragraph spacing clips nothing', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'spacing');
+  for (const density of [1, 5]) {
+    await t.test(`density ${density}`, (st) => eachSignedInPage(st, user, { visual_density: density }, { bypassCSP: true }, async (page, path) => {
+      await page.addStyleTag({ content: '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }' });
+      const clipped = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((el) => {
+        const s = getComputedStyle(el);
+        if (el.closest('.visually-hidden, .skip-link, [hidden]')) return false;
+        const hides = /(hidden|clip)/.test(s.overflowX + s.overflowY) || s.textOverflow === 'ellipsis';
+        return hides && el.textContent.trim() && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+      }).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}`));
+      assert.deepEqual(clipped, [], `${path}: text clipped with text-spacing overrides`);
+    }));
+  }
+});
