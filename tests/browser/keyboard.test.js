@@ -118,7 +118,7 @@ async function tabThroughPage(page, label) {
     const atStart = await page.evaluate(() => document.activeElement.getAttribute('href') === '#main-content');
     if (atStart && stops.length > 0) return stops;
     stops.push(desc);
-    const f = await b.focusIndicator(page);
+    const f = await b.focusIndicator(page, { outlineOnly: Boolean(label.forced) });
     assert.ok(f.visible, `${label.name}: no visible focus on ${desc}: ${f.why}`);
     const place = await page.evaluate(async () => {
       const el = document.activeElement;
@@ -177,6 +177,20 @@ test('every Tab stop is visible and unobscured, and focus cycles (extreme prefer
       await context.close();
     });
   }
+});
+
+test('every Tab stop keeps a focus outline in forced colours (Windows High Contrast)', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'forced');
+  const context = await b.newContext(browser, server.baseURL, { forcedColors: 'active' });
+  const page = await context.newPage();
+  for (const path of ['/', '/register', '/login', '/preferences']) {
+    await t.test(`${path} signed out`, () => tabThroughPage(page, { path, name: `${path} (forced colours)`, forced: true }));
+  }
+  await b.signIn(page, user);
+  for (const path of ['/account', '/preferences']) {
+    await t.test(`${path} signed in`, () => tabThroughPage(page, { path, name: `${path} (forced colours)`, forced: true }));
+  }
+  await context.close();
 });
 
 test('Back after boosted navigation restores a whole, working page', async () => {

@@ -66,21 +66,30 @@ test('JavaScript off: a signed-out visit to /account signs in and comes back', a
   await context.close();
 });
 
-test('JavaScript off: pages still carry the live regions and main landmark', async (t) => {
+test('JavaScript off: every page has landmarks, one h1, its own title and empty live regions', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'landmarks');
   const context = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
   const page = await context.newPage();
-  for (const path of ['/', '/register', '/login', '/no-such-page']) {
-    await t.test(path, async () => {
+  const titles = new Map();
+  const check = (path) => t.test(path, async () => {
       await page.goto(path);
+      const title = await page.title();
+      assert.ok(title.length > 0 && !title.startsWith('Error:'), `${path} title "${title}"`);
+      assert.ok(!titles.has(title), `${path} has the same title as ${titles.get(title)}: "${title}"`);
+      titles.set(title, path);
       const s = await page.evaluate(() => ({
         status: document.querySelector('#status')?.getAttribute('role'),
         alerts: document.querySelector('#alerts')?.getAttribute('role'),
+        empty: [document.querySelector('#status')?.textContent.trim(), document.querySelector('#alerts')?.textContent.trim()],
         main: document.querySelector('main#main-content')?.getAttribute('tabindex'),
         h1s: document.querySelectorAll('h1').length,
         landmarks: ['header', 'nav', 'main', 'footer'].filter((t) => document.querySelector(t)),
       }));
-      assert.deepEqual(s, { status: 'status', alerts: 'alert', main: '-1', h1s: 1, landmarks: ['header', 'nav', 'main', 'footer'] });
+      assert.deepEqual(s, { status: 'status', alerts: 'alert', empty: ['', ''], main: '-1', h1s: 1, landmarks: ['header', 'nav', 'main', 'footer'] });
     });
-  }
+  for (const path of ['/', '/register', '/login', '/preferences', '/no-such-page']) await check(path);
+  await b.signIn(page, user);
+  titles.clear();
+  for (const path of ['/', '/account', '/preferences']) await check(path);
   await context.close();
 });

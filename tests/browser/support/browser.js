@@ -127,15 +127,16 @@ function describeActive(page) {
  * the element, and for radios and checkboxes (often drawn by their label) on the label and its
  * ::before / ::after too.
  */
-function focusIndicator(page) {
-  return page.evaluate(() => {
+function focusIndicator(page, { outlineOnly = false } = {}) {
+  return page.evaluate((outlineOnly) => {
     const el = document.activeElement;
     if (!el || el === document.body) return { visible: false, why: 'nothing focused' };
     const shows = (node, pseudo) => {
       if (!pseudo) for (const a of node.getAnimations ? node.getAnimations() : []) a.finish();
       const s = getComputedStyle(node, pseudo);
       const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-      const shadow = Boolean(s.boxShadow) && s.boxShadow !== 'none';
+      // Forced colours drop box-shadows and backgrounds: only an outline survives there.
+      const shadow = !outlineOnly && Boolean(s.boxShadow) && s.boxShadow !== 'none';
       return { ok: outline || shadow, why: `${pseudo || ''} outline: ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow: ${s.boxShadow}` };
     };
     const candidates = [[el, null]];
@@ -149,7 +150,7 @@ function focusIndicator(page) {
       whys.push(r.why);
     }
     return { visible: false, why: whys.join(' | ') };
-  });
+  }, outlineOnly);
 }
 
 /**
