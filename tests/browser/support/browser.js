@@ -61,13 +61,15 @@ function watchPage(page) {
  * Run axe-core with the WCAG 2.2 AA tags (or only the rule ids in `rules`); returns the
  * violations.
  */
-async function axe(page, { rules } = {}) {
+async function axe(page, { rules, extraRules = [] } = {}) {
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ path: AXE_PATH });
-  return withTimeout(20000, `axe on ${page.url()}`, page.evaluate(async ({ tags, rules }) => {
+  return withTimeout(20000, `axe on ${page.url()}`, page.evaluate(async ({ tags, rules, extraRules }) => {
     // eslint-disable-next-line no-undef
     const r = await window.axe.run(document, {
       runOnly: rules ? { type: 'rule', values: rules } : { type: 'tag', values: tags },
+      // Rules outside the tags, switched on in the same run (e.g. 7:1 contrast).
+      rules: Object.fromEntries(extraRules.map((id) => [id, { enabled: true }])),
       resultTypes: ['violations'],
     });
     return r.violations.map((v) => ({
@@ -77,7 +79,7 @@ async function axe(page, { rules } = {}) {
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
     }));
-  }, { tags: AXE_TAGS, rules }));
+  }, { tags: AXE_TAGS, rules, extraRules }));
 }
 
 /** Reject when `promise` takes longer than `ms` (nothing in a browser test may hang the run). */
