@@ -259,3 +259,32 @@ test('emulated user settings have no axe violations', async (t) => {
     });
   }
 });
+
+test('the 500 page (database broken behind the server\'s back) has no axe violations', async (t) => {
+  const broken = await startServer();
+  const context = await b.newContext(browser, broken.baseURL, { bypassCSP: true });
+  try {
+    const user = await b.apiUser(broken.baseURL, 'unlucky');
+    const page = await context.newPage();
+    await page.goto('/login');
+    if (!broken.sql('ALTER TABLE users RENAME TO users_gone')) {
+      t.skip('neither sqlite3 nor psql is installed');
+      return;
+    }
+    await page.fill('[name="email"]', user.email);
+    await page.fill('[name="password"]', user.password);
+    const [r] = await Promise.all([
+      page.waitForResponse((res) => res.request().method() === 'POST'),
+      page.locator('form:has([name="password"]) [type="submit"]').first().click(),
+    ]);
+    assert.equal(r.status(), 500);
+    await page.waitForFunction(() => document.querySelectorAll('h1').length === 1 && !document.querySelector('input[name="password"]'));
+    console.log(`# 500 page: "${await page.title()}" / h1 "${(await page.textContent('h1')).trim()}"`);
+    await b.expectNoViolations(page, '500 page (after an htmx request)');
+    const res = await page.goto('/login', { waitUntil: 'domcontentloaded' }).catch(() => null);
+    if (res && res.status() === 500) await b.expectNoViolations(page, '500 page (full page)');
+  } finally {
+    await context.close();
+    await broken.stop();
+  }
+});

@@ -138,7 +138,20 @@ async function startServer(extraEnv = {}) {
     await stop();
     throw e;
   }
-  return { baseURL, stop, logs: () => logs.join(''), backend: db.backend };
+  /**
+   * Run SQL against this server's database behind its back (to provoke a 500). Returns false
+   * when the command-line client (sqlite3 or psql) is not installed.
+   */
+  const sql = (statement) => {
+    const [cmd, args] = db.backend === 'postgres'
+      ? ['psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement]]
+      : ['sqlite3', [db.url.replace(/^sqlite:\/\//, ''), statement]];
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error && r.error.code === 'ENOENT') return false;
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    return true;
+  };
+  return { baseURL, stop, sql, logs: () => logs.join(''), backend: db.backend };
 }
 
 module.exports = { startServer, ensureBinary, ROOT };
