@@ -165,3 +165,29 @@ test('text spacing (WCAG 1.4.12): extra line, letter, word and paragraph spacing
     }));
   }
 });
+
+test('density 1 gives large targets: every control at least 44×44 CSS px (WCAG 2.5.5)', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'bigtargets');
+  await b.apiPrefs(server.baseURL, user, { visual_density: 1 });
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  await savePrefsByForm(page, { visual_density: '1' });
+  const check = async (path) => {
+    await page.goto(path);
+    const small = await page.evaluate(() => [...document.querySelectorAll('a[href], button, input:not([type="hidden"]), select, textarea')]
+      .filter((el) => !el.closest('p') && el.getClientRects().length > 0 && !el.classList.contains('skip-link'))
+      .map((el) => {
+        // The clickable area of a radio or field includes its label.
+        const boxes = [el, ...(el.labels ? [...el.labels] : [])].map((n) => n.getBoundingClientRect());
+        const w = Math.max(...boxes.map((r) => r.width));
+        const h = Math.max(...boxes.map((r) => r.height));
+        return { el: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent || el.value || '').trim().slice(0, 20)}"`, w: Math.round(w), h: Math.round(h) };
+      })
+      .filter((x) => x.w < 44 || x.h < 44));
+    assert.deepEqual(small, [], `${path}: controls smaller than 44×44 at density 1`);
+  };
+  for (const path of ['/', '/register', '/login', '/preferences']) await t.test(`${path} signed out`, () => check(path));
+  await b.signIn(page, user);
+  for (const path of ['/', '/account', '/preferences']) await t.test(`${path} signed in`, () => check(path));
+  await context.close();
+});
