@@ -191,3 +191,20 @@ test('density 1 gives large targets: every control at least 44×44 CSS px (WCAG 
   for (const path of ['/', '/account', '/preferences']) await t.test(`${path} signed in`, () => check(path));
   await context.close();
 });
+
+test('the preferences page previews a choice before it is saved', async () => {
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  await page.goto('/preferences');
+  await page.check('[name="visual_density"][value="5"]');
+  await page.check('[name="color_contrast"][value="high"]');
+  await page.check('[name="reading_level"][value="1"]');
+  await page.check('[name="motion_sensitivity"][value="true"]');
+  const preview = await page.evaluate(() => {
+    const p = document.getElementById('preview');
+    return p && ['data-density', 'data-contrast', 'data-reading-level', 'data-motion'].map((a) => p.getAttribute(a));
+  });
+  assert.deepEqual(preview, ['5', 'high', '1', 'true'], 'the preview follows the choices');
+  assert.equal(await page.getAttribute('html', 'data-density'), '3', 'nothing is applied to the page before saving');
+  await context.close();
+});

@@ -93,3 +93,24 @@ test('JavaScript off: every page has landmarks, one h1, its own title and empty 
   for (const path of ['/', '/account', '/preferences']) await check(path);
   await context.close();
 });
+
+test('a session cookie copied before signing out no longer works afterwards', async () => {
+  const user = await b.apiUser(server.baseURL, 'revoked');
+  const context = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
+  const page = await context.newPage();
+  await b.signIn(page, user);
+  await page.goto('/account');
+  assert.equal(new URL(page.url()).pathname, '/account');
+  const copied = await context.cookies();
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/account'),
+    page.locator('form[action$="/logout"] [type="submit"]').first().click(),
+  ]);
+  const thief = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
+  await thief.addCookies(copied);
+  const p2 = await thief.newPage();
+  await p2.goto('/account');
+  assert.equal(new URL(p2.url()).pathname, '/login', 'the copied session cookie still opens /account after sign-out');
+  await thief.close();
+  await context.close();
+});
