@@ -1,0 +1,124 @@
+//! The bus's standing subscribers, started with the application:
+//!
+//! - **cache**: `preferences.updated` drops that person's entries; a video becoming
+//!   ready drops the catalogue (and its page). The Redis cache is shared by every
+//!   instance (invalidation bumps a version stored in Redis), so acting once — on the
+//!   instance that published — invalidates it everywhere; an in-process cache acts on
+//!   every event it sees.
+//! - **metrics**: counts every event this instance sees (`pinkflow_events_total`) and
+//!   records job durations from `video.processing.completed` (local events only, so a
+//!   job is counted once across instances).
+//! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
+//!   to `audit_log` — local events only, so each event is written exactly once.
+
+use serde_json::{Value, json};
+
+use super::{Envelope, Event, EventBus};
+use crate::cache::Cache;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::models::audit::{self as audit_db, NewAuditEntry};
+
+/// Start the three subscribers; abort the handles to stop them.
+pub fn start(
+    bus: &EventBus,
+    cache: Cache,
+    metrics: Metrics,
+    db: Db,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let shared_cache = cache.backend_name() == "redis";
+    let m = metrics.clone();
+    vec![
+        bus.spawn_subscriber("cache", Some(metrics.clone()), move |e| {
+            let cache = cache.clone();
+            async move {
+                if e.local || !shared_cache {
+                    invalidate(&cache, &e.event).await;
+                }
+            }
+        }),
+        bus.spawn_subscriber("metrics", Some(metrics.clone()), move |e| {
+            let m = m.clone();
+            async move { record(&m, &e) }
+        }),
+        bus.spawn_subscriber("audit", Some(metrics), move |e| {
+            let db = db.clone();
+            async move {
+                if e.local {
+                    write_audit(&db, &e).await;
+                }
+            }
+        }),
+    ]
+}
+
+async fn invalidate(cache: &Cache, event: &Event) {
+    match event {
+        Event::PreferencesUpdated { user_id, .. } => cache.invalidate_user(*user_id).await,
+        Event::VideoProcessingCompleted { .. } => {
+            cache.invalidate_catalogue().await;
+        }
+        _ => {}
+    }
+}
+
+fn record(metrics: &Metrics, e: &Envelope) {
+    metrics.record_event(e.event.name());
+    if let Event::VideoProcessingCompleted {
+        processing_seconds, ..
+    } = &e.event
+        && e.local
+    {
+        metrics.record_job(
+            "completed",
+            std::time::Duration::from_secs_f64(processing_seconds.max(0.0)),
+        );
+    }
+}
+
+/// The audit row's details for the audited events (`None`: not audited). Ids and
+/// choices only; never secrets.
+pub fn audit_details(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::UserCreated { via, .. }
+        | Event::UserLogin { via, .. }
+        | Event::UserLogout { via, .. } => json!({ "via": via }),
+        Event::PreferencesUpdated { changed, via, .. } => {
+            json!({ "changed": changed, "via": via })
+        }
+        Event::VisualDensityChanged { from, to, via, .. } => {
+            json!({ "from": from, "to": to, "via": via })
+        }
+        Event::ModuleLoaded { module, via, .. } | Event::ModuleUnloaded { module, via, .. } => {
+            json!({ "module": module, "via": via })
+        }
+        Event::ModuleError { module, error } => json!({ "module": module, "error": error }),
+        _ => return None,
+    })
+}
+
+/// Write one envelope's audit row (if the event is audited), on a blocking thread.
+pub async fn write_audit(db: &Db, e: &Envelope) {
+    let Some(details) = audit_details(&e.event) else {
+        return;
+    };
+    let (name, user_id, at, origin) = (e.event.name(), e.event.user_id(), e.at, e.origin.clone());
+    let details = details.to_string();
+    let written = db
+        .run(move |c| {
+            audit_db::insert(
+                c,
+                &NewAuditEntry {
+                    occurred_at: at,
+                    event: name,
+                    user_id,
+                    origin: &origin,
+                    details: &details,
+                },
+            )
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, event = name, "audit row not written");
+    }
+}
