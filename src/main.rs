@@ -146,21 +146,32 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     pinkflow::video::media::init();
     let concurrency = settings.video.worker_concurrency;
     // Video events reach the serving instances (catalogue invalidation) through Redis.
-    let events = match &settings.redis_url {
-        Some(url) => EventBus::with_redis(
-            1024,
-            Redis::connect(
-                url,
-                Arc::new(CircuitBreaker::new(
-                    "redis",
-                    settings.circuit_breaker_failure_threshold,
-                    settings.circuit_breaker_recovery_timeout,
-                )),
-            )?,
-            events::channel(&settings.cache_key_prefix),
-        ),
+    // The worker drops the shared (Redis) catalogue itself when a video becomes ready.
+    let redis = match &settings.redis_url {
+        Some(url) => Some(Redis::connect(
+            url,
+            Arc::new(CircuitBreaker::new(
+                "redis",
+                settings.circuit_breaker_failure_threshold,
+                settings.circuit_breaker_recovery_timeout,
+            )),
+        )?),
+        None => None,
+    };
+    let events = match &redis {
+        Some(r) => {
+            EventBus::with_redis(1024, r.clone(), events::channel(&settings.cache_key_prefix))
+        }
         None => EventBus::default(),
     };
+    let _cache_subscriber = redis.as_ref().map(|r| {
+        let cache = pinkflow::cache::Cache::new(
+            Some(r.clone()),
+            &settings.cache_key_prefix,
+            settings.cache_default_timeout,
+        );
+        events::subscribers::start_cache(&events, cache, None)
+    });
     let service = VideoService::new(db, storage, settings.video.clone(), events);
     tracing::info!(
         concurrency,

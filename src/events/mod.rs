@@ -92,6 +92,18 @@ pub enum Event {
         /// True when the job went back to the queue for another attempt.
         will_retry: bool,
     },
+    /// A stored video changed in a way lists and pages show (not in the original's list:
+    /// added so the catalogue is dropped when a video changes). `change` is one of
+    /// `details`, `captions`, `editions`.
+    #[serde(rename = "video.updated")]
+    VideoUpdated {
+        video_id: i32,
+        owner_id: i32,
+        change: String,
+    },
+    /// A video was deleted by its owner (not in the original's list).
+    #[serde(rename = "video.deleted")]
+    VideoDeleted { video_id: i32, owner_id: i32 },
     /// A person's preferences were saved; `changed` names the preferences that differ.
     #[serde(rename = "preferences.updated")]
     PreferencesUpdated {
@@ -130,7 +142,7 @@ pub enum Event {
 
 impl Event {
     /// Every event name, in the original's order.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 16] = [
         "user.created",
         "user.updated",
         "user.deleted",
@@ -140,6 +152,8 @@ impl Event {
         "video.processing.started",
         "video.processing.completed",
         "video.processing.failed",
+        "video.updated",
+        "video.deleted",
         "preferences.updated",
         "visual_density.changed",
         "module.loaded",
@@ -159,6 +173,8 @@ impl Event {
             Event::VideoProcessingStarted { .. } => "video.processing.started",
             Event::VideoProcessingCompleted { .. } => "video.processing.completed",
             Event::VideoProcessingFailed { .. } => "video.processing.failed",
+            Event::VideoUpdated { .. } => "video.updated",
+            Event::VideoDeleted { .. } => "video.deleted",
             Event::PreferencesUpdated { .. } => "preferences.updated",
             Event::VisualDensityChanged { .. } => "visual_density.changed",
             Event::ModuleLoaded { .. } => "module.loaded",
@@ -182,7 +198,9 @@ impl Event {
             Event::VideoUploaded { owner_id, .. }
             | Event::VideoProcessingStarted { owner_id, .. }
             | Event::VideoProcessingCompleted { owner_id, .. }
-            | Event::VideoProcessingFailed { owner_id, .. } => Some(*owner_id),
+            | Event::VideoProcessingFailed { owner_id, .. }
+            | Event::VideoUpdated { owner_id, .. }
+            | Event::VideoDeleted { owner_id, .. } => Some(*owner_id),
             Event::ModuleError { .. } => None,
         }
     }
@@ -471,6 +489,15 @@ mod tests {
                 reason: "bad".into(),
                 will_retry: false,
             },
+            Event::VideoUpdated {
+                video_id: 2,
+                owner_id: 1,
+                change: "details".into(),
+            },
+            Event::VideoDeleted {
+                video_id: 2,
+                owner_id: 1,
+            },
             Event::PreferencesUpdated {
                 user_id: 1,
                 changed: vec!["visual_density".into()],
@@ -504,6 +531,11 @@ mod tests {
         let events = samples();
         let names: Vec<&str> = events.iter().map(Event::name).collect();
         assert_eq!(names, Event::NAMES, "one sample per event, in order");
+        let original = Event::NAMES
+            .iter()
+            .filter(|n| !["video.updated", "video.deleted"].contains(n))
+            .count();
+        assert_eq!(original, 14, "the original's fourteen, plus two");
         for event in events {
             let envelope = Envelope {
                 origin: "o".into(),

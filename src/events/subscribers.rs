@@ -1,7 +1,7 @@
 //! The bus's standing subscribers, started with the application:
 //!
 //! - **cache**: `preferences.updated` drops that person's entries; a video becoming
-//!   ready drops the catalogue (and its page). The Redis cache is shared by every
+//!   ready, changing or being deleted drops the catalogue (and its page). The Redis cache is shared by every
 //!   instance (invalidation bumps a version stored in Redis), so acting once — on the
 //!   instance that published — invalidates it everywhere; an in-process cache acts on
 //!   every event it sees.
@@ -19,6 +19,24 @@ use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::models::audit::{self as audit_db, NewAuditEntry};
 
+/// The cache subscriber alone (for `pinkflow worker`, whose video events must drop the
+/// shared catalogue once).
+pub fn start_cache(
+    bus: &EventBus,
+    cache: Cache,
+    metrics: Option<Metrics>,
+) -> tokio::task::JoinHandle<()> {
+    let shared_cache = cache.backend_name() == "redis";
+    bus.spawn_subscriber("cache", metrics, move |e| {
+        let cache = cache.clone();
+        async move {
+            if e.local || !shared_cache {
+                invalidate(&cache, &e.event).await;
+            }
+        }
+    })
+}
+
 /// Start the three subscribers; abort the handles to stop them.
 pub fn start(
     bus: &EventBus,
@@ -26,17 +44,9 @@ pub fn start(
     metrics: Metrics,
     db: Db,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let shared_cache = cache.backend_name() == "redis";
     let m = metrics.clone();
     vec![
-        bus.spawn_subscriber("cache", Some(metrics.clone()), move |e| {
-            let cache = cache.clone();
-            async move {
-                if e.local || !shared_cache {
-                    invalidate(&cache, &e.event).await;
-                }
-            }
-        }),
+        start_cache(bus, cache, Some(metrics.clone())),
         bus.spawn_subscriber("metrics", Some(metrics.clone()), move |e| {
             let m = m.clone();
             async move { record(&m, &e) }
@@ -55,7 +65,9 @@ pub fn start(
 async fn invalidate(cache: &Cache, event: &Event) {
     match event {
         Event::PreferencesUpdated { user_id, .. } => cache.invalidate_user(*user_id).await,
-        Event::VideoProcessingCompleted { .. } => {
+        Event::VideoProcessingCompleted { .. }
+        | Event::VideoUpdated { .. }
+        | Event::VideoDeleted { .. } => {
             cache.invalidate_catalogue().await;
         }
         _ => {}

@@ -388,3 +388,88 @@ async fn with_redis_an_event_reaches_every_instance_once_and_is_audited_once() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn video_uploads_changes_and_deletions_publish_and_drop_the_catalogue() {
+    use crate::video_helpers::{clip, upload_clip};
+    use pinkflow::cache::{CATALOGUE, CacheKey};
+    use pinkflow::domain::Preferences;
+
+    let app = spawn_app_with(|s| {
+        s.insert("WORKER_EMBEDDED".into(), "false".into());
+    })
+    .await;
+    let token = app.signed_in_user("filmer").await.access;
+    let owner = user_id(&app, "filmer@example.com").await;
+    let mut rx = app.state.events.subscribe();
+    let path = clip(&app, "e.mp4");
+    let video = upload_clip(&app, &token, &path, "Events").await;
+    let id = i32::try_from(video["id"].as_i64().unwrap()).unwrap();
+
+    let key = CacheKey::shared(CATALOGUE, "test-catalogue", &Preferences::default(), &[]);
+    let cached = |app: &TestApp| {
+        let (cache, key) = (app.state.cache.clone(), key.clone());
+        async move { cache.get(&key).await }
+    };
+    app.state.cache.set(&key, "list").await;
+    assert_eq!(cached(&app).await.as_deref(), Some("list"));
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/videos/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let started = Instant::now();
+    while cached(&app).await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "catalogue dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.state.cache.set(&key, "list").await;
+    assert_eq!(cached(&app).await.as_deref(), Some("list"));
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/videos/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let started = Instant::now();
+    while cached(&app).await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "catalogue dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let events: Vec<Event> = drain(&mut rx, Duration::from_millis(300))
+        .await
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            Event::VideoUploaded {
+                video_id: id,
+                owner_id: owner
+            },
+            Event::VideoUpdated {
+                video_id: id,
+                owner_id: owner,
+                change: "details".into()
+            },
+            Event::VideoDeleted {
+                video_id: id,
+                owner_id: owner
+            },
+        ]
+    );
+}
