@@ -7,7 +7,8 @@
 //!   every event it sees.
 //! - **metrics**: counts every event this instance sees (`pinkflow_events_total`) and
 //!   records job durations from `video.processing.completed` (local events only, so a
-//!   job is counted once across instances).
+//!   job is counted once across instances), and reads the queue depth from the database
+//!   after each video queue change.
 //! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
 //!   to `audit_log` — local events only, so each event is written exactly once.
 
@@ -44,12 +45,29 @@ pub fn start(
     metrics: Metrics,
     db: Db,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let m = metrics.clone();
+    let (m, queue_db) = (metrics.clone(), db.clone());
     vec![
         start_cache(bus, cache, Some(metrics.clone())),
         bus.spawn_subscriber("metrics", Some(metrics.clone()), move |e| {
-            let m = m.clone();
-            async move { record(&m, &e) }
+            let (m, db) = (m.clone(), queue_db.clone());
+            async move {
+                record(&m, &e);
+                if is_queue_change(&e.event) {
+                    // The queue lives in the shared database: any instance can read it.
+                    match db
+                        .run(|c| {
+                            crate::models::video_job::count_by_status(
+                                c,
+                                crate::models::video::STATUS_QUEUED,
+                            )
+                        })
+                        .await
+                    {
+                        Ok(n) => m.set_queue_depth(u64::try_from(n).unwrap_or(0)),
+                        Err(e) => tracing::debug!(error = %e, "queue depth not read"),
+                    }
+                }
+            }
         }),
         bus.spawn_subscriber("audit", Some(metrics), move |e| {
             let db = db.clone();
@@ -72,6 +90,17 @@ async fn invalidate(cache: &Cache, event: &Event) {
         }
         _ => {}
     }
+}
+
+fn is_queue_change(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::VideoUploaded { .. }
+            | Event::VideoProcessingStarted { .. }
+            | Event::VideoProcessingCompleted { .. }
+            | Event::VideoProcessingFailed { .. }
+            | Event::VideoDeleted { .. }
+    )
 }
 
 fn record(metrics: &Metrics, e: &Envelope) {

@@ -406,6 +406,18 @@ async fn video_uploads_changes_and_deletions_publish_and_drop_the_catalogue() {
     let video = upload_clip(&app, &token, &path, "Events").await;
     let id = i32::try_from(video["id"].as_i64().unwrap()).unwrap();
 
+    // The metrics subscriber read the queue depth after the upload.
+    let started = Instant::now();
+    while !app
+        .state
+        .metrics
+        .render()
+        .contains("pinkflow_video_queue_depth 1")
+    {
+        assert!(started.elapsed() < Duration::from_secs(2), "queue depth 1");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     let key = CacheKey::shared(CATALOGUE, "test-catalogue", &Preferences::default(), &[]);
     let cached = |app: &TestApp| {
         let (cache, key) = (app.state.cache.clone(), key.clone());
@@ -446,6 +458,17 @@ async fn video_uploads_changes_and_deletions_publish_and_drop_the_catalogue() {
             started.elapsed() < Duration::from_secs(2),
             "catalogue dropped"
         );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let started = Instant::now();
+    while !app
+        .state
+        .metrics
+        .render()
+        .contains("pinkflow_video_queue_depth 0")
+    {
+        assert!(started.elapsed() < Duration::from_secs(2), "queue depth 0");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
