@@ -496,3 +496,71 @@ async fn video_uploads_changes_and_deletions_publish_and_drop_the_catalogue() {
         ]
     );
 }
+
+#[tokio::test]
+async fn with_redis_a_module_grant_from_the_cli_reaches_servers_and_is_audited_once() {
+    let Ok(redis_url) = std::env::var("TEST_REDIS_URL") else {
+        eprintln!("skipped: set TEST_REDIS_URL to run the CLI-to-server event test");
+        return;
+    };
+    let a = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), redis_url.clone());
+    })
+    .await;
+    a.signed_in_user("granted").await;
+    let id = user_id(&a, "granted@example.com").await;
+    let mut on_a = a.state.events.subscribe();
+    // Wait until A's listener is subscribed (a probe through Redis from "elsewhere").
+    let started = Instant::now();
+    let url = secrecy::SecretString::from(redis_url.clone());
+    let channel = pinkflow::events::channel(&a.settings["CACHE_KEY_PREFIX"]);
+    let probe = Envelope {
+        origin: "probe".into(),
+        at: pinkflow::db::now(),
+        event: Event::UserDeleted { user_id: -1 },
+        local: false,
+    };
+    loop {
+        pinkflow::events::fanout::publish_once(&url, &channel, &probe)
+            .await
+            .unwrap();
+        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_a.recv()).await {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "A never heard");
+    }
+    drain(&mut on_a, Duration::from_millis(200)).await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinkflow"))
+        .args(["user", "grant", "granted@example.com", "reports"])
+        .current_dir(a.files.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &a.settings["DATABASE_URL"])
+        .env("REDIS_URL", &redis_url)
+        .env("CACHE_KEY_PREFIX", &a.settings["CACHE_KEY_PREFIX"])
+        .env("VIDEO_UPLOAD_FOLDER", &a.settings["VIDEO_UPLOAD_FOLDER"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = drain(&mut on_a, Duration::from_millis(500)).await;
+    assert_eq!(names(&seen), ["module.loaded", "user.updated"], "{seen:?}");
+    assert_eq!(
+        seen[0].event,
+        Event::ModuleLoaded {
+            user_id: id,
+            module: "reports".into(),
+            via: Via::Cli
+        }
+    );
+    assert!(!seen[0].local && seen[0].origin.starts_with("cli-"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rows = audit_rows(&a, id, 3).await;
+    let loaded: Vec<&AuditEntry> = rows.iter().filter(|r| r.event == "module.loaded").collect();
+    assert_eq!(loaded.len(), 1, "written once, by the CLI: {rows:?}");
+    assert_eq!(loaded[0].details, r#"{"module":"reports","via":"cli"}"#);
+}
