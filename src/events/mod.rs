@@ -575,6 +575,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_redis_unreachable_publishing_neither_blocks_nor_loses_local_delivery() {
+        // Nothing listens on this port: every PUBLISH fails, then the breaker opens.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = secrecy::SecretString::from(format!("redis://127.0.0.1:{port}"));
+        let breaker = Arc::new(crate::resilience::CircuitBreaker::new(
+            "redis",
+            2,
+            Duration::from_secs(60),
+        ));
+        let redis = Redis::connect(&url, breaker.clone()).unwrap();
+        let bus = EventBus::with_redis(4096, redis, channel("unit"));
+        let mut rx = bus.subscribe();
+        let started = std::time::Instant::now();
+        for i in 0..3000 {
+            bus.publish(login(i));
+        }
+        assert!(started.elapsed() < Duration::from_millis(500));
+        let mut delivered = 0;
+        while rx.try_recv().is_ok() {
+            delivered += 1;
+        }
+        assert_eq!(delivered, 3000, "local subscribers get everything");
+        assert!(bus.remote_dropped() > 0, "the Redis queue is bounded");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            breaker.snapshot().state,
+            crate::resilience::BreakerState::Open,
+            "failures went through the breaker"
+        );
+    }
+
+    #[tokio::test]
     async fn a_slow_or_panicking_subscriber_stalls_nobody_and_order_is_kept() {
         let bus = EventBus::new(16);
         let metrics = Metrics::new();
