@@ -1,9 +1,9 @@
+use std::sync::Arc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinkflow::config::Settings;
 use pinkflow::db::Db;
-use std::sync::Arc;
-
 use pinkflow::events::{self, Envelope, Event, EventBus, Via};
 use pinkflow::models::user as user_db;
 use pinkflow::redis::Redis;
@@ -145,8 +145,8 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     })?;
     pinkflow::video::media::init();
     let concurrency = settings.video.worker_concurrency;
-    // Video events reach the serving instances (catalogue invalidation) through Redis.
-    // The worker drops the shared (Redis) catalogue itself when a video becomes ready.
+    // With Redis, video events reach the serving instances' subscribers, and the worker
+    // drops the shared (Redis) catalogue itself when a video becomes ready.
     let redis = match &settings.redis_url {
         Some(url) => Some(Redis::connect(
             url,
