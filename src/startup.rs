@@ -35,6 +35,9 @@ pub struct Application {
     state: AppState,
     limiters: RateLimiters,
     sessions: AppSessionStore,
+    /// Event subscribers and the cross-instance event listener (started by `build`, so
+    /// no event published after it is missed).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -72,6 +75,15 @@ impl Application {
             settings.cache_default_timeout,
         );
         let metrics = Metrics::new();
+        // Events: delivered here directly, and to other instances through Redis.
+        let events = match &redis {
+            Some(r) => EventBus::with_redis(
+                1024,
+                r.clone(),
+                crate::events::channel(&settings.cache_key_prefix),
+            ),
+            None => EventBus::default(),
+        };
 
         let keys = Arc::new(TokenKeys::new(
             &settings.secret_key,
@@ -88,6 +100,7 @@ impl Application {
             settings.auth_cache_ttl,
         )
         .with_fanout(redis.clone())
+        .with_events(events.clone())
         .with_throttle(crate::auth::service::LoginThrottle {
             max_failures: settings.login_throttle_attempts,
             window: settings.login_throttle_window,
@@ -100,7 +113,6 @@ impl Application {
             )
         })?;
         crate::video::media::init();
-        let events = EventBus::default();
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
         let state = AppState {
             settings: settings.clone(),
@@ -112,6 +124,19 @@ impl Application {
             cache,
             metrics,
         };
+        let mut tasks = crate::events::subscribers::start(
+            &state.events,
+            state.cache.clone(),
+            state.metrics.clone(),
+            state.db.clone(),
+        );
+        if let Some(url) = &settings.redis_url {
+            tasks.push(tokio::spawn(crate::events::fanout::listen(
+                url.clone(),
+                crate::events::channel(&settings.cache_key_prefix),
+                state.events.clone(),
+            )));
+        }
         let limiters = RateLimiters::new(&settings)?;
         let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
             .await
@@ -163,6 +188,7 @@ impl Application {
             state,
             limiters,
             sessions,
+            tasks,
         })
     }
 
@@ -177,11 +203,12 @@ impl Application {
     /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
     /// periodic housekeeping alongside, and one video worker when `WORKER_EMBEDDED`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let mut tasks = vec![tokio::spawn(housekeeping(
+        let mut tasks = self.tasks;
+        tasks.push(tokio::spawn(housekeeping(
             self.state.clone(),
             self.limiters.clone(),
             self.sessions.clone(),
-        ))];
+        )));
         // Histogram samples wait in buffers until drained: drain them often, scraped or not.
         let metrics = self.state.metrics.clone();
         tasks.push(tokio::spawn(async move {

@@ -112,6 +112,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        occurred_at -> Timestamp,
+        event -> Text,
+        user_id -> Nullable<Integer>,
+        origin -> Text,
+        details -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 diesel::joinable!(videos -> users (owner_id));
@@ -127,5 +138,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     captions,
     video_feedback,
     login_throttle,
-    sessions
+    sessions,
+    audit_log
 );

@@ -34,6 +34,8 @@ pub const SESSIONS_ACTIVE: &str = "pinkflow_sessions_active";
 pub const USERS_BY_DENSITY: &str = "pinkflow_users_by_visual_density";
 pub const USERS_BY_READING: &str = "pinkflow_users_by_reading_level";
 pub const EVENTS: &str = "pinkflow_events_total";
+pub const EVENTS_LAGGED: &str = "pinkflow_events_lagged_total";
+pub const SUBSCRIBER_PANICS: &str = "pinkflow_event_subscriber_panics_total";
 pub const VIDEO_LOAD: &str = "pinkflow_video_load_seconds";
 pub const SIGN_FEEDBACK: &str = "pinkflow_sign_language_feedback_total";
 pub const QUEUE_DEPTH: &str = "pinkflow_video_queue_depth";
@@ -114,6 +116,14 @@ impl Metrics {
             describe_counter!(
                 EVENTS,
                 "Domain events seen by this instance, by event name."
+            );
+            describe_counter!(
+                EVENTS_LAGGED,
+                "Events a slow subscriber skipped because it fell too far behind."
+            );
+            describe_counter!(
+                SUBSCRIBER_PANICS,
+                "Events whose subscriber panicked (the subscriber goes on)."
             );
             describe_histogram!(
                 VIDEO_LOAD,
@@ -222,7 +232,17 @@ impl Metrics {
         self.with(|| counter!(EVENTS, "event" => event).increment(1));
     }
 
-    // Hooks for the video branch (not yet called).
+    /// A subscriber fell behind and skipped `n` events.
+    pub fn record_events_lagged(&self, subscriber: &'static str, n: u64) {
+        self.with(|| counter!(EVENTS_LAGGED, "subscriber" => subscriber).increment(n));
+    }
+
+    /// A subscriber panicked while handling an event.
+    pub fn record_subscriber_panic(&self, subscriber: &'static str) {
+        self.with(|| counter!(SUBSCRIBER_PANICS, "subscriber" => subscriber).increment(1));
+    }
+
+    // Hooks for the video branch.
 
     /// The player's beacon: time to first frame, by sign language of the video shown.
     pub fn record_video_load(&self, sign_language: &str, seconds: f64) {

@@ -269,6 +269,15 @@ impl VideoService {
     pub fn events(&self) -> &EventBus {
         &self.events
     }
+
+    /// A stored video changed in a way lists and pages show (`video.updated`).
+    fn changed(&self, video_id: i32, owner_id: i32, change: &str) {
+        self.events.publish(Event::VideoUpdated {
+            video_id,
+            owner_id,
+            change: change.to_owned(),
+        });
+    }
     /// Notified when a job is queued, so an in-process worker starts at once.
     pub fn wake(&self) -> &Arc<Notify> {
         &self.wake
@@ -515,6 +524,10 @@ impl VideoService {
         })
         .await
         .map_err(|e| VideoError::Io(std::io::Error::other(e.to_string())))?;
+        self.events.publish(Event::VideoDeleted {
+            video_id: id,
+            owner_id: user_id,
+        });
         Ok(())
     }
 
@@ -557,6 +570,7 @@ impl VideoService {
                 )
             })
             .await?;
+        self.changed(id, user_id, "details");
         self.view(id, Some(user_id)).await
     }
 
@@ -607,6 +621,7 @@ impl VideoService {
                 if let Some(old) = replaced {
                     self.storage.remove(&old);
                 }
+                self.changed(video_id, user_id, "captions");
                 Ok(CaptionView {
                     url: caption_url(video_id, caption.id),
                     id: caption.id,
@@ -641,6 +656,7 @@ impl VideoService {
             .run(move |conn| caption_db::delete(conn, caption_id))
             .await?;
         self.storage.remove(&caption.storage_key);
+        self.changed(video_id, user_id, "captions");
         Ok(())
     }
 
@@ -767,6 +783,8 @@ impl VideoService {
                 "These videos cannot be linked: the group would have two editions in the same sign language.".into(),
             ));
         }
+        self.changed(video_id, user_id, "editions");
+        self.changed(other_id, user_id, "editions");
         self.view(video_id, Some(user_id)).await
     }
 
@@ -780,6 +798,7 @@ impl VideoService {
         self.db
             .run(move |conn| video_db::leave_edition_group(conn, &video))
             .await?;
+        self.changed(video_id, user_id, "editions");
         self.view(video_id, Some(user_id)).await
     }
 

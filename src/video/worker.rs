@@ -117,6 +117,7 @@ impl Worker {
         mut stop: watch::Receiver<bool>,
     ) -> JobOutcome {
         let (video_id, owner_id) = (video.id, video.owner_id);
+        let started = Instant::now();
         tracing::info!(
             video_id,
             attempt = video.attempts,
@@ -217,6 +218,7 @@ impl Worker {
                                 video_id,
                                 owner_id,
                                 duration_seconds: report.duration_seconds,
+                                processing_seconds: started.elapsed().as_secs_f64(),
                             });
                         JobOutcome::Completed { video_id }
                     }

@@ -118,6 +118,12 @@ pub fn base_settings(files: &tempfile::TempDir, database_url: String) -> HashMap
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     map.insert("DATABASE_URL".into(), database_url);
+    // Tests share one Redis: a prefix of its own keeps each app's cache keys and event
+    // channel apart (a second instance of the same app copies it).
+    map.insert(
+        "CACHE_KEY_PREFIX".into(),
+        format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
+    );
     map.insert(
         "VIDEO_UPLOAD_FOLDER".into(),
         files.path().join("videos").display().to_string(),

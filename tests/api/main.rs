@@ -7,6 +7,7 @@ mod auth_tokens;
 mod cache;
 mod captions;
 mod csrf;
+mod events;
 mod health;
 mod helpers;
 mod metrics;

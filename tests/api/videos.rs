@@ -110,7 +110,7 @@ async fn an_upload_is_processed_to_a_ready_h264_video_with_a_poster() {
     let mut names = Vec::new();
     while let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
         if matches!(
-            e,
+            e.event,
             Event::VideoUploaded { video_id, .. }
                 | Event::VideoProcessingStarted { video_id, .. }
                 | Event::VideoProcessingCompleted { video_id, .. } if i64::from(video_id) == id
