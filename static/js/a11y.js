@@ -72,7 +72,15 @@
     if (token) event.detail.headers["X-CSRF-Token"] = token;
   });
 
+  /* Background polling (processing status) neither marks its region busy nor clears
+     what the live regions are saying: it announces only real changes itself. */
+  function isPolling(event) {
+    var elt = event.detail.elt;
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-polling"));
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isPolling(event)) return;
     var target = event.detail.target;
     if (target) target.setAttribute("aria-busy", "true");
     clearLiveRegions();

@@ -19,5 +19,6 @@ mod renderer;
 mod sessions;
 mod throttle;
 mod video_helpers;
+mod video_pages;
 mod videos;
 mod worker;

@@ -129,7 +129,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
         .route("/videos/{id}", web::get().to(videos::show))
         .route("/videos/{id}/status", web::get().to(videos::status))
         .route("/videos/{id}/feedback", web::post().to(videos::feedback))
-        .route("/videos/{id}/captions", web::post().to(videos::add_captions))
+        .route(
+            "/videos/{id}/captions",
+            web::post().to(videos::add_captions),
+        )
         .route("/videos/{id}/retry", web::post().to(videos::retry))
         .service(
             web::resource("/videos/{id}/edit")

@@ -122,9 +122,16 @@ fn poll_url(rows: &[Row]) -> Option<String> {
     })
 }
 
-async fn own_rows(ctx: &PageCtx, videos: &VideoService, user: &User) -> Result<Vec<Row>, PageError> {
+async fn own_rows(
+    ctx: &PageCtx,
+    videos: &VideoService,
+    user: &User,
+) -> Result<Vec<Row>, PageError> {
     let list = videos.list_own(user.id).await.map_err(page_error)?;
-    Ok(list.iter().map(|video| Row::new(&ctx.view, video)).collect())
+    Ok(list
+        .iter()
+        .map(|video| Row::new(&ctx.view, video))
+        .collect())
 }
 
 /// `GET /videos`
@@ -185,9 +192,8 @@ pub async fn rows(
         .iter()
         .filter(|row| {
             query.seen.split(',').any(|seen| {
-                seen.split_once(':').is_some_and(|(id, status)| {
-                    id == row.id.to_string() && status != row.status
-                })
+                seen.split_once(':')
+                    .is_some_and(|(id, status)| id == row.id.to_string() && status != row.status)
             })
         })
         .map(|row| format!("{}: {}.", row.title, row.status_text))
@@ -287,7 +293,16 @@ fn languages(selected: &str) -> Vec<(&'static str, &'static str, bool)> {
 
 fn accept_list() -> String {
     let mut types: Vec<String> = VIDEO_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
-    types.extend(["video/mp4", "video/quicktime", "video/webm", "video/x-msvideo", "video/x-matroska"].map(String::from));
+    types.extend(
+        [
+            "video/mp4",
+            "video/quicktime",
+            "video/webm",
+            "video/x-msvideo",
+            "video/x-matroska",
+        ]
+        .map(String::from),
+    );
     types.join(",")
 }
 
@@ -339,8 +354,19 @@ pub async fn new(
         sign_language: ctx.view.sign_language().to_owned(),
         visibility: "private".into(),
     };
-    let page = Page::new(ctx.view.t("upload.heading"));
-    render_new(&ctx, page, &state.videos, user, &Errors::default(), &form)
+    let title = if state.videos.check_can_upload(user).is_ok() {
+        ctx.view.t("upload.heading")
+    } else {
+        ctx.view.t("upload.no_module")
+    };
+    render_new(
+        &ctx,
+        Page::new(title),
+        &state.videos,
+        user,
+        &Errors::default(),
+        &form,
+    )
 }
 
 /// Field errors of an upload in page order, anchored to their inputs.
@@ -403,6 +429,16 @@ pub async fn upload(
             Ok(see_other(&ctx, &format!("/videos/{}", video.id)))
         }
         Err(VideoError::Forbidden(message)) if message == CSRF_REFUSED => Err(PageError::csrf()),
+        Err(VideoError::Forbidden(_)) => {
+            let form = UploadForm {
+                title: String::new(),
+                description: String::new(),
+                sign_language: ctx.view.sign_language().to_owned(),
+                visibility: "private".into(),
+            };
+            let page = Page::new(ctx.view.t("upload.no_module"));
+            render_new(&ctx, page, &state.videos, &user, &Errors::default(), &form)
+        }
         Err(e) => {
             let Some(errors) = upload_errors(&ctx.view, &e) else {
                 return Err(page_error(e));
@@ -421,7 +457,9 @@ pub async fn upload(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let page = Page::new(ctx.view.t("upload.heading")).invalid().status(status);
+            let page = Page::new(ctx.view.t("upload.heading"))
+                .invalid()
+                .status(status);
             render_new(&ctx, page, &state.videos, &user, &errors, &form)
         }
     }
@@ -674,7 +712,11 @@ pub async fn status(
     let video = state.videos.view(id, viewer).await.map_err(page_error)?;
     let mut body = render_status(&ctx.view, &video)?;
     if !query.seen.is_empty() && query.seen != video.status {
-        let message = format!("{}: {}.", video.title, status_text(&ctx.view, &video.status));
+        let message = format!(
+            "{}: {}.",
+            video.title,
+            status_text(&ctx.view, &video.status)
+        );
         push_announcement(&mut body, &message);
     }
     Ok(fragment(body))
@@ -697,11 +739,19 @@ pub async fn feedback(
     let back = format!("/videos/{id}#feedback");
     let (summary, error) = match crate::video::input::Rating::parse(field(&form, "rating")) {
         Ok(rating) => (
-            state.videos.rate(id, user.id, rating).await.map_err(page_error)?,
+            state
+                .videos
+                .rate(id, user.id, rating)
+                .await
+                .map_err(page_error)?,
             None,
         ),
         Err(_) => (
-            state.videos.feedback(id, Some(user.id)).await.map_err(page_error)?,
+            state
+                .videos
+                .feedback(id, Some(user.id))
+                .await
+                .map_err(page_error)?,
             Some(v.t("video.feedback.missing").to_owned()),
         ),
     };
@@ -746,7 +796,11 @@ pub async fn add_captions(
     };
     let id = video_id(&path)?;
     // Only the owner gets this far; others see the same 404 as for a private video.
-    state.videos.get_owned(id, user.id).await.map_err(page_error)?;
+    state
+        .videos
+        .get_owned(id, user.id)
+        .await
+        .map_err(page_error)?;
     match read_caption_upload(payload, &state.videos, id, &user).await {
         Ok(_) => {
             session::set_flash(&ctx.session, ctx.view.t("video.captions.added"))
@@ -828,14 +882,24 @@ pub async fn edit(
         return Ok(sign_in_first(&ctx, &req));
     };
     let id = video_id(&path)?;
-    let video = state.videos.get_owned(id, user.id).await.map_err(page_error)?;
+    let video = state
+        .videos
+        .get_owned(id, user.id)
+        .await
+        .map_err(page_error)?;
     let form = UploadForm {
         title: video.title,
         description: video.description,
         sign_language: video.sign_language,
         visibility: video.visibility,
     };
-    render_edit(&ctx, Page::new(ctx.view.t("video.edit")), id, &Errors::default(), &form)
+    render_edit(
+        &ctx,
+        Page::new(ctx.view.t("video.edit")),
+        id,
+        &Errors::default(),
+        &form,
+    )
 }
 
 /// `POST /videos/{id}/edit`
@@ -850,7 +914,11 @@ pub async fn update(
         return Ok(sign_in_first(&ctx, &req));
     };
     let id = video_id(&path)?;
-    state.videos.get_owned(id, user.id).await.map_err(page_error)?;
+    state
+        .videos
+        .get_owned(id, user.id)
+        .await
+        .map_err(page_error)?;
     let get = |name: &str| form.get(name).map(String::as_str);
     match VideoDetails::parse(
         get("title"),
@@ -888,7 +956,13 @@ pub async fn update(
                 sign_language: field(&form, "sign_language").to_owned(),
                 visibility: field(&form, "visibility").to_owned(),
             };
-            render_edit(&ctx, Page::new(v.t("video.edit")).invalid(), id, &errors, &answers)
+            render_edit(
+                &ctx,
+                Page::new(v.t("video.edit")).invalid(),
+                id,
+                &errors,
+                &answers,
+            )
         }
     }
 }
@@ -913,7 +987,11 @@ pub async fn confirm_delete(
         return Ok(sign_in_first(&ctx, &req));
     };
     let id = video_id(&path)?;
-    let video = state.videos.get_owned(id, user.id).await.map_err(page_error)?;
+    let video = state
+        .videos
+        .get_owned(id, user.id)
+        .await
+        .map_err(page_error)?;
     let token = ctx.csrf_token()?;
     ctx.render(
         Page::new(ctx.view.t("video.delete.heading")),
