@@ -629,6 +629,7 @@ const COPY: &[(&str, u8, &str)] = &[
     ("catalogue.filter", 3, "Show videos in"),
     ("catalogue.filter.all", 3, "All sign languages"),
     ("catalogue.duration", 3, "Length"),
+    ("catalogue.yours", 3, "(your sign language)"),
     ("catalogue.filter.submit", 3, "Show"),
     ("catalogue.empty", 3, "No public videos match."),
     ("catalogue.empty", 1, "No videos here."),

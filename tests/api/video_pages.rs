@@ -478,6 +478,31 @@ async fn upload_through_the_page_plays_with_captions_transcript_and_feedback() {
     );
     assert!(html.contains("<li data-rating=\"helpful\">Helpful – easy to follow: 0</li>"));
 
+    // No rating chosen: without JavaScript the page again with the error summary (422);
+    // with htmx the form in place and the problem in the alert region.
+    let r = app
+        .post_form(&format!("/videos/{id}/feedback"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Error: Hello – PinkFlow</title>"));
+    assert!(html.contains("<a href=\"#rating-accurate\">Choose how good the signing is</a>"));
+    assert!(html.contains("aria-describedby=\"feedback-hint feedback-error\""));
+    let r = app
+        .client
+        .post(app.url(&format!("/videos/{id}/feedback")))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &token)
+        .form(&[("rating", "")])
+        .send()
+        .await
+        .unwrap();
+    let fragment = r.text().await.unwrap();
+    assert!(fragment.contains("id=\"feedback-error\""));
+    assert!(fragment.contains(
+        "<div id=\"alerts\" hx-swap-oob=\"innerHTML\">Choose how good the signing is</div>"
+    ));
+
     // Media with the session cookie: the owner gets the private video (ranges too).
     let r = app.get(&format!("/media/videos/{id}/video.mp4")).await;
     assert_eq!(r.status(), 200);
@@ -659,4 +684,65 @@ async fn catalogue_lists_public_videos_with_a_layout_per_density() {
     assert!(html.contains("<table class=\"table catalogue-table\" data-layout=\"table\">"));
     assert!(html.contains("<th scope=\"col\">Title</th>"));
     assert!(html.contains(&format!("<a href=\"/videos/{asl}\">ASL story</a>")));
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[tokio::test]
+async fn video_pages_have_the_accessible_layout_and_htmx_fragments() {
+    let app = spawn_app().await;
+    app.browser_user("layout").await;
+    let id = upload_via_page(&app, "Layout", "BSL").await;
+    // Straight after the upload the page shows the processing status (the worker may
+    // already be done on a fast machine).
+    let html = app.get_html(&format!("/videos/{id}")).await;
+    assert!(html.contains("Your video was uploaded. It is being processed now."));
+    if !html.contains("status-ready") {
+        assert!(html.contains(&format!("hx-get=\"/videos/{id}/status?seen=")));
+        assert!(html.contains("hx-trigger=\"every 2s\""));
+        assert!(!html.contains("<video"));
+    }
+    for path in [
+        "/videos".to_owned(),
+        "/videos/new".to_owned(),
+        format!("/videos/{id}"),
+        format!("/videos/{id}/edit"),
+        format!("/videos/{id}/delete"),
+        "/catalogue".to_owned(),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(header(&r, "vary"), "HX-Request", "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{path}");
+        assert_eq!(count(&html, "<h1"), 1, "{path} has one h1");
+        for landmark in ["<header", "<nav", "<main id=\"main-content\"", "<footer"] {
+            assert_eq!(count(&html, landmark), 1, "{path} {landmark}");
+        }
+        assert!(
+            !html.contains("<script>") && !html.contains("style=") && !html.contains(" onclick"),
+            "{path}"
+        );
+        assert!(!html.contains("autoplay"), "{path}");
+        // Nav: my videos, upload and catalogue for a signed-in person.
+        for link in [
+            "href=\"/videos\"",
+            "href=\"/videos/new\"",
+            "href=\"/catalogue\"",
+        ] {
+            assert!(html.contains(link), "{path} {link}");
+        }
+        let r = app.get_hx(&path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let fragment = r.text().await.unwrap();
+        assert!(fragment.starts_with("<title>"), "{path}");
+        assert!(!fragment.contains("<!DOCTYPE html>"), "{path}");
+        assert_eq!(count(&fragment, "<h1"), 1, "{path}");
+    }
+    // The status fragment without htmx goes to the page.
+    let r = app.get(&format!("/videos/{id}/status")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/videos/{id}"));
 }

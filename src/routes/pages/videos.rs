@@ -532,6 +532,24 @@ struct CaptionAnswers {
     label: String,
 }
 
+/// The forms of the video page as they should be shown (after a refused submission).
+#[derive(Default)]
+struct ShowForms {
+    errors: Errors,
+    caption: CaptionAnswers,
+    /// The feedback form's error (a submission without a rating, no JavaScript).
+    feedback_error: Option<String>,
+}
+
+impl Default for CaptionAnswers {
+    fn default() -> Self {
+        CaptionAnswers {
+            language: String::new(),
+            label: String::new(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/videos/show.html")]
 struct ShowContent<'a> {
@@ -595,8 +613,7 @@ async fn render_show(
     state: &AppState,
     id: i32,
     page: impl FnOnce(&str) -> Page,
-    errors: &Errors,
-    caption: &CaptionAnswers,
+    forms: &ShowForms,
 ) -> Result<HttpResponse, PageError> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let videos = &state.videos;
@@ -640,7 +657,8 @@ async fn render_show(
     let status = render_status(v, &video)?;
     let feedback = if video.status == "ready" {
         let summary = videos.feedback(id, viewer).await.map_err(page_error)?;
-        let f = Feedback::new(v, &summary, ctx.user.is_some());
+        let mut f = Feedback::new(v, &summary, ctx.user.is_some());
+        f.error.clone_from(&forms.feedback_error);
         Some(
             FeedbackPartial {
                 v,
@@ -663,17 +681,10 @@ async fn render_show(
         status: &status,
         feedback: feedback.as_deref(),
         csrf_token: &token,
-        errors,
-        caption,
+        errors: &forms.errors,
+        caption: &forms.caption,
     };
     ctx.render(page(&video.title), &content)
-}
-
-fn no_caption_answers() -> CaptionAnswers {
-    CaptionAnswers {
-        language: String::new(),
-        label: String::new(),
-    }
 }
 
 /// `GET /videos/{id}`
@@ -690,8 +701,7 @@ pub async fn show(
         &state,
         id,
         |title| ctx.page_with_flash(title),
-        &Errors::default(),
-        &no_caption_answers(),
+        &ShowForms::default(),
     )
     .await
 }
@@ -756,10 +766,19 @@ pub async fn feedback(
         ),
     };
     if !ctx.hx.request {
-        if error.is_none() {
-            session::set_flash(&ctx.session, v.t("video.feedback.saved"))
-                .map_err(PageError::internal)?;
+        if let Some(message) = error {
+            let mut errors = Errors::default();
+            errors.add("rating", "rating-accurate", message.clone());
+            let forms = ShowForms {
+                errors,
+                caption: CaptionAnswers::default(),
+                feedback_error: Some(message),
+            };
+            let page = |title: &str| Page::new(title).invalid();
+            return render_show(&ctx, &req, &state, id, page, &forms).await;
         }
+        session::set_flash(&ctx.session, v.t("video.feedback.saved"))
+            .map_err(PageError::internal)?;
         return Ok(see_other(&ctx, &back));
     }
     let token = ctx.csrf_token()?;
@@ -809,6 +828,7 @@ pub async fn add_captions(
         }
         Err(e) => {
             let v = &ctx.view;
+            let caption = CaptionAnswers::default();
             let mut errors = Errors::default();
             match &e {
                 VideoError::Invalid(found) => {
@@ -829,8 +849,11 @@ pub async fn add_captions(
                 &state,
                 id,
                 |title| Page::new(title).invalid(),
-                &errors,
-                &no_caption_answers(),
+                &ShowForms {
+                    errors,
+                    caption,
+                    feedback_error: None,
+                },
             )
             .await
         }
