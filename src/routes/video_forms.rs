@@ -205,13 +205,38 @@ pub async fn read_video_upload_answers(
 /// Read a caption upload form (`file`, `language`, `label`, optional `kind`) and
 /// store the track.
 pub async fn read_caption_upload(
-    mut payload: Multipart,
+    payload: Multipart,
     videos: &VideoService,
     video_id: i32,
     user: &User,
 ) -> Result<CaptionView, VideoError> {
+    let mut answers = CaptionAnswers::default();
+    read_caption_upload_answers(payload, videos, video_id, user, &mut answers).await
+}
+
+/// The text fields of a caption upload as they were sent.
+#[derive(Debug, Clone, Default)]
+pub struct CaptionAnswers {
+    pub language: Option<String>,
+    pub label: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// [`read_caption_upload`] that also hands back the text fields read, so a page can
+/// show the person's answers again when the track is refused.
+pub async fn read_caption_upload_answers(
+    mut payload: Multipart,
+    videos: &VideoService,
+    video_id: i32,
+    user: &User,
+    answers: &mut CaptionAnswers,
+) -> Result<CaptionView, VideoError> {
     let mut bytes: Option<Vec<u8>> = None;
-    let (mut language, mut label, mut kind) = (None, None, None);
+    let CaptionAnswers {
+        language,
+        label,
+        kind,
+    } = answers;
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "file" => {
@@ -226,9 +251,9 @@ pub async fn read_caption_upload(
                 }
                 bytes = Some(data);
             }
-            "language" => language = Some(read_text(&mut field).await?),
-            "label" => label = Some(read_text(&mut field).await?),
-            "kind" => kind = Some(read_text(&mut field).await?),
+            "language" => *language = Some(read_text(&mut field).await?),
+            "label" => *label = Some(read_text(&mut field).await?),
+            "kind" => *kind = Some(read_text(&mut field).await?),
             _ => skip(&mut field).await?,
         }
     }

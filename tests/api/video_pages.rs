@@ -400,6 +400,7 @@ async fn upload_through_the_page_plays_with_captions_transcript_and_feedback() {
     assert!(html.contains("id=\"error-summary\""));
     assert!(html.contains("<a href=\"#caption-file\">The caption file is not valid WebVTT. Line 4: expected a cue timing line"));
     assert!(html.contains("<p id=\"caption-file-error\" class=\"error-message\">"));
+    assert!(html.contains("id=\"caption-language\" name=\"language\" type=\"text\" spellcheck=\"false\" value=\"en\""), "answers kept");
 
     // Good captions: the track is the default, the transcript is on the page.
     let r = app

@@ -14,7 +14,9 @@ use super::{FormFields, field, see_other, sign_in_first};
 use crate::domain::SignLanguage;
 use crate::models::User;
 use crate::render::{Errors, Page, PageCtx, View, sign_language_name};
-use crate::routes::video_forms::{UploadAnswers, read_caption_upload, read_video_upload_answers};
+use crate::routes::video_forms::{
+    self, UploadAnswers, read_caption_upload_answers, read_video_upload_answers,
+};
 use crate::state::AppState;
 use crate::video::input::{VIDEO_EXTENSIONS, VideoDetails};
 use crate::video::service::{FeedbackSummary, VideoView, caption_for};
@@ -527,6 +529,7 @@ struct StatusPartial<'a> {
     poll: bool,
 }
 
+#[derive(Default)]
 struct CaptionAnswers {
     language: String,
     label: String,
@@ -539,15 +542,6 @@ struct ShowForms {
     caption: CaptionAnswers,
     /// The feedback form's error (a submission without a rating, no JavaScript).
     feedback_error: Option<String>,
-}
-
-impl Default for CaptionAnswers {
-    fn default() -> Self {
-        CaptionAnswers {
-            language: String::new(),
-            label: String::new(),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -820,7 +814,8 @@ pub async fn add_captions(
         .get_owned(id, user.id)
         .await
         .map_err(page_error)?;
-    match read_caption_upload(payload, &state.videos, id, &user).await {
+    let mut answers = video_forms::CaptionAnswers::default();
+    match read_caption_upload_answers(payload, &state.videos, id, &user, &mut answers).await {
         Ok(_) => {
             session::set_flash(&ctx.session, ctx.view.t("video.captions.added"))
                 .map_err(PageError::internal)?;
@@ -828,7 +823,10 @@ pub async fn add_captions(
         }
         Err(e) => {
             let v = &ctx.view;
-            let caption = CaptionAnswers::default();
+            let caption = CaptionAnswers {
+                language: answers.language.unwrap_or_default(),
+                label: answers.label.unwrap_or_default(),
+            };
             let mut errors = Errors::default();
             match &e {
                 VideoError::Invalid(found) => {
