@@ -747,3 +747,55 @@ async fn video_pages_have_the_accessible_layout_and_htmx_fragments() {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("/videos/{id}"));
 }
+
+#[tokio::test]
+async fn a_failed_video_shows_why_and_can_be_tried_again() {
+    let app = spawn_app().await;
+    app.browser_user("failing").await;
+    let id = upload_via_page(&app, "Broken", "BSL").await;
+    wait_until_done(&app, id).await;
+    app.state
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use pinkflow::db::schema::videos;
+            diesel::update(videos::table.find(id))
+                .set((
+                    videos::status.eq("failed"),
+                    videos::last_error.eq(Some("The file has no picture")),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let html = app.get_html("/videos").await;
+    assert!(html.contains("Processing failed"));
+    assert!(html.contains("The file has no picture"));
+    assert!(html.contains(&format!("action=\"/videos/{id}/retry\"")));
+    assert!(!html.contains("hx-trigger"), "nothing pending");
+
+    let html = app.get_html(&format!("/videos/{id}")).await;
+    assert!(html.contains("The file has no picture"));
+    assert!(html.contains("<input type=\"hidden\" name=\"next\" value=\"video\">"));
+    assert!(!html.contains("<video"));
+    let token = csrf_from(&html).unwrap();
+    let r = app
+        .post_form(
+            &format!("/videos/{id}/retry"),
+            &[("csrf_token", &token), ("next", "video")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/videos/{id}"));
+    let html = app.get_html(&format!("/videos/{id}")).await;
+    assert!(html.contains("The video is queued for processing again."));
+    let done = wait_until_done(&app, id).await;
+    assert!(done.contains("status-ready"));
+    // Retrying a ready video is a conflict.
+    let r = app
+        .post_form(&format!("/videos/{id}/retry"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(r.status(), 409);
+}

@@ -245,12 +245,13 @@ fn fragment(body: String) -> HttpResponse {
         .body(body)
 }
 
-/// `POST /videos/{id}/retry`
+/// `POST /videos/{id}/retry` (`next=video` returns to the video page, else the list).
 pub async fn retry(
     ctx: PageCtx,
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    form: FormFields,
 ) -> Result<HttpResponse, PageError> {
     let Some(user) = &ctx.user else {
         return Ok(sign_in_first(&ctx, &req));
@@ -258,7 +259,11 @@ pub async fn retry(
     let id = video_id(&path)?;
     state.videos.retry(id, user.id).await.map_err(page_error)?;
     session::set_flash(&ctx.session, ctx.view.t("videos.retried")).map_err(PageError::internal)?;
-    Ok(see_other(&ctx, "/videos"))
+    let back = match field(&form, "next") {
+        "video" => format!("/videos/{id}"),
+        _ => "/videos".to_owned(),
+    };
+    Ok(see_other(&ctx, &back))
 }
 
 // ---------------------------------------------------------------- upload
@@ -527,6 +532,8 @@ struct StatusPartial<'a> {
     error: Option<&'a str>,
     /// Polled only while the job is pending.
     poll: bool,
+    /// The CSRF token for the owner's "try again" form (failed videos only).
+    retry_token: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -587,7 +594,11 @@ fn reading_languages(req: &HttpRequest, v: &View) -> Vec<String> {
     out
 }
 
-fn render_status(v: &View, video: &VideoView) -> Result<String, PageError> {
+fn render_status(
+    v: &View,
+    video: &VideoView,
+    retry_token: Option<&str>,
+) -> Result<String, PageError> {
     StatusPartial {
         v,
         id: video.id,
@@ -596,6 +607,7 @@ fn render_status(v: &View, video: &VideoView) -> Result<String, PageError> {
         progress: video.progress.clamp(0, 100),
         error: video.error.as_deref().filter(|_| video.status == "failed"),
         poll: pending(&video.status),
+        retry_token: retry_token.filter(|_| video.is_owner && video.status == "failed"),
     }
     .render()
     .map_err(PageError::internal)
@@ -648,7 +660,7 @@ async fn render_show(
             .map(|e| (format!("/videos/{}", e.id), preferred.name()))
     };
     let token = ctx.csrf_token()?;
-    let status = render_status(v, &video)?;
+    let status = render_status(v, &video, Some(&token))?;
     let feedback = if video.status == "ready" {
         let summary = videos.feedback(id, viewer).await.map_err(page_error)?;
         let mut f = Feedback::new(v, &summary, ctx.user.is_some());
@@ -714,7 +726,8 @@ pub async fn status(
     }
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let video = state.videos.view(id, viewer).await.map_err(page_error)?;
-    let mut body = render_status(&ctx.view, &video)?;
+    let token = ctx.csrf_token()?;
+    let mut body = render_status(&ctx.view, &video, Some(&token))?;
     if !query.seen.is_empty() && query.seen != video.status {
         let message = format!(
             "{}: {}.",
