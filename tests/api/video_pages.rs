@@ -6,10 +6,23 @@ use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{TestApp, csrf_from, header, location, spawn_app, spawn_app_with};
+use std::collections::HashMap;
+
+use crate::helpers::{TestApp, csrf_from, header, location, spawn_app_with};
 use crate::video_helpers::{clip, user_id};
 
 const GOOD_VTT: &str = "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hello there!\n\n00:01.000 --> 00:02.000\n[door slams]\n";
+
+/// An app whose embedded worker runs on both backends (PostgreSQL has it off by default).
+async fn app_with_worker(configure: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    spawn_app_with(|s| {
+        s.insert("WORKER_EMBEDDED".into(), "true".into());
+        s.insert("WORKER_POLL_INTERVAL".into(), "1s".into());
+        s.insert("VIDEO_X264_PRESET".into(), "ultrafast".into());
+        configure(s);
+    })
+    .await
+}
 
 /// A second browser (its own cookies) on the same app.
 struct Browser {
@@ -157,7 +170,7 @@ fn caption_form(vtt: &str, language: &str, label: &str, token: &str) -> Form {
 
 #[tokio::test]
 async fn video_pages_need_sign_in_and_catalogue_does_not() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     for path in ["/videos", "/videos/new"] {
         let r = app.get(path).await;
         assert_eq!(r.status(), 303, "{path}");
@@ -177,7 +190,7 @@ async fn video_pages_need_sign_in_and_catalogue_does_not() {
 
 #[tokio::test]
 async fn my_videos_and_upload_form_render_for_a_signed_in_user() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("uploader").await;
     let html = app.get_html("/videos").await;
     assert!(html.contains("<h1 class=\"heading-xl\">My videos</h1>"));
@@ -213,7 +226,7 @@ async fn my_videos_and_upload_form_render_for_a_signed_in_user() {
 
 #[tokio::test]
 async fn a_user_without_the_video_module_is_told_why() {
-    let app = spawn_app_with(|s| {
+    let app = app_with_worker(|s| {
         s.insert("DEFAULT_MODULES".into(), "forum".into());
     })
     .await;
@@ -228,7 +241,7 @@ async fn a_user_without_the_video_module_is_told_why() {
 
 #[tokio::test]
 async fn upload_errors_show_the_error_summary_and_keep_answers() {
-    let app = spawn_app_with(|s| {
+    let app = app_with_worker(|s| {
         s.insert("VIDEO_MAX_SIZE_MB".into(), "1".into());
     })
     .await;
@@ -291,7 +304,7 @@ async fn upload_errors_show_the_error_summary_and_keep_answers() {
 
 #[tokio::test]
 async fn upload_without_a_csrf_token_is_refused() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("csrfless").await;
     let token = app.csrf("/videos/new").await;
     // No token in the query string: the middleware refuses.
@@ -321,7 +334,7 @@ async fn upload_without_a_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn upload_through_the_page_plays_with_captions_transcript_and_feedback() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("owner").await;
     let id = upload_via_page(&app, "Hello", "BSL").await;
 
@@ -574,7 +587,7 @@ async fn upload_through_the_page_plays_with_captions_transcript_and_feedback() {
 
 #[tokio::test]
 async fn a_signed_edition_in_the_viewers_language_gets_a_watch_in_link() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     // browser_user prefers BSL.
     app.browser_user("signer").await;
     let asl = upload_via_page(&app, "Hello ASL", "ASL").await;
@@ -613,7 +626,7 @@ async fn a_signed_edition_in_the_viewers_language_gets_a_watch_in_link() {
 
 #[tokio::test]
 async fn catalogue_lists_public_videos_with_a_layout_per_density() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("publisher").await;
     let asl = upload_via_page(&app, "ASL story", "ASL").await;
     let bsl = upload_via_page(&app, "BSL story", "BSL").await;
@@ -693,7 +706,7 @@ fn count(haystack: &str, needle: &str) -> usize {
 
 #[tokio::test]
 async fn video_pages_have_the_accessible_layout_and_htmx_fragments() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("layout").await;
     let id = upload_via_page(&app, "Layout", "BSL").await;
     // Straight after the upload the page shows the processing status (the worker may
@@ -750,7 +763,7 @@ async fn video_pages_have_the_accessible_layout_and_htmx_fragments() {
 
 #[tokio::test]
 async fn a_failed_video_shows_why_and_can_be_tried_again() {
-    let app = spawn_app().await;
+    let app = app_with_worker(|_| {}).await;
     app.browser_user("failing").await;
     let id = upload_via_page(&app, "Broken", "BSL").await;
     wait_until_done(&app, id).await;
