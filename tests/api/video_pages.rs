@@ -303,6 +303,45 @@ async fn upload_errors_show_the_error_summary_and_keep_answers() {
 }
 
 #[tokio::test]
+async fn an_htmx_upload_is_sent_on_to_the_video_page() {
+    let app = app_with_worker(|_| {}).await;
+    app.browser_user("hxuploader").await;
+    let bytes = std::fs::read(clip(&app, "hx.mp4")).unwrap();
+    let token = app.csrf("/videos/new").await;
+    let r = app
+        .client
+        .post(app.url("/videos"))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &token)
+        .multipart(video_form(
+            &token,
+            "Via htmx",
+            "BSL",
+            Some((bytes, "hx.mp4")),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let target = header(&r, "hx-location").to_owned();
+    assert!(target.contains("\"path\":\"/videos/") && target.contains("\"target\":\"#page\""));
+    // A refused htmx upload comes back as the form with the summary, to be swapped in.
+    let r = app
+        .client
+        .post(app.url("/videos"))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &token)
+        .multipart(video_form(&token, "", "BSL", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let fragment = r.text().await.unwrap();
+    assert!(fragment.starts_with("<title>Error: Upload a video – PinkFlow</title>"));
+    assert!(fragment.contains("id=\"error-summary\""));
+}
+
+#[tokio::test]
 async fn upload_without_a_csrf_token_is_refused() {
     let app = app_with_worker(|_| {}).await;
     app.browser_user("csrfless").await;
@@ -685,6 +724,22 @@ async fn catalogue_lists_public_videos_with_a_layout_per_density() {
     assert!(html.contains("ASL story") && !html.contains("BSL story"));
     assert!(html.contains("<option value=\"ASL\" selected>"));
     assert!(html.contains("method=\"get\" action=\"/catalogue\""));
+
+    // A public, ready video plays for anyone, signed out too (page and media).
+    let anonymous = Browser::new(&app);
+    let r = anonymous.get(&format!("/videos/{asl}")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<video id=\"player\""));
+    assert!(html.contains("Sign in to rate the signing"));
+    assert!(!html.contains("id=\"captions-form\""), "no owner controls");
+    assert_eq!(
+        anonymous
+            .get(&format!("/media/videos/{asl}/video.mp4"))
+            .await
+            .status(),
+        200
+    );
 
     // Density 1: one per row; density 5: a table.
     let r = app.save_preferences(&[("visual_density", "1")]).await;
