@@ -669,6 +669,23 @@ const PLAIN_ERRORS: &[(&str, &str)] = &[
     ("Enter your password", "Type your password."),
     ("Enter a password", "Type a password."),
     ("Enter a username", "Type a username."),
+    // Videos
+    ("Enter a title for the video", "Type a name for the video."),
+    ("Choose a video file to upload", "Pick a video file."),
+    (
+        "Choose a video file ending in .mp4, .mov, .webm, .avi, .mkv",
+        "Pick a video file. Its name must end in .mp4, .mov, .webm, .avi or .mkv.",
+    ),
+    ("Choose private or public", "Pick who can watch it."),
+    (
+        "Enter a language code such as en, fr or pt-BR",
+        "Type the language, like en for English.",
+    ),
+    (
+        "Enter a label people will see, such as English",
+        "Type a name for the captions, like English.",
+    ),
+    ("Choose a WebVTT (.vtt) caption file", "Pick a .vtt file."),
 ];
 
 fn order(level: u8) -> [u8; 5] {
@@ -705,6 +722,20 @@ pub fn error_message(message: &str, level: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_form_errors_have_plain_versions() {
+        let ext = crate::video::input::extension_message();
+        assert!(error_message(&ext, 1).starts_with("Pick a video file."));
+        assert_eq!(error_message(&ext, 3), ext);
+        assert_eq!(
+            error_message("Enter a title for the video", 2),
+            "Type a name for the video."
+        );
+        assert_eq!(text("upload.file.hint", 1), "A video file. It can be up to");
+        assert_eq!(text("status.processing", 2), "Getting ready");
+        assert_eq!(text("status.processing", 4), "Processing");
+    }
 
     #[test]
     fn every_key_has_standard_copy() {
