@@ -1,10 +1,12 @@
 //! `/media/videos/…`: the processed MP4, the poster and caption tracks, with HTTP
 //! Range support (seeking) from actix-files, only for those allowed to see them.
 //!
-//! Viewers are identified by a Bearer token here; the HTML pages will add their
-//! session user through the same `VideoService` checks.
+//! Viewers are identified by a Bearer token (API clients) or, failing that, by the
+//! browser session (a page's `<video src>` sends cookies, not Authorization headers),
+//! and go through the same `VideoService` checks.
 
 use actix_files::NamedFile;
+use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
@@ -15,10 +17,10 @@ use crate::auth::extract::MaybeBearer;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::video::service::MediaFile;
+use crate::web::session;
 
 /// Who is asking for media: the one place that turns a request into a viewer id.
-/// Today a Bearer token; the pages add their session user here (a browser's
-/// `<video src>` sends cookies, not Authorization headers).
+/// A Bearer token when the request has one, else the signed-in browser session.
 pub struct Viewer(pub Option<i32>);
 
 impl FromRequest for Viewer {
@@ -27,7 +29,10 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bearer = MaybeBearer::from_request(req, payload);
-        Box::pin(async move { Ok(Viewer(bearer.await?.user_id())) })
+        let session_user = req.app_data::<web::Data<AppState>>().and_then(|state| {
+            session::user_id(&req.get_session(), state.settings.session_absolute_timeout)
+        });
+        Box::pin(async move { Ok(Viewer(bearer.await?.user_id().or(session_user))) })
     }
 }
 

@@ -95,15 +95,43 @@ pub async fn read_video_upload(
 /// is stored. It is also called at the end when the form has no file.
 pub async fn read_video_upload_guarded(
     req: &HttpRequest,
-    mut payload: Multipart,
+    payload: Multipart,
     videos: &VideoService,
     user: &User,
     guard: impl Fn(&ExtraFields) -> Result<(), VideoError>,
 ) -> Result<Video, VideoError> {
+    let mut answers = UploadAnswers::default();
+    read_video_upload_answers(req, payload, videos, user, guard, &mut answers).await
+}
+
+/// The text fields of a video upload as they were sent (to show a refused form again).
+#[derive(Debug, Clone, Default)]
+pub struct UploadAnswers {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub sign_language: Option<String>,
+    pub visibility: Option<String>,
+}
+
+/// [`read_video_upload_guarded`] that also hands back the text fields read, so a page
+/// can show the person's answers again when the upload is refused.
+pub async fn read_video_upload_answers(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    videos: &VideoService,
+    user: &User,
+    guard: impl Fn(&ExtraFields) -> Result<(), VideoError>,
+    answers: &mut UploadAnswers,
+) -> Result<Video, VideoError> {
     videos.check_can_upload(user)?;
     check_declared_length(req, videos.settings().max_upload_bytes)?;
     let mut file: Option<(String, IncomingFile)> = None;
-    let (mut title, mut description, mut sign_language, mut visibility) = (None, None, None, None);
+    let UploadAnswers {
+        title,
+        description,
+        sign_language,
+        visibility,
+    } = answers;
     let mut extra = ExtraFields::new();
     let mut guarded = false;
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
@@ -131,10 +159,10 @@ pub async fn read_video_upload_guarded(
                 }
                 file = Some((filename, incoming));
             }
-            "title" => title = Some(read_text(&mut field).await?),
-            "description" => description = Some(read_text(&mut field).await?),
-            "sign_language" => sign_language = Some(read_text(&mut field).await?),
-            "visibility" => visibility = Some(read_text(&mut field).await?),
+            "title" => *title = Some(read_text(&mut field).await?),
+            "description" => *description = Some(read_text(&mut field).await?),
+            "sign_language" => *sign_language = Some(read_text(&mut field).await?),
+            "visibility" => *visibility = Some(read_text(&mut field).await?),
             name => {
                 let name = name.to_owned();
                 if extra.len() >= MAX_EXTRA_FIELDS {
@@ -177,13 +205,38 @@ pub async fn read_video_upload_guarded(
 /// Read a caption upload form (`file`, `language`, `label`, optional `kind`) and
 /// store the track.
 pub async fn read_caption_upload(
-    mut payload: Multipart,
+    payload: Multipart,
     videos: &VideoService,
     video_id: i32,
     user: &User,
 ) -> Result<CaptionView, VideoError> {
+    let mut answers = CaptionAnswers::default();
+    read_caption_upload_answers(payload, videos, video_id, user, &mut answers).await
+}
+
+/// The text fields of a caption upload as they were sent.
+#[derive(Debug, Clone, Default)]
+pub struct CaptionAnswers {
+    pub language: Option<String>,
+    pub label: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// [`read_caption_upload`] that also hands back the text fields read, so a page can
+/// show the person's answers again when the track is refused.
+pub async fn read_caption_upload_answers(
+    mut payload: Multipart,
+    videos: &VideoService,
+    video_id: i32,
+    user: &User,
+    answers: &mut CaptionAnswers,
+) -> Result<CaptionView, VideoError> {
     let mut bytes: Option<Vec<u8>> = None;
-    let (mut language, mut label, mut kind) = (None, None, None);
+    let CaptionAnswers {
+        language,
+        label,
+        kind,
+    } = answers;
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "file" => {
@@ -198,9 +251,9 @@ pub async fn read_caption_upload(
                 }
                 bytes = Some(data);
             }
-            "language" => language = Some(read_text(&mut field).await?),
-            "label" => label = Some(read_text(&mut field).await?),
-            "kind" => kind = Some(read_text(&mut field).await?),
+            "language" => *language = Some(read_text(&mut field).await?),
+            "label" => *label = Some(read_text(&mut field).await?),
+            "kind" => *kind = Some(read_text(&mut field).await?),
             _ => skip(&mut field).await?,
         }
     }

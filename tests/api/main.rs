@@ -20,5 +20,6 @@ mod renderer;
 mod sessions;
 mod throttle;
 mod video_helpers;
+mod video_pages;
 mod videos;
 mod worker;
