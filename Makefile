@@ -80,12 +80,12 @@ chromium:
 	fi
 
 test-browser: assets chromium
-	$(CARGO) build --bin pinkflow
+	$(CARGO) build --bin pinkflow --example test_clip
 	PINKFLOW_BIN=$(BIN) $(NODE_TEST)
 
 test-browser-postgres: assets chromium
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  $(CARGO) build --bin pinkflow && \
+	  $(CARGO) build --bin pinkflow --example test_clip && \
 	  PINKFLOW_TEST_BACKEND=postgres PINKFLOW_BIN=$(BIN) $(NODE_TEST); \
 	else \
 	  echo "PostgreSQL browser suite skipped: TEST_POSTGRES_URL is not set"; \
