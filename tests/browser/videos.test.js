@@ -67,11 +67,11 @@ async function api(method, url, body, { srv = server, who = user } = {}) {
   return { status: r.status, json, text };
 }
 
-async function upload(title, { visibility = 'public', srv = server, who = user } = {}) {
+async function upload(title, { visibility = 'public', language = 'BSL', srv = server, who = user } = {}) {
   const form = new FormData();
   form.append('title', title);
   form.append('description', `${title}: a test clip for the accessibility checks.`);
-  form.append('sign_language', 'bsl');
+  form.append('sign_language', language);
   form.append('visibility', visibility);
   form.append('file', new Blob([clip], { type: 'video/mp4' }), 'clip.mp4');
   const r = await api('POST', '/api/videos', form, { srv, who });
@@ -210,7 +210,7 @@ test('the video pages have no axe violations (owner, default preferences)', asyn
   await t.test('/videos/{id}/delete', () => check(page, `/videos/${video.id}/delete`, 'owner'));
 
   await t.test('/videos while a second upload is queued or processing, then its page without captions', async () => {
-    second = await upload('Second video, no captions', { visibility: 'private' });
+    second = await upload('Second video, no captions', { visibility: 'private', language: 'ASL' });
     await check(page, '/videos', 'second video in progress');
     await check(page, `/videos/${second.id}`, 'second video in progress');
     await waitReady(second.id);
@@ -218,6 +218,22 @@ test('the video pages have no axe violations (owner, default preferences)', asyn
     // Without captions axe can only ask for a review (never a violation): recorded, not failed.
     const vc = await videoCaptionResults(page);
     assert.deepEqual(vc, { passes: [], incomplete: ['#player'], violations: [] }, 'axe video-caption on the uncaptioned player');
+  });
+
+  await t.test('/videos/{id} with a "Watch in" control (an ASL edition, ASL preferred)', async () => {
+    const r = await fetch(`${server.baseURL}/api/videos/${video.id}/editions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ video_id: second.id }),
+      signal: AbortSignal.timeout(15000),
+    });
+    assert.equal(r.status, 200, `link editions: ${r.status} ${await r.text()}`);
+    for (const [name, prefs] of [['defaults', DEFAULTS], ['density 1 + high contrast + reduced motion + reading level 1', EXTREME_LOW]]) {
+      await b.apiPrefs(server.baseURL, user, { ...prefs, preferred_sign_language: 'ASL' });
+      await check(page, `/videos/${video.id}`, `ASL edition, ${name}`, { highContrast: prefs.color_contrast === 'high' });
+      assert.equal(await page.getAttribute('#watch-in', 'href'), `/videos/${second.id}`, 'the "Watch in" control leads to the ASL edition');
+    }
+    await b.apiPrefs(server.baseURL, user, DEFAULTS);
   });
 
   assert.deepEqual(watch.problems(), [], 'console errors, failed assets or 5xx on the video pages');
@@ -229,6 +245,7 @@ test('the public video page signed out has no axe violations', async () => {
   const page = await context.newPage();
   await check(page, `/videos/${video.id}`, 'signed out');
   assert.ok(await page.locator('video#player track[kind="captions"]').count() > 0, 'player with captions signed out');
+  assert.equal(await page.locator(`a[href="/videos/${second.id}"]`).count(), 0, 'the private ASL edition is not offered to a stranger');
   await check(page, '/catalogue', 'signed out');
   await context.close();
 });
