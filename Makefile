@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps test test-unit test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench migrate
+.PHONY: run build deps test test-unit test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -89,3 +89,13 @@ fmt:
 ## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
 bench: deps
 	bash bench/run.sh
+
+## API fuzzing with schemathesis (installed into $(HOME)/.cache/pinkflow-venv when missing)
+## against a debug server on a free port, using the server's own /api/openapi.json:
+## every check, at least 1,000 requests, no 5xx. See fuzz/README.md.
+fuzz-api: assets
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-1000} bash fuzz/api/run.sh
+
+## The short version for CI: ~150-250 requests, under two minutes.
+fuzz-api-smoke: assets
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-100} FUZZ_SEED=$${FUZZ_SEED:-6} bash fuzz/api/run.sh

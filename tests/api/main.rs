@@ -7,6 +7,7 @@ mod auth_tokens;
 mod csrf;
 mod health;
 mod helpers;
+mod openapi;
 mod pages;
 mod preferences;
 mod protocol;

@@ -1,11 +1,12 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod docs;
 
 use actix_governor::Governor;
 use actix_web::error::JsonPayloadError;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, Route, web};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -43,40 +44,87 @@ pub fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// Which rate limit guards a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Register,
+    Login,
+    Refresh,
+    Api,
+}
+
+/// One route of the API: method, path (with the `/api` prefix), rate limit and handler.
+pub struct ApiRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub limit: Limit,
+    route: fn() -> Route,
+}
+
+/// Every route under `/api`. [`configure`] registers exactly these, and
+/// `tests/api/openapi.rs` fails when this table and the OpenAPI document
+/// ([`docs::ApiDoc`]) disagree: a new endpoint must be added here *and* documented.
+pub fn routes() -> Vec<ApiRoute> {
+    use Limit::*;
+    let r = |method: Method, path, limit, route| ApiRoute {
+        method,
+        path,
+        limit,
+        route,
+    };
+    vec![
+        r(Method::POST, "/api/auth/register", Register, || {
+            web::post().to(auth::register)
+        }),
+        r(Method::POST, "/api/auth/login", Login, || {
+            web::post().to(auth::login)
+        }),
+        r(Method::POST, "/api/auth/refresh", Refresh, || {
+            web::post().to(auth::refresh)
+        }),
+        r(Method::POST, "/api/auth/logout", Api, || {
+            web::post().to(auth::logout)
+        }),
+        r(Method::GET, "/api/auth/user", Api, || {
+            web::get().to(auth::current_user)
+        }),
+        r(Method::PUT, "/api/auth/user/preferences", Api, || {
+            web::put().to(auth::update_preferences)
+        }),
+        r(Method::GET, "/api/openapi.json", Api, || {
+            web::get().to(docs::openapi_json)
+        }),
+    ]
+}
+
+/// Register [`routes`] under `/api`: one resource per path, each behind its limiter.
+/// Add API routes to [`routes`], never here, so the documentation check sees them.
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
-    cfg.service(
-        web::scope("/api").app_data(json_config()).service(
-            web::scope("/auth")
-                .service(
-                    web::resource("/register")
-                        .wrap(Governor::new(&limits.register))
-                        .route(web::post().to(auth::register)),
-                )
-                .service(
-                    web::resource("/login")
-                        .wrap(Governor::new(&limits.login))
-                        .route(web::post().to(auth::login)),
-                )
-                .service(
-                    web::resource("/refresh")
-                        .wrap(Governor::new(&limits.refresh))
-                        .route(web::post().to(auth::refresh)),
-                )
-                .service(
-                    web::resource("/logout")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::post().to(auth::logout)),
-                )
-                .service(
-                    web::resource("/user")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::get().to(auth::current_user)),
-                )
-                .service(
-                    web::resource("/user/preferences")
-                        .wrap(Governor::new(&limits.api))
-                        .route(web::put().to(auth::update_preferences)),
-                ),
-        ),
-    );
+    let mut scope = web::scope("/api").app_data(json_config());
+    let mut by_path: Vec<(&'static str, Limit, Vec<Route>)> = Vec::new();
+    for route in routes() {
+        match by_path.iter_mut().find(|(p, _, _)| *p == route.path) {
+            Some((_, limit, routes)) => {
+                debug_assert_eq!(*limit, route.limit, "one limit per path: {}", route.path);
+                routes.push((route.route)());
+            }
+            None => by_path.push((route.path, route.limit, vec![(route.route)()])),
+        }
+    }
+    for (path, limit, routes) in by_path {
+        let config = match limit {
+            Limit::Register => &limits.register,
+            Limit::Login => &limits.login,
+            Limit::Refresh => &limits.refresh,
+            Limit::Api => &limits.api,
+        };
+        let path = path
+            .strip_prefix("/api")
+            .expect("API paths start with /api");
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |res, route| res.route(route));
+        scope = scope.service(resource.wrap(Governor::new(config)));
+    }
+    cfg.service(scope);
 }
