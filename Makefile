@@ -99,3 +99,25 @@ fuzz-api: assets
 ## The short version for CI: ~150-250 requests, under two minutes.
 fuzz-api-smoke: assets
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-100} FUZZ_SEED=$${FUZZ_SEED:-6} bash fuzz/api/run.sh
+
+FUZZ_TARGETS := preferences_json preferences_form rate_limit duration token_decode bearer_header
+
+## Fuzz targets briefly, for CI: on stable through tests/fuzz_smoke.rs (seed corpus plus
+## random and mutated inputs, FUZZ_SMOKE_SECS each, a random seed that a failure prints);
+## then with libFuzzer for FUZZ_SECS each when cargo-fuzz and a nightly toolchain exist.
+fuzz-smoke: assets
+	FUZZ_SMOKE_SECS=$${FUZZ_SMOKE_SECS:-3} FUZZ_SMOKE_SEED=$${FUZZ_SMOKE_SEED:-$$(date +%s)} \
+	  $(CARGO) test --test fuzz_smoke -- --nocapture
+	@if command -v cargo-fuzz >/dev/null && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then \
+	  for t in $(FUZZ_TARGETS); do \
+	    $(MAKE) --no-print-directory fuzz FUZZ_TARGET=$$t FUZZ_SECS=$${FUZZ_SECS:-5} || exit 1; \
+	  done; \
+	else \
+	  echo "libFuzzer runs skipped: they need cargo-fuzz (cargo install cargo-fuzz) and a nightly toolchain"; \
+	fi
+
+## One libFuzzer target, longer, by hand: make fuzz FUZZ_TARGET=token_decode FUZZ_SECS=600
+## New inputs go to fuzz/corpus/<target>/ (ignored by git); crashes to fuzz/artifacts/.
+fuzz:
+	@[ -n "$(FUZZ_TARGET)" ] || { echo "Usage: make fuzz FUZZ_TARGET=<$(FUZZ_TARGETS)> [FUZZ_SECS=600]"; exit 1; }
+	$(CARGO) +nightly fuzz run --sanitizer none $(FUZZ_TARGET) -- -max_total_time=$${FUZZ_SECS:-600}

@@ -10,7 +10,7 @@
 #
 # Knobs: FUZZ_EXAMPLES (max examples per operation and phase, default 300),
 # FUZZ_MIN_REQUESTS (default 1000), FUZZ_SEED (default: random), FUZZ_PROFILE,
-# FUZZ_VENV (default $HOME/.cache/pinkflow-venv, created with schemathesis when missing).
+# FUZZ_WORKERS (schemathesis workers, default 1: hypothesis raced with 2), FUZZ_VENV (default $HOME/.cache/pinkflow-venv, created with schemathesis when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -65,7 +65,7 @@ mkdir -p target/schemathesis
 HAR="target/schemathesis/fuzz-api.har"
 status=0
 PYTHONPATH="fuzz/api" SCHEMATHESIS_HOOKS=hooks "$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
-  --checks all --max-examples "$EXAMPLES" --workers 2 --no-color \
+  --checks all --max-examples "$EXAMPLES" --workers "${FUZZ_WORKERS:-1}" --no-color \
   --report har --report-har-path "$HAR" --report-junit-path target/schemathesis/junit.xml \
   --report junit "${SEED_ARGS[@]}" || status=$?
 

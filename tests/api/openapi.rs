@@ -124,3 +124,28 @@ async fn the_document_is_served_and_every_operation_is_routed() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_developers_page_lists_every_operation_from_the_document() {
+    let app = spawn_app().await;
+    let home = app.get_html("/").await;
+    assert!(home.contains("<a href=\"/developers\">"), "footer link");
+    let html = app.get_html("/developers").await;
+    assert_eq!(html.matches("<h1").count(), 1);
+    assert!(html.contains("href=\"/api/openapi.json\""));
+    let doc = serde_json::to_value(docs::document()).unwrap();
+    for (method, path) in documented(&doc) {
+        assert!(
+            html.contains(&format!("<code>{method} {path}</code>")),
+            "{method} {path} missing from /developers"
+        );
+    }
+    // Fields, responses and a curl example with the documented example body.
+    assert!(html.contains("<code>visual_density</code>"));
+    assert!(html.contains("<th scope=\"row\">422</th>"));
+    assert!(html.contains("curl -X PUT https://pinkflow.example/api/auth/user/preferences"));
+    assert!(html.contains("Authorization: Bearer ACCESS_TOKEN"));
+    // Works the same as an htmx fragment.
+    let r = app.get_hx("/developers").await;
+    assert_eq!(r.status(), 200);
+}
