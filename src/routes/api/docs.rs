@@ -415,6 +415,23 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
     DOC.get_or_init(ApiDoc::openapi)
 }
 
+/// Whether the document has an operation for `method` on `path` (an actix pattern such
+/// as `/api/videos/{id}`, which is also OpenAPI's path syntax).
+pub fn documents(method: &actix_web::http::Method, path: &str) -> bool {
+    use utoipa::openapi::HttpMethod;
+    let wanted = match *method {
+        actix_web::http::Method::GET => HttpMethod::Get,
+        actix_web::http::Method::POST => HttpMethod::Post,
+        actix_web::http::Method::PUT => HttpMethod::Put,
+        actix_web::http::Method::DELETE => HttpMethod::Delete,
+        actix_web::http::Method::PATCH => HttpMethod::Patch,
+        actix_web::http::Method::HEAD => HttpMethod::Head,
+        actix_web::http::Method::OPTIONS => HttpMethod::Options,
+        _ => return false,
+    };
+    document().paths.get_path_operation(path, wanted).is_some()
+}
+
 fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
     JSON.get_or_init(|| serde_json::to_string_pretty(document()).unwrap_or_default())

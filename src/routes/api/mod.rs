@@ -4,8 +4,11 @@ pub mod auth;
 pub mod docs;
 
 use actix_governor::Governor;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
 use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, Route, web};
 use serde_json::{Map, Value};
 
@@ -100,7 +103,9 @@ pub fn routes() -> Vec<ApiRoute> {
 /// Register [`routes`] under `/api`: one resource per path, each behind its limiter.
 /// Add API routes to [`routes`], never here, so the documentation check sees them.
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
-    let mut scope = web::scope("/api").app_data(json_config());
+    let mut scope = web::scope("/api")
+        .app_data(json_config())
+        .wrap(from_fn(documented_only));
     let mut by_path: Vec<(&'static str, Limit, Vec<Route>)> = Vec::new();
     for route in routes() {
         match by_path.iter_mut().find(|(p, _, _)| *p == route.path) {
@@ -127,4 +132,70 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
         scope = scope.service(resource.wrap(Governor::new(config)));
     }
     cfg.service(scope);
+}
+
+/// Debug builds only (so every test, `make fuzz-api` and local runs): a request that
+/// reaches an `/api` handler whose route is not in the OpenAPI document fails with a 500
+/// that names the route, however the route was registered. Release builds pass through.
+async fn documented_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    if cfg!(debug_assertions) && !matches!(res.status().as_u16(), 404 | 405) {
+        let req = res.request();
+        if let Some(pattern) = req.match_pattern()
+            && !docs::documents(req.method(), &pattern)
+        {
+            let error = ApiError::internal(anyhow::anyhow!(
+                "{} {pattern} is routed but missing from the OpenAPI document: add \
+                 #[utoipa::path] to its handler and list it in routes::api::docs::ApiDoc",
+                req.method()
+            ));
+            let response = actix_web::ResponseError::error_response(&error);
+            return Ok(res.into_response(response));
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn an_undocumented_route_fails_loudly_in_debug_builds() {
+        let app = test::init_service(
+            App::new().service(
+                web::scope("/api")
+                    .wrap(from_fn(documented_only))
+                    .route("/openapi.json", web::get().to(docs::openapi_json))
+                    .route(
+                        "/videos/{id}",
+                        web::get().to(|| async { HttpResponse::Ok().finish() }),
+                    ),
+            ),
+        )
+        .await;
+        let ok = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/openapi.json")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(ok.status(), 200);
+        let undocumented = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/api/videos/7").to_request(),
+        )
+        .await;
+        assert_eq!(
+            undocumented.status(),
+            500,
+            "debug builds refuse undocumented routes"
+        );
+    }
 }
