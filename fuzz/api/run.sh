@@ -9,7 +9,9 @@
 # anything, when any answer is a 5xx, or when fewer than FUZZ_MIN_REQUESTS were sent.
 #
 # Knobs: FUZZ_EXAMPLES (max examples per operation and phase, default 300),
-# FUZZ_MIN_REQUESTS (default 1000), FUZZ_SEED (default: random), FUZZ_PROFILE,
+# FUZZ_MIN_REQUESTS (default 1000), FUZZ_POSTGRES_URL (an admin URL such as
+# postgres://postgres@127.0.0.1:5432/postgres: run on a fresh PostgreSQL database created
+# and dropped with psql, instead of SQLite), FUZZ_REDIS_URL (with it, use that Redis), FUZZ_SEED (default: random), FUZZ_PROFILE,
 # FUZZ_WORKERS (schemathesis workers, default 1: hypothesis raced with 2), FUZZ_VENV (default $HOME/.cache/pinkflow-venv, created with schemathesis when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,15 +34,26 @@ BIN="$CARGO_TARGET_DIR/$PROFILE/pinkflow"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
+PG_DB=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$PG_DB" ]; then psql -q "$FUZZ_POSTGRES_URL" -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
+DATABASE_URL="sqlite://$WORK/fuzz.db"
+if [ -n "${FUZZ_POSTGRES_URL:-}" ]; then
+  command -v psql >/dev/null || { echo "FUZZ_POSTGRES_URL needs psql (apt-get install postgresql-client)" >&2; exit 1; }
+  PG_DB="pinkflow_fuzz_$(date +%s)_$$"
+  psql -q "$FUZZ_POSTGRES_URL" -c "CREATE DATABASE \"$PG_DB\"" >/dev/null
+  DATABASE_URL="${FUZZ_POSTGRES_URL%/*}/$PG_DB"
+fi
+echo "fuzz-api: database ${DATABASE_URL%%://*}${FUZZ_REDIS_URL:+, redis}"
+
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 env -i PATH="$PATH" HOME="$HOME" APP_ENV=testing HOST=127.0.0.1 PORT="$PORT" \
-  DATABASE_URL="sqlite://$WORK/fuzz.db" VIDEO_UPLOAD_FOLDER="$WORK/videos" \
+  DATABASE_URL="$DATABASE_URL" ${FUZZ_REDIS_URL:+REDIS_URL="$FUZZ_REDIS_URL"} VIDEO_UPLOAD_FOLDER="$WORK/videos" \
   SECRET_KEY="fuzz-access-secret-0123456789abcdef0123456789" \
   REFRESH_SECRET_KEY="fuzz-refresh-secret-0123456789abcdef012345678" \
   BCRYPT_COST=4 LOGIN_THROTTLE_ATTEMPTS=1000 \

@@ -202,7 +202,10 @@ impl AuthService {
         email: &str,
         password: &SecretString,
     ) -> Result<User, AuthError> {
-        let account = email.trim().to_lowercase();
+        // The throttle key and lookup. PostgreSQL cannot store NUL in text, and no valid
+        // email contains one: replace it so such attempts are counted like any unknown
+        // account instead of failing with a database error (found by fuzzing).
+        let account = email.trim().to_lowercase().replace('\0', "\u{fffd}");
         let throttle = self.throttle;
         let lookup = account.clone();
         let (wait, user) = self
