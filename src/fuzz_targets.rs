@@ -17,6 +17,7 @@ use secrecy::SecretString;
 use serde_json::{Map, Value};
 
 use crate::auth::extract::bearer_token;
+use crate::auth::service;
 use crate::auth::tokens::{TokenKeys, TokenType};
 use crate::config::{RateLimit, parse_duration};
 use crate::domain::{Preferences, PreferencesUpdate};
@@ -32,6 +33,7 @@ pub const TARGETS: &[Target] = &[
     ("duration", duration),
     ("token_decode", token_decode),
     ("bearer_header", bearer_header),
+    ("throttle_key", throttle_key),
 ];
 
 /// `PreferencesUpdate::from_json` on any JSON object: an accepted update applies, and
@@ -156,4 +158,15 @@ pub fn bearer_header(data: &[u8]) {
         assert!(!token.contains(char::is_whitespace));
         assert!(header.contains(token));
     }
+}
+
+/// The sign-in throttle key made from whatever was typed as the email: something every
+/// database can store and index (no NUL, at most 254 bytes unless hashed), and the same
+/// for the same input.
+pub fn throttle_key(data: &[u8]) {
+    let email = String::from_utf8_lossy(data);
+    let key = service::throttle_key(&email);
+    assert!(!key.contains('\0'));
+    assert!(key.len() <= 254 || (key.starts_with("overlong:") && key.len() == 9 + 64));
+    assert_eq!(key, service::throttle_key(&email));
 }
