@@ -71,7 +71,6 @@ const COPY: &[(&str, u8, &str)] = &[
     ("dev.status", 3, "Status"),
     ("dev.meaning", 3, "Meaning"),
     ("dev.example", 3, "Example"),
-    ("dev.example_label", 3, "curl example for"),
     // Home
     ("home.heading", 3, "Welcome to PinkFlow"),
     ("home.heading", 1, "Welcome"),
