@@ -149,3 +149,29 @@ async fn the_developers_page_lists_every_operation_from_the_document() {
     let r = app.get_hx("/developers").await;
     assert_eq!(r.status(), 200);
 }
+
+#[test]
+fn the_sign_language_pattern_names_every_sign_language() {
+    let doc = serde_json::to_value(docs::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for schema in ["RegisterRequest", "PreferencesRequest"] {
+        assert_eq!(
+            schemas[schema]["properties"]["preferred_sign_language"]["pattern"],
+            docs::SIGN_LANGUAGE_PATTERN,
+            "{schema}"
+        );
+    }
+    let any_case = |code: &str| -> String {
+        code.chars()
+            .map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()))
+            .collect()
+    };
+    let codes: Vec<String> = pinkflow::domain::SIGN_LANGUAGES
+        .iter()
+        .map(|(code, _, _)| any_case(code))
+        .collect();
+    assert_eq!(
+        docs::SIGN_LANGUAGE_PATTERN,
+        format!("^ *({}) *$", codes.join("|"))
+    );
+}

@@ -21,9 +21,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::auth;
 
-/// Sign-language codes, matched without regard to case or surrounding spaces.
-pub const SIGN_LANGUAGE_PATTERN: &str =
-    "^ *(?i:ASL|BSL|Auslan|NZSL|ISL|LSF|LSQ|DGS|LSE|LIS|Libras|JSL) *$";
+/// Sign-language codes, matched without regard to case or surrounding spaces (spelled
+/// with character classes: ECMA-262 before 2025 has no inline `(?i)`).
+pub const SIGN_LANGUAGE_PATTERN: &str = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$";
 
 /// `POST /api/auth/register` body.
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -49,7 +49,7 @@ pub struct RegisterRequest {
     /// Defaults to `ASL`.
     #[schema(
         nullable,
-        pattern = "^ *(?i:ASL|BSL|Auslan|NZSL|ISL|LSF|LSQ|DGS|LSE|LIS|Libras|JSL) *$"
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
     )]
     pub preferred_sign_language: Option<String>,
 }
@@ -90,7 +90,7 @@ pub struct LogoutRequest {
 pub struct PreferencesRequest {
     #[schema(
         nullable = false,
-        pattern = "^ *(?i:ASL|BSL|Auslan|NZSL|ISL|LSF|LSQ|DGS|LSE|LIS|Libras|JSL) *$"
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
     )]
     pub preferred_sign_language: Option<String>,
     /// 1 (most spacious) to 5 (most compact); an integer literal (`2`, not `2.0`).
