@@ -303,6 +303,7 @@ impl Modify for CommonResponses {
                     .build(),
             ),
         );
+        add_links(openapi);
         for (path, item) in openapi.paths.paths.iter_mut() {
             for op in [
                 &mut item.get,
@@ -405,6 +406,66 @@ impl Modify for CommonResponses {
                     .header("Retry-After", seconds_header("Seconds to wait")),
                 );
             }
+        }
+    }
+}
+
+/// OpenAPI links between operations, so that clients (and schemathesis' stateful
+/// phase) can follow the real flows: register → sign in → refresh → refresh … → sign out.
+fn add_links(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    let links: [(&str, &str, &str, &str, &str, serde_json::Value); 4] = [
+        (
+            "/api/auth/register",
+            "201",
+            "SignIn",
+            "login",
+            "Sign in with the account just created",
+            json!({"email": "$request.body#/email", "password": "$request.body#/password"}),
+        ),
+        (
+            "/api/auth/login",
+            "200",
+            "Refresh",
+            "refresh",
+            "Trade the refresh token for a new pair",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+        (
+            "/api/auth/refresh",
+            "200",
+            "RefreshAgain",
+            "refresh",
+            "Trade the new refresh token for the next pair",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+        (
+            "/api/auth/login",
+            "200",
+            "SignOut",
+            "logout",
+            "Sign out, revoking this refresh token's family too",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+    ];
+    for (path, status, name, target, description, body) in links {
+        let Some(item) = openapi.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+            response.links.insert(
+                name.to_owned(),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .operation_id(target)
+                        .description(description)
+                        .request_body(Some(body))
+                        .build(),
+                ),
+            );
         }
     }
 }
