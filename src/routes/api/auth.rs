@@ -90,7 +90,7 @@ fn pair_json(pair: &TokenPair) -> Value {
             example = json!({"message": "User registered successfully",
                 "user": {"id": 1, "email": "ann@example.com", "username": "ann_signs"}})),
         (status = 409, description = "The email address or username is taken", body = ErrorBody,
-            example = json!({"error": "Email is already registered"})),
+            example = json!({"error": "Email already registered"})),
     )
 )]
 pub async fn register(

@@ -228,8 +228,8 @@ pub struct ErrorBody {
     pub fields: Option<BTreeMap<String, String>>,
 }
 
-/// The liveness answer of `/api/openapi.json`'s sibling endpoints is not part of the
-/// API; the document itself is.
+/// The document: every operation under `/api` (tests/api/openapi.rs checks it against
+/// [`super::routes`], and debug builds refuse requests to routes missing from it).
 #[derive(OpenApi)]
 #[openapi(
     info(
