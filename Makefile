@@ -96,7 +96,7 @@ bench: deps
 fuzz-api: assets
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-1000} bash fuzz/api/run.sh
 
-## The short version for CI: ~280 requests (fixed seed), seconds once the binary is built.
+## The short version for CI: ~340 requests (fixed seed), seconds once the binary is built.
 fuzz-api-smoke: assets
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-100} FUZZ_SEED=$${FUZZ_SEED:-6} bash fuzz/api/run.sh
 
