@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps test test-unit test-sqlite test-postgres test-browser test-browser-postgres node-modules lint fmt bench migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -27,8 +27,14 @@ deps:
 ## Front-end assets pinned in package-lock.json (htmx is compiled into the binary by
 ## build.rs from node_modules). Installs them with `npm ci` when missing.
 assets:
-	@if [ ! -f node_modules/htmx.org/dist/htmx.min.js ]; then \
-	  command -v npm >/dev/null || { echo "npm is needed for the pinned front-end assets (apt-get install npm)"; exit 1; }; \
+	@if [ ! -f node_modules/htmx.org/dist/htmx.min.js ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then \
+	  if ! command -v npm >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	    else \
+	      echo "npm is needed for the pinned front-end assets: sudo apt-get install -y nodejs npm"; exit 1; \
+	    fi; \
+	  fi; \
 	  npm ci --no-audit --no-fund; \
 	fi
 
@@ -44,7 +50,7 @@ migrate: build
 
 ## The whole suite: unit + integration on SQLite, then on PostgreSQL + Redis when
 ## TEST_POSTGRES_URL is set (.ci/run sets it).
-test: deps assets test-sqlite test-postgres test-browser
+test: deps assets test-sqlite test-postgres test-browser test-browser-postgres
 
 test-sqlite: assets
 	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test
@@ -63,15 +69,21 @@ test-postgres: assets
 ## and Redis (TEST_REDIS_URL, when set).
 NODE_TEST := node --test --test-reporter=tap --test-concurrency=1 tests/browser/
 
-# npm ci only when the packages are missing (a fresh clone): it would wipe node_modules first.
-node-modules:
-	@[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] && [ -d node_modules/htmx.org ] || npm ci
+# Debian's Chromium (browsers cannot be downloaded by npm tools here).
+chromium:
+	@if [ -z "$$CHROMIUM_PATH" ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Browser tests need Chromium: sudo apt-get install -y chromium"; exit 1; \
+	  fi; \
+	fi
 
-test-browser: node-modules
+test-browser: assets chromium
 	$(CARGO) build --bin pinkflow
 	PINKFLOW_BIN=$(BIN) $(NODE_TEST)
 
-test-browser-postgres: node-modules
+test-browser-postgres: assets chromium
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  $(CARGO) build --bin pinkflow && \
 	  PINKFLOW_TEST_BACKEND=postgres PINKFLOW_BIN=$(BIN) $(NODE_TEST); \
@@ -87,8 +99,17 @@ fmt:
 	$(CARGO) fmt
 
 ## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
-bench: deps
+bench-http: deps
 	bash bench/run.sh
+
+## Video benchmarks (release build): a 60 s 720p transcode + poster against the ffmpeg
+## command (ratio, target <= 1.15; skipped without ffmpeg) and the server's peak memory
+## while a 1 GiB upload streams in (target < 64 MiB).
+bench-video:
+	$(CARGO) build --release --bin pinkflow --example video_bench
+	$(CARGO_TARGET_DIR)/release/examples/video_bench
+
+bench: bench-http bench-video
 
 ## API fuzzing with schemathesis (installed into $(HOME)/.cache/pinkflow-venv when missing)
 ## against a debug server on a free port, using the server's own /api/openapi.json:

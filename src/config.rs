@@ -257,6 +257,18 @@ pub struct Settings {
     pub workers: usize,
     /// Modules new accounts may use (the original's `authorized_modules`).
     pub default_modules: Vec<String>,
+    /// Video uploads and processing.
+    pub video: VideoSettings,
+    /// Consecutive failures after which a dependency's circuit breaker opens.
+    pub circuit_breaker_failure_threshold: u32,
+    /// How long an open breaker fails fast before letting one trial call through.
+    pub circuit_breaker_recovery_timeout: Duration,
+    /// Time to live of entries in the preference-aware cache.
+    pub cache_default_timeout: Duration,
+    /// First part of every cache key in Redis (deployments sharing one Redis keep apart).
+    pub cache_key_prefix: String,
+    /// Bearer token required by `GET /metrics` (unset: open, for a private network).
+    pub metrics_token: Option<SecretString>,
     /// Warnings found while loading (e.g. generated secrets), logged once telemetry is up.
     pub warnings: Vec<String>,
 }
@@ -461,7 +473,69 @@ impl Settings {
             Some(list) => parse_modules(&list).map_err(|m| err("DEFAULT_MODULES", m))?,
         };
 
+        let video = load_video_settings(&get, database_url.is_sqlite())?;
+
+        let circuit_breaker_failure_threshold: u32 = parsed(
+            "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+            get("CIRCUIT_BREAKER_FAILURE_THRESHOLD"),
+            5u32,
+        )
+        .map_err(|_| {
+            err(
+                "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+                "must be a whole number from 1 to 1000",
+            )
+        })?;
+        if !(1..=1000).contains(&circuit_breaker_failure_threshold) {
+            return Err(err(
+                "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+                "must be a whole number from 1 to 1000",
+            ));
+        }
+        let circuit_breaker_recovery_timeout = duration("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", 60)?;
+        if circuit_breaker_recovery_timeout > Duration::from_secs(3_600) {
+            return Err(err(
+                "CIRCUIT_BREAKER_RECOVERY_TIMEOUT",
+                "must be at most one hour",
+            ));
+        }
+        let cache_default_timeout = duration("CACHE_DEFAULT_TIMEOUT", 300)?;
+        if cache_default_timeout > Duration::from_secs(86_400) {
+            return Err(err("CACHE_DEFAULT_TIMEOUT", "must be at most one day"));
+        }
+        let cache_key_prefix = get("CACHE_KEY_PREFIX").unwrap_or_else(|| "pinkflow".into());
+        let cache_key_prefix = cache_key_prefix.trim().to_owned();
+        if cache_key_prefix.len() > 40
+            || !cache_key_prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        {
+            return Err(err(
+                "CACHE_KEY_PREFIX",
+                "must be 1 to 40 lower-case letters, digits, - or _",
+            ));
+        }
+        let metrics_token = match get("METRICS_TOKEN") {
+            None => None,
+            Some(token) => {
+                let token = token.trim().to_owned();
+                if token.len() < 16 || !token.chars().all(|c| c.is_ascii_graphic()) {
+                    return Err(err(
+                        "METRICS_TOKEN",
+                        "must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)",
+                    ));
+                }
+                Some(SecretString::from(token))
+            }
+        };
+
         Ok(Settings {
+            video,
+            circuit_breaker_failure_threshold,
+            circuit_breaker_recovery_timeout,
+            cache_default_timeout,
+            cache_key_prefix,
+            metrics_token,
             default_modules,
             app_env,
             host,
@@ -491,6 +565,130 @@ impl Settings {
             workers,
             warnings,
         })
+    }
+}
+
+/// Settings of the video upload, queue and workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoSettings {
+    /// Largest upload accepted (`VIDEO_MAX_SIZE_MB`, default 500), in bytes.
+    pub max_upload_bytes: u64,
+    /// Processing attempts before a job is marked failed (`VIDEO_MAX_ATTEMPTS`, default 3).
+    pub max_attempts: i32,
+    /// Largest output height in pixels (`VIDEO_MAX_HEIGHT`, default 720; even).
+    pub max_height: u32,
+    /// libx264 preset (`VIDEO_X264_PRESET`, default `veryfast`).
+    pub x264_preset: String,
+    /// Jobs one worker process runs at the same time (`WORKER_CONCURRENCY`, default 1).
+    pub worker_concurrency: usize,
+    /// Whether `pinkflow serve` runs one worker in-process (`WORKER_EMBEDDED`; default on
+    /// for SQLite, off for PostgreSQL).
+    pub worker_embedded: bool,
+    /// How long a claimed job stays leased without renewal (`WORKER_LEASE_DURATION`, 60s).
+    pub lease_duration: Duration,
+    /// How often an idle worker looks for jobs (`WORKER_POLL_INTERVAL`, default 2s).
+    pub poll_interval: Duration,
+}
+
+/// x264 presets accepted by `VIDEO_X264_PRESET`.
+pub const X264_PRESETS: [&str; 9] = [
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+fn load_video_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    is_sqlite: bool,
+) -> Result<VideoSettings, ConfigError> {
+    fn number<T>(
+        get: &impl Fn(&str) -> Option<String>,
+        var: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let message = || {
+            format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        };
+        let value = match get(var) {
+            None => default,
+            Some(v) => v.trim().parse().map_err(|_| err(var, message()))?,
+        };
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(err(var, message()))
+        }
+    }
+    let duration = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
+        match get(var) {
+            None => Ok(Duration::from_secs(default)),
+            Some(v) => parse_duration(&v).map_err(|m| err(var, m)),
+        }
+    };
+
+    let max_mb: u64 = number(get, "VIDEO_MAX_SIZE_MB", 500, 1..=100_000)?;
+    let max_attempts: i32 = number(get, "VIDEO_MAX_ATTEMPTS", 3, 1..=20)?;
+    let max_height: u32 = number(get, "VIDEO_MAX_HEIGHT", 720, 144..=4320)?;
+    if !max_height.is_multiple_of(2) {
+        return Err(err("VIDEO_MAX_HEIGHT", "must be an even number of pixels"));
+    }
+    let x264_preset = get("VIDEO_X264_PRESET")
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "veryfast".into());
+    if !X264_PRESETS.contains(&x264_preset.as_str()) {
+        return Err(err(
+            "VIDEO_X264_PRESET",
+            format!("use one of {}", X264_PRESETS.join(", ")),
+        ));
+    }
+    let worker_concurrency: usize = number(get, "WORKER_CONCURRENCY", 1, 1..=64)?;
+    let worker_embedded = match get("WORKER_EMBEDDED") {
+        None => is_sqlite,
+        Some(v) => parse_bool(&v).map_err(|m| err("WORKER_EMBEDDED", m))?,
+    };
+    let lease_duration = duration("WORKER_LEASE_DURATION", 60)?;
+    if lease_duration > Duration::from_secs(3_600) {
+        return Err(err(
+            "WORKER_LEASE_DURATION",
+            "must be at most one hour (the lease is renewed while a job runs)",
+        ));
+    }
+    let poll_interval = duration("WORKER_POLL_INTERVAL", 2)?;
+    if poll_interval > Duration::from_secs(600) {
+        return Err(err("WORKER_POLL_INTERVAL", "must be at most 10 minutes"));
+    }
+    Ok(VideoSettings {
+        max_upload_bytes: max_mb * 1024 * 1024,
+        max_attempts,
+        max_height,
+        x264_preset,
+        worker_concurrency,
+        worker_embedded,
+        lease_duration,
+        poll_interval,
+    })
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("{other:?} is not true or false")),
     }
 }
 
@@ -641,6 +839,15 @@ mod tests {
             ("LOGIN_THROTTLE_WINDOW", "never"),
             ("SESSION_IDLE_TIMEOUT", "forever"),
             ("SESSION_ABSOLUTE_TIMEOUT", "0"),
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "0"),
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "many"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "0"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "2h"),
+            ("CACHE_DEFAULT_TIMEOUT", "later"),
+            ("CACHE_DEFAULT_TIMEOUT", "2d"),
+            ("METRICS_TOKEN", "short"),
+            ("CACHE_KEY_PREFIX", "Has Spaces"),
+            ("METRICS_TOKEN", "has spaces in it, sixteen+"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value} gave {e}");
@@ -712,6 +919,29 @@ mod tests {
     }
 
     #[test]
+    fn resilience_cache_and_metrics_settings() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.circuit_breaker_failure_threshold, 5);
+        assert_eq!(s.circuit_breaker_recovery_timeout, Duration::from_secs(60));
+        assert_eq!(s.cache_default_timeout, Duration::from_secs(300));
+        assert!(s.metrics_token.is_none());
+        assert_eq!(s.cache_key_prefix, "pinkflow");
+        let token = "0123456789abcdef0123";
+        let s = load(&[
+            ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "3"),
+            ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT", "2s"),
+            ("CACHE_DEFAULT_TIMEOUT", "10m"),
+            ("METRICS_TOKEN", token),
+        ])
+        .unwrap();
+        assert_eq!(s.circuit_breaker_failure_threshold, 3);
+        assert_eq!(s.circuit_breaker_recovery_timeout, Duration::from_secs(2));
+        assert_eq!(s.cache_default_timeout, Duration::from_secs(600));
+        assert_eq!(s.metrics_token.as_ref().unwrap().expose_secret(), token);
+        assert!(!format!("{s:?}").contains(token), "the token is redacted");
+    }
+
+    #[test]
     fn durations_parse() {
         assert_eq!(parse_duration("900").unwrap(), Duration::from_secs(900));
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
@@ -729,6 +959,69 @@ mod tests {
         match DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap() {
             DatabaseUrl::Sqlite(p) => assert_eq!(p, PathBuf::from("/tmp/x.db")),
             DatabaseUrl::Postgres(_) => panic!("wrong backend"),
+        }
+    }
+
+    #[test]
+    fn video_settings_have_defaults() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.video.max_upload_bytes, 500 * 1024 * 1024);
+        assert_eq!(s.video.max_attempts, 3);
+        assert_eq!(s.video.max_height, 720);
+        assert_eq!(s.video.x264_preset, "veryfast");
+        assert_eq!(s.video.worker_concurrency, 1);
+        assert!(s.video.worker_embedded, "embedded by default on SQLite");
+        assert_eq!(s.video.lease_duration, Duration::from_secs(60));
+        assert_eq!(s.video.poll_interval, Duration::from_secs(2));
+        let pg = load(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(
+            !pg.video.worker_embedded,
+            "separate workers by default on PostgreSQL"
+        );
+        let on = load(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("WORKER_EMBEDDED", "yes"),
+        ])
+        .unwrap();
+        assert!(on.video.worker_embedded);
+    }
+
+    #[test]
+    fn video_settings_parse_and_name_bad_variables() {
+        let s = load(&[
+            ("VIDEO_MAX_SIZE_MB", "2"),
+            ("VIDEO_MAX_ATTEMPTS", "5"),
+            ("VIDEO_MAX_HEIGHT", "480"),
+            ("VIDEO_X264_PRESET", "Medium"),
+            ("WORKER_CONCURRENCY", "4"),
+            ("WORKER_EMBEDDED", "off"),
+            ("WORKER_LEASE_DURATION", "2m"),
+            ("WORKER_POLL_INTERVAL", "1"),
+        ])
+        .unwrap();
+        assert_eq!(s.video.max_upload_bytes, 2 * 1024 * 1024);
+        assert_eq!(s.video.max_attempts, 5);
+        assert_eq!(s.video.max_height, 480);
+        assert_eq!(s.video.x264_preset, "medium");
+        assert_eq!(s.video.worker_concurrency, 4);
+        assert!(!s.video.worker_embedded);
+        assert_eq!(s.video.lease_duration, Duration::from_secs(120));
+        assert_eq!(s.video.poll_interval, Duration::from_secs(1));
+        for (var, value) in [
+            ("VIDEO_MAX_SIZE_MB", "0"),
+            ("VIDEO_MAX_SIZE_MB", "lots"),
+            ("VIDEO_MAX_ATTEMPTS", "0"),
+            ("VIDEO_MAX_HEIGHT", "721"),
+            ("VIDEO_MAX_HEIGHT", "100"),
+            ("VIDEO_X264_PRESET", "placebo"),
+            ("WORKER_CONCURRENCY", "0"),
+            ("WORKER_EMBEDDED", "maybe"),
+            ("WORKER_LEASE_DURATION", "0"),
+            ("WORKER_LEASE_DURATION", "2h"),
+            ("WORKER_POLL_INTERVAL", "never"),
+        ] {
+            let e = load(&[(var, value)]).unwrap_err();
+            assert_eq!(e.variable, var, "{var}={value} gave {e}");
         }
     }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::auth::service::AuthError;
 use crate::db::DbError;
+use crate::video::VideoError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -194,6 +195,30 @@ impl From<AuthError> for ApiError {
             }
             AuthError::Db(db) => db.into(),
             AuthError::Hash(h) => ApiError::internal(h),
+        }
+    }
+}
+
+impl From<VideoError> for ApiError {
+    fn from(e: VideoError) -> Self {
+        match e {
+            VideoError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "Video not found"),
+            VideoError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
+            VideoError::Invalid(fields) => ApiError::invalid(fields),
+            VideoError::TooLarge { limit_mb } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The video is too large. The largest file you can upload is {limit_mb} MB."
+                ),
+            ),
+            VideoError::NotAVideo(m) | VideoError::BadCaptions(m) => {
+                let fields = BTreeMap::from([("file".to_string(), m.clone())]);
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m).with_fields(fields)
+            }
+            VideoError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            VideoError::Malformed(m) => ApiError::bad_request(m),
+            VideoError::Db(db) => db.into(),
+            VideoError::Io(io) => ApiError::internal(io),
         }
     }
 }

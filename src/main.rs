@@ -1,7 +1,15 @@
+use std::sync::Arc;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pinkflow::config::Settings;
 use pinkflow::db::Db;
+use pinkflow::events::{self, Envelope, Event, EventBus, Via};
+use pinkflow::models::user as user_db;
+use pinkflow::redis::Redis;
+use pinkflow::resilience::CircuitBreaker;
 use pinkflow::startup::Application;
+use pinkflow::video::{Storage, VideoService, WorkerPool};
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +28,31 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Process queued videos (WORKER_CONCURRENCY jobs at a time) until stopped.
+    Worker,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Show the audit trail (sign-ins, sign-outs, preference and module changes),
+    /// newest first.
+    Audit {
+        /// Only this account's entries.
+        #[arg(long)]
+        user: Option<String>,
+        /// How many entries to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Let an account use a module (e.g. `video` for uploads).
+    Grant { email: String, module: String },
+    /// Take a module away from an account.
+    Revoke { email: String, module: String },
 }
 
 #[tokio::main]
@@ -45,6 +78,9 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
+        Command::Worker => worker(settings).await,
+        Command::User { command } => user(settings, command).await,
+        Command::Audit { user, limit } => audit(settings, user, limit).await,
     };
     if let Err(e) = result {
         tracing::error!("{e:#}");
@@ -71,6 +107,232 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
         for version in applied {
             println!("applied {version}");
         }
+    }
+    Ok(())
+}
+
+/// Wait for SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url, settings.database_pool_size)?;
+    let storage = Storage::new(&settings.video_upload_folder);
+    storage.ensure_dirs().with_context(|| {
+        format!(
+            "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
+            settings.video_upload_folder.display()
+        )
+    })?;
+    pinkflow::video::media::init();
+    let concurrency = settings.video.worker_concurrency;
+    // With Redis, video events reach the serving instances' subscribers, and the worker
+    // drops the shared (Redis) catalogue itself when a video becomes ready.
+    let redis = match &settings.redis_url {
+        Some(url) => Some(Redis::connect(
+            url,
+            Arc::new(CircuitBreaker::new(
+                "redis",
+                settings.circuit_breaker_failure_threshold,
+                settings.circuit_breaker_recovery_timeout,
+            )),
+        )?),
+        None => None,
+    };
+    let events = match &redis {
+        Some(r) => {
+            EventBus::with_redis(1024, r.clone(), events::channel(&settings.cache_key_prefix))
+        }
+        None => EventBus::default(),
+    };
+    let _cache_subscriber = redis.as_ref().map(|r| {
+        let cache = pinkflow::cache::Cache::new(
+            Some(r.clone()),
+            &settings.cache_key_prefix,
+            settings.cache_default_timeout,
+        );
+        events::subscribers::start_cache(&events, cache, None)
+    });
+    let service = VideoService::new(db, storage, settings.video.clone(), events);
+    tracing::info!(
+        concurrency,
+        database = %settings.database_url.redacted(),
+        "PinkFlow video worker is running"
+    );
+    let pool = WorkerPool::start(service, concurrency);
+    shutdown_signal().await;
+    tracing::info!("stopping: running jobs are handed back to the queue");
+    pool.shutdown().await;
+    tracing::info!("PinkFlow video worker stopped");
+    Ok(())
+}
+
+fn valid_module(module: &str) -> anyhow::Result<String> {
+    let m = module.trim().to_ascii_lowercase();
+    let ok = !m.is_empty()
+        && m.len() <= 32
+        && m.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(m)
+    } else {
+        anyhow::bail!("{module:?} is not a module name (lower-case letters, digits, _)")
+    }
+}
+
+async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url, 1)?;
+    let db_for_audit = db.clone();
+    let (email, module, grant) = match command {
+        UserCommand::Grant { email, module } => (email, module, true),
+        UserCommand::Revoke { email, module } => (email, module, false),
+    };
+    let module = valid_module(&module)?;
+    let email = email.trim().to_lowercase();
+    let (message, event) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(String, Option<Event>)> {
+            let mut conn = db.get()?;
+            let user = user_db::find_by_email(&mut conn, &email)?
+                .with_context(|| format!("no account has the email {email}"))?;
+            let mut modules = user.modules();
+            let had = modules.contains(&module);
+            if grant && !had {
+                modules.push(module.clone());
+            } else if !grant {
+                modules.retain(|m| m != &module);
+            }
+            user_db::set_modules(&mut conn, user.id, &modules)?;
+            let (user_id, via) = (user.id, Via::Cli);
+            Ok(match (grant, had) {
+                (true, true) => (format!("{email} already has the {module} module"), None),
+                (true, false) => (
+                    format!("granted the {module} module to {email}"),
+                    Some(Event::ModuleLoaded {
+                        user_id,
+                        module,
+                        via,
+                    }),
+                ),
+                (false, true) => (
+                    format!("revoked the {module} module from {email}"),
+                    Some(Event::ModuleUnloaded {
+                        user_id,
+                        module,
+                        via,
+                    }),
+                ),
+                (false, false) => (format!("{email} did not have the {module} module"), None),
+            })
+        })
+        .await??;
+    println!("{message}");
+    if let Some(event) = event {
+        announce(&settings, &db_for_audit, event).await;
+    }
+    // Running servers may hold the account in their principal cache: tell them.
+    match &settings.redis_url {
+        Some(url) => {
+            if let Err(e) = pinkflow::auth::fanout::publish_once(url).await {
+                eprintln!(
+                    "could not notify running servers through Redis ({e:#}); they see the change within AUTH_CACHE_TTL"
+                );
+            }
+        }
+        None => println!(
+            "running servers see the change within AUTH_CACHE_TTL ({} s)",
+            settings.auth_cache_ttl.as_secs()
+        ),
+    }
+    Ok(())
+}
+
+/// A change made here: written to the audit trail (this process published it, so it
+/// writes the row) and, with Redis, published to running servers' subscribers.
+async fn announce(settings: &Settings, db: &Db, event: Event) {
+    let fields = vec!["authorized_modules".to_owned()];
+    let user_id = event.user_id().unwrap_or_default();
+    let origin = format!("cli-{}", uuid::Uuid::new_v4().simple());
+    let updated = Event::UserUpdated {
+        user_id,
+        fields,
+        via: Via::Cli,
+    };
+    for event in [event, updated] {
+        let envelope = Envelope {
+            origin: origin.clone(),
+            at: pinkflow::db::now(),
+            event,
+            local: true,
+        };
+        events::subscribers::write_audit(db, &envelope).await;
+        if let Some(url) = &settings.redis_url {
+            let channel = events::channel(&settings.cache_key_prefix);
+            if let Err(e) = events::fanout::publish_once(url, &channel, &envelope).await {
+                eprintln!(
+                    "could not send the {} event to running servers ({e:#})",
+                    envelope.event.name()
+                );
+            }
+        }
+    }
+}
+
+async fn audit(settings: Settings, user: Option<String>, limit: u32) -> anyhow::Result<()> {
+    use pinkflow::models::audit as audit_db;
+    let db = Db::connect(&settings.database_url, 1)?;
+    let limit = i64::from(limit.clamp(1, 10_000));
+    let rows = db
+        .run(move |c| {
+            let user_id = match &user {
+                None => None,
+                Some(email) => {
+                    let email = email.trim().to_lowercase();
+                    match user_db::find_by_email(c, &email)? {
+                        Some(u) => Some(Some(u.id)),
+                        None => return Ok(Err(email)),
+                    }
+                }
+            };
+            Ok(Ok(audit_db::recent(c, user_id.flatten(), limit)?))
+        })
+        .await?
+        .map_err(|email| anyhow::anyhow!("no account has the email {email}"))?;
+    if rows.is_empty() {
+        println!("no audit entries");
+        return Ok(());
+    }
+    for (entry, email) in &rows {
+        let who = match (entry.user_id, email) {
+            (Some(id), Some(email)) => format!("{email} (#{id})"),
+            (Some(id), None) => format!("deleted account #{id}"),
+            (None, _) => "-".to_owned(),
+        };
+        println!(
+            "{}  {:<24}  {:<32}  {}",
+            entry.occurred_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            entry.event,
+            who,
+            entry.details
+        );
     }
     Ok(())
 }

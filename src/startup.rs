@@ -11,17 +11,21 @@ use actix_web::http::header;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use secrecy::ExposeSecret;
 
 use crate::auth::AuthService;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::events::EventBus;
 use crate::http::middleware::{request_context, security_headers};
 use crate::http::rate_limit::RateLimiters;
+use crate::metrics::Metrics;
+use crate::resilience::CircuitBreaker;
 use crate::routes;
 use crate::state::AppState;
+use crate::video::{Storage, VideoService, WorkerPool};
 use crate::web::session_store::AppSessionStore;
 use crate::web::{assets, csrf, errors, session};
 
@@ -31,6 +35,9 @@ pub struct Application {
     state: AppState,
     limiters: RateLimiters,
     sessions: AppSessionStore,
+    /// Event subscribers and the cross-instance event listener (started by `build`, so
+    /// no event published after it is missed).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -53,18 +60,29 @@ impl Application {
 
         let redis = match &settings.redis_url {
             None => None,
-            Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose_secret())
-                    .builder()
-                    .context("REDIS_URL")?
-                    .max_size(32)
-                    .wait_timeout(Some(Duration::from_secs(2)))
-                    .create_timeout(Some(Duration::from_secs(2)))
-                    .recycle_timeout(Some(Duration::from_secs(2)))
-                    .runtime(deadpool_redis::Runtime::Tokio1)
-                    .build()
-                    .context("REDIS_URL")?,
+            Some(url) => Some(crate::redis::Redis::connect(
+                url,
+                Arc::new(CircuitBreaker::new(
+                    "redis",
+                    settings.circuit_breaker_failure_threshold,
+                    settings.circuit_breaker_recovery_timeout,
+                )),
+            )?),
+        };
+        let cache = Cache::new(
+            redis.clone(),
+            &settings.cache_key_prefix,
+            settings.cache_default_timeout,
+        );
+        let metrics = Metrics::new();
+        // Events: delivered here directly, and to other instances through Redis.
+        let events = match &redis {
+            Some(r) => EventBus::with_redis(
+                1024,
+                r.clone(),
+                crate::events::channel(&settings.cache_key_prefix),
             ),
+            None => EventBus::default(),
         };
 
         let keys = Arc::new(TokenKeys::new(
@@ -82,16 +100,43 @@ impl Application {
             settings.auth_cache_ttl,
         )
         .with_fanout(redis.clone())
+        .with_events(events.clone())
         .with_throttle(crate::auth::service::LoginThrottle {
             max_failures: settings.login_throttle_attempts,
             window: settings.login_throttle_window,
         });
+        let storage = Storage::new(&settings.video_upload_folder);
+        storage.ensure_dirs().with_context(|| {
+            format!(
+                "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
+                settings.video_upload_folder.display()
+            )
+        })?;
+        crate::video::media::init();
+        let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
         let state = AppState {
             settings: settings.clone(),
             db,
             auth,
             redis,
+            events,
+            videos,
+            cache,
+            metrics,
         };
+        let mut tasks = crate::events::subscribers::start(
+            &state.events,
+            state.cache.clone(),
+            state.metrics.clone(),
+            state.db.clone(),
+        );
+        if let Some(url) = &settings.redis_url {
+            tasks.push(tokio::spawn(crate::events::fanout::listen(
+                url.clone(),
+                crate::events::channel(&settings.cache_key_prefix),
+                state.events.clone(),
+            )));
+        }
         let limiters = RateLimiters::new(&settings)?;
         let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
             .await
@@ -111,7 +156,7 @@ impl Application {
                 .cors_allowed_origins
                 .iter()
                 .fold(Cors::default(), |c, o| c.allowed_origin(o))
-                .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
                 .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(3600);
             App::new()
@@ -124,8 +169,10 @@ impl Application {
                 .wrap(from_fn(request_context))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/metrics", web::get().to(routes::metrics::metrics))
                 .route("/bench/bare", web::get().to(routes::health::bare))
                 .configure(|cfg| routes::api::configure(cfg, &app_limits))
+                .configure(routes::media::configure)
                 .route("/static/{file}", web::get().to(assets::serve))
                 .configure(|cfg| routes::pages::configure(cfg, &app_limits))
                 .default_service(web::to(routes::pages::not_found))
@@ -141,6 +188,7 @@ impl Application {
             state,
             limiters,
             sessions,
+            tasks,
         })
     }
 
@@ -153,29 +201,52 @@ impl Application {
     }
 
     /// Serve until the server stops (SIGTERM/SIGINT stop it gracefully), running the
-    /// periodic housekeeping alongside.
+    /// periodic housekeeping alongside, and one video worker when `WORKER_EMBEDDED`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let mut tasks = vec![tokio::spawn(housekeeping(
+        let mut tasks = self.tasks;
+        tasks.push(tokio::spawn(housekeeping(
             self.state.clone(),
             self.limiters.clone(),
             self.sessions.clone(),
-        ))];
+        )));
+        // Histogram samples wait in buffers until drained: drain them often, scraped or not.
+        let metrics = self.state.metrics.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        }));
         if let Some(url) = &self.state.settings.redis_url {
             tasks.push(tokio::spawn(crate::auth::fanout::listen(
                 url.clone(),
                 self.state.auth.clone(),
             )));
         }
+        let workers = self
+            .state
+            .settings
+            .video
+            .worker_embedded
+            .then(|| WorkerPool::start(self.state.videos.clone(), 1));
         let result = self.server.await;
         for task in tasks {
             task.abort();
+        }
+        if let Some(workers) = workers {
+            workers.shutdown().await;
         }
         result
     }
 }
 
-/// Every ten minutes: delete expired token and session rows and forget idle rate-limit
-/// keys.
+/// Files no video refers to are deleted once they are this old (long enough for any
+/// upload or transcode still in progress to have finished).
+const ORPHAN_MIN_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Every ten minutes: delete expired token and session rows, forget idle rate-limit
+/// keys and delete orphaned video files.
 async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSessionStore) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -191,5 +262,10 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
         }
         limiters.retain_recent();
+        match state.videos.sweep_orphans(ORPHAN_MIN_AGE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "orphaned video files removed"),
+            Err(e) => tracing::warn!(error = %e, "video file clean-up failed"),
+        }
     }
 }

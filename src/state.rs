@@ -1,8 +1,13 @@
 use std::sync::Arc;
 
 use crate::auth::AuthService;
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::events::EventBus;
+use crate::metrics::Metrics;
+use crate::redis::Redis;
+use crate::video::VideoService;
 
 /// Everything handlers share. Cheap to clone (all fields are handles).
 #[derive(Clone)]
@@ -10,5 +15,13 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub auth: AuthService,
-    pub redis: Option<deadpool_redis::Pool>,
+    /// Redis behind its circuit breaker, when `REDIS_URL` is set.
+    pub redis: Option<Redis>,
+    /// The preference-aware cache (Redis, or in-process without it).
+    pub cache: Cache,
+    pub metrics: Metrics,
+    /// In-process domain events (`video.uploaded`, …).
+    pub events: EventBus,
+    /// Uploads, captions, editions, feedback and media of sign-language videos.
+    pub videos: VideoService,
 }

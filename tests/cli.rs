@@ -89,7 +89,12 @@ fn migrate_applies_everything_once() {
     let expected = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .count();
-    assert_eq!(applied, expected, "{stdout}");
+    assert_eq!(
+        applied,
+        expected,
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let second = pinkflow(dir.path()).arg("migrate").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&second.stdout).trim(),
@@ -187,4 +192,92 @@ async fn serve_logs_requests_but_never_passwords_tokens_or_secrets() {
     for secret in [password, &access, &refresh, GOOD_A, GOOD_B] {
         assert!(!logs.contains(secret), "leaked {secret:.12}… into the logs");
     }
+}
+
+/// `pinkflow user grant/revoke` are audited and published; `pinkflow audit` prints the
+/// trail readably, newest first, per account and limited.
+#[tokio::test]
+async fn audit_shows_sign_ins_and_module_changes_readably() {
+    use pinkflow::events::{Envelope, Event, Via};
+    let dir = tempfile::tempdir().unwrap();
+    let out = pinkflow(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success());
+    let url =
+        pinkflow::config::DatabaseUrl::parse(&format!("sqlite://{}/pf.db", dir.path().display()))
+            .unwrap();
+    let db = pinkflow::db::Db::connect(&url, 1).unwrap();
+    let user = db
+        .run(|c| {
+            let at = pinkflow::db::now();
+            pinkflow::models::user::insert(
+                c,
+                &pinkflow::models::NewUser {
+                    email: "ann@example.com",
+                    username: "ann",
+                    password_hash: "not-a-real-hash",
+                    preferred_sign_language: "BSL",
+                    authorized_modules: "[]",
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    // A sign-in as the server's audit subscriber writes it.
+    let envelope = Envelope {
+        origin: "server-a".into(),
+        at: pinkflow::db::now() - chrono::Duration::seconds(5),
+        event: Event::UserLogin {
+            user_id: user.id,
+            via: Via::Browser,
+        },
+        local: true,
+    };
+    pinkflow::events::subscribers::write_audit(&db, &envelope).await;
+
+    let run = |args: &[&str]| {
+        let out = pinkflow(dir.path()).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["user", "grant", "ann@example.com", "video"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = run(&["user", "revoke", "ann@example.com", "video"]);
+    assert_eq!(code, Some(0), "{err}");
+    // Nothing changed: nothing audited.
+    let (code, _, _) = run(&["user", "revoke", "ann@example.com", "video"]);
+    assert_eq!(code, Some(0));
+
+    let (code, out, err) = run(&["audit"]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].contains("module.unloaded"), "newest first: {out}");
+    assert!(lines[1].contains("module.loaded"), "{out}");
+    assert!(lines[2].contains("user.login"), "{out}");
+    let who = format!("ann@example.com (#{})", user.id);
+    assert!(lines.iter().all(|l| l.contains(&who)), "{out}");
+    assert!(
+        lines[1].contains(r#"{"module":"video","via":"cli"}"#),
+        "{out}"
+    );
+    assert!(lines[2].contains(r#"{"via":"browser"}"#), "{out}");
+    assert!(lines[0].contains(" UTC "), "{out}");
+    assert!(!out.contains("not-a-real-hash"));
+
+    let (_, out, _) = run(&["audit", "--limit", "1"]);
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("module.unloaded"));
+    let (_, out, _) = run(&["audit", "--user", "ANN@example.com", "--limit", "10"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let (code, _, err) = run(&["audit", "--user", "nobody@example.com"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("no account has the email nobody@example.com"),
+        "{err}"
+    );
 }

@@ -53,6 +53,29 @@ impl FromRequest for BearerAuth {
     }
 }
 
+/// The user behind a Bearer token when the request has an `Authorization` header
+/// (which must then be valid), or nobody. For resources anyone may see when public.
+pub struct MaybeBearer(pub Option<User>);
+
+impl MaybeBearer {
+    pub fn user_id(&self) -> Option<i32> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
+impl FromRequest for MaybeBearer {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(AUTHORIZATION).is_none() {
+            return Box::pin(async { Ok(MaybeBearer(None)) });
+        }
+        let auth = BearerAuth::from_request(req, payload);
+        Box::pin(async move { Ok(MaybeBearer(Some(auth.await?.user))) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::bearer_token;

@@ -10,29 +10,45 @@ use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::AuthService;
+use crate::redis::{Redis, RedisError};
 
 pub const CHANNEL: &str = "pinkflow:auth:invalidate";
 
-/// Publish an invalidation, in the background: callers never wait on Redis.
-pub fn publish(pool: &deadpool_redis::Pool) {
-    let pool = pool.clone();
+/// Publish an invalidation, in the background: callers never wait on Redis. Goes through
+/// the Redis circuit breaker: while Redis is down nothing is sent, and other instances
+/// rely on `AUTH_CACHE_TTL` (their listener also clears the cache when it reconnects).
+pub fn publish(redis: &Redis) {
+    let redis = redis.clone();
     tokio::spawn(async move {
-        let sent = tokio::time::timeout(Duration::from_secs(1), async {
-            let mut conn = pool.get().await?;
-            let _: i64 = redis::cmd("PUBLISH")
-                .arg(CHANNEL)
-                .arg("all")
-                .query_async(&mut conn)
-                .await?;
-            Ok::<_, anyhow::Error>(())
-        })
-        .await;
+        let sent: Result<i64, _> = redis
+            .query(redis::cmd("PUBLISH").arg(CHANNEL).arg("all"))
+            .await;
         match sent {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not publish a cache invalidation"),
-            Err(_) => tracing::warn!("publishing a cache invalidation timed out"),
+            Ok(_) => {}
+            // The breaker already logged the outage once.
+            Err(RedisError::Open(_)) => {
+                tracing::debug!("cache invalidation not published: Redis breaker open")
+            }
+            Err(e) => tracing::warn!(error = %e, "could not publish a cache invalidation"),
         }
     });
+}
+
+/// Publish one invalidation and wait for it (for the CLI, which has no pool).
+pub async fn publish_once(url: &SecretString) -> anyhow::Result<()> {
+    let client = redis::Client::open(url.expose_secret())?;
+    let mut conn = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("timed out connecting to Redis"))??;
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(CHANNEL)
+        .arg("all")
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
 }
 
 /// Listen for invalidations until the task is aborted, reconnecting with back-off.

@@ -9,6 +9,7 @@ use super::password::{HashError, PasswordHasher};
 use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::events::{Event, EventBus, Publish, Via};
 use crate::models::User;
 use crate::models::throttle as throttle_db;
 use crate::models::token::{self as token_db, NewRefreshToken, NewRevokedToken};
@@ -69,8 +70,9 @@ pub struct AuthService {
     default_modules: Arc<Vec<String>>,
     principals: Option<PrincipalCache>,
     /// Redis, when configured, to tell other instances to forget their principals.
-    fanout: Option<deadpool_redis::Pool>,
+    fanout: Option<crate::redis::Redis>,
     throttle: LoginThrottle,
+    events: EventBus,
 }
 
 /// After `max_failures` failed sign-ins for one account within `window`, further
@@ -112,7 +114,14 @@ impl AuthService {
             principals,
             fanout: None,
             throttle: LoginThrottle::default(),
+            events: EventBus::default(),
         }
+    }
+
+    /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`.
+    pub fn with_events(mut self, events: EventBus) -> Self {
+        self.events = events;
+        self
     }
 
     pub fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
@@ -121,7 +130,7 @@ impl AuthService {
     }
 
     /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
-    pub fn with_fanout(mut self, redis: Option<deadpool_redis::Pool>) -> Self {
+    pub fn with_fanout(mut self, redis: Option<crate::redis::Redis>) -> Self {
         self.fanout = redis;
         self
     }
@@ -129,8 +138,8 @@ impl AuthService {
     /// After a revocation or an account change: forget principals here and everywhere.
     fn principals_changed(&self) {
         self.forget_principals();
-        if let Some(pool) = &self.fanout {
-            super::fanout::publish(pool);
+        if let Some(redis) = &self.fanout {
+            super::fanout::publish(redis);
         }
     }
 
@@ -145,7 +154,7 @@ impl AuthService {
         &self.keys
     }
 
-    pub async fn register(&self, account: NewAccount) -> Result<User, AuthError> {
+    pub async fn register(&self, account: NewAccount, via: Via) -> Result<User, AuthError> {
         // Cheap checks first so a taken email costs no bcrypt time; the unique indexes
         // still decide races.
         let email = account.email.as_str().to_owned();
@@ -186,7 +195,13 @@ impl AuthService {
             })
             .await;
         match result {
-            Ok(user) => Ok(user),
+            Ok(user) => {
+                self.events.publish(Event::UserCreated {
+                    user_id: user.id,
+                    via,
+                });
+                Ok(user)
+            }
             Err(e) => match e.unique_violation() {
                 Some(what) if what.contains("email") => Err(AuthError::EmailTaken),
                 Some(_) => Err(AuthError::UsernameTaken),
@@ -375,18 +390,50 @@ impl AuthService {
         Ok(())
     }
 
+    /// Save preference changes. Publishes `preferences.updated` (with the names of the
+    /// preferences that differ), `user.updated` when any stored value changed, and
+    /// `visual_density.changed` when the density did.
     pub async fn update_preferences(
         &self,
         user_id: i32,
         update: PreferencesUpdate,
+        via: Via,
     ) -> Result<User, AuthError> {
-        let user = self
+        let saved = self
             .db
-            .run(move |c| user_db::update_preferences(c, user_id, &update))
-            .await?
-            .ok_or(AuthError::InvalidToken);
+            .run(move |c| {
+                let Some(before) = user_db::find(c, user_id)? else {
+                    return Ok(None);
+                };
+                let after = user_db::update_preferences(c, user_id, &update)?;
+                Ok(after.map(|a| (before.preferences(), a)))
+            })
+            .await?;
         self.principals_changed();
-        user
+        let (before, user) = saved.ok_or(AuthError::InvalidToken)?;
+        let after = user.preferences();
+        let changed = changed_preferences(&before, &after);
+        self.events.publish(Event::PreferencesUpdated {
+            user_id,
+            changed: changed.iter().map(|s| (*s).to_owned()).collect(),
+            via,
+        });
+        if !changed.is_empty() {
+            self.events.publish(Event::UserUpdated {
+                user_id,
+                fields: changed.iter().map(|s| (*s).to_owned()).collect(),
+                via,
+            });
+        }
+        if before.density != after.density {
+            self.events.publish(Event::VisualDensityChanged {
+                user_id,
+                from: before.density.get(),
+                to: after.density.get(),
+                via,
+            });
+        }
+        Ok(user)
     }
 
     /// Delete expired token rows; returns how many were removed.
@@ -402,6 +449,30 @@ impl AuthService {
             .await?;
         Ok(a + b + c)
     }
+}
+
+/// The API names of the preferences that differ between `a` and `b`.
+fn changed_preferences(
+    a: &crate::domain::Preferences,
+    b: &crate::domain::Preferences,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.sign_language != b.sign_language {
+        out.push("preferred_sign_language");
+    }
+    if a.density != b.density {
+        out.push("visual_density");
+    }
+    if a.reading_level != b.reading_level {
+        out.push("reading_level");
+    }
+    if a.motion_sensitivity != b.motion_sensitivity {
+        out.push("motion_sensitivity");
+    }
+    if a.contrast != b.contrast {
+        out.push("color_contrast");
+    }
+    out
 }
 
 enum RefreshOutcome {

@@ -46,14 +46,32 @@ impl DbError {
     /// True when the error means "the database is unreachable or overloaded", which
     /// callers answer with 503 rather than 500.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, DbError::Pool(_))
-            || matches!(
-                self,
-                DbError::Query(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::ClosedConnection,
-                    _
-                ))
-            )
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Pool(_) => true,
+            DbError::Query(Error::DatabaseError(kind, info)) => match kind {
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    true
+                }
+                DatabaseErrorKind::Unknown => {
+                    let message = info.message().to_ascii_lowercase();
+                    [
+                        "terminating connection",
+                        "server closed the connection",
+                        "no connection to the server",
+                        "could not receive data from server",
+                        "the database system is",
+                        "connection to server",
+                        "database is locked",
+                    ]
+                    .iter()
+                    .any(|needle| message.contains(needle))
+                }
+                _ => false,
+            },
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
     }
 
     /// The unique constraint that was violated, if that is what happened.
@@ -72,6 +90,26 @@ impl DbError {
     }
 }
 
+/// A pooled connection that remembers whether it failed in a way that means the link to
+/// the server is gone, so the pool discards it instead of handing it out again.
+pub struct ManagedConnection {
+    conn: DbConnection,
+    broken: bool,
+}
+
+impl std::ops::Deref for ManagedConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for ManagedConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// r2d2 manager that establishes the backend named by the URL directly, so connection
 /// errors are real errors (MultiConnection's own establish hides them).
 pub struct ConnectionManager {
@@ -79,11 +117,11 @@ pub struct ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = ManagedConnection;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        match &self.url {
+    fn connect(&self) -> Result<ManagedConnection, r2d2::Error> {
+        let conn = match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose_secret())
                 .map(DbConnection::Pg)
                 .map_err(r2d2::Error::ConnectionError),
@@ -100,16 +138,21 @@ impl ManageConnection for ConnectionManager {
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-        }
+        }?;
+        Ok(ManagedConnection {
+            conn,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, conn: &mut ManagedConnection) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut ManagedConnection) -> bool {
+        conn.broken
     }
 }
 
@@ -141,7 +184,7 @@ impl Db {
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(Duration::from_secs(2))
             .test_on_check_out(false)
             .build_unchecked(ConnectionManager { url: url.clone() });
         Ok(Db { pool, backend })
@@ -165,7 +208,11 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn.conn);
+            if result.as_ref().is_err_and(DbError::is_unavailable) {
+                conn.broken = true;
+            }
+            result
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -174,7 +221,7 @@ impl Db {
     /// Apply pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
         let mut conn = self.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut conn.conn {
             DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }

@@ -42,23 +42,67 @@ diesel::table! {
 }
 
 diesel::table! {
+    videos (id) {
+        id -> Integer,
+        owner_id -> Integer,
+        title -> Text,
+        description -> Text,
+        sign_language -> Text,
+        visibility -> Text,
+        status -> Text,
+        progress -> Integer,
+        original_filename -> Text,
+        source_key -> Text,
+        source_size -> BigInt,
+        output_key -> Nullable<Text>,
+        poster_key -> Nullable<Text>,
+        duration_seconds -> Nullable<Double>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        video_codec -> Nullable<Text>,
+        audio_codec -> Nullable<Text>,
+        edition_group -> Nullable<Text>,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    captions (id) {
+        id -> Integer,
+        video_id -> Integer,
+        language -> Text,
+        label -> Text,
+        kind -> Text,
+        storage_key -> Text,
+        cue_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    video_feedback (id) {
+        id -> Integer,
+        video_id -> Integer,
+        user_id -> Integer,
+        rating -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         state -> Text,
         expires_at -> Timestamp,
     }
 }
-
-diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::joinable!(revoked_tokens -> users (user_id));
-
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    refresh_tokens,
-    revoked_tokens,
-    login_throttle,
-    sessions
-);
 
 diesel::table! {
     login_throttle (account) {
@@ -67,3 +111,33 @@ diesel::table! {
         window_started_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        occurred_at -> Timestamp,
+        event -> Text,
+        user_id -> Nullable<Integer>,
+        origin -> Text,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(revoked_tokens -> users (user_id));
+diesel::joinable!(videos -> users (owner_id));
+diesel::joinable!(captions -> videos (video_id));
+diesel::joinable!(video_feedback -> videos (video_id));
+diesel::joinable!(video_feedback -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    revoked_tokens,
+    videos,
+    captions,
+    video_feedback,
+    login_throttle,
+    sessions,
+    audit_log
+);

@@ -6,7 +6,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 
+use actix_web::web;
+
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The id of one request, echoed as `X-Request-Id` and present on its log line.
 #[derive(Debug, Clone)]
@@ -26,6 +29,9 @@ pub async fn request_context(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let started = Instant::now();
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
 
     // (The request must not be cloned before routing, so an error that escapes the
     // inner services is logged here and rendered by actix itself.)
@@ -33,6 +39,9 @@ pub async fn request_context(
         Ok(res) => res.map_into_boxed_body(),
         Err(e) => {
             let status = e.as_response_error().status_code().as_u16();
+            if let Some(m) = &metrics {
+                m.record_request(method.as_str(), "unmatched", status, started.elapsed());
+            }
             tracing::info!(request_id = %id, %method, %path, status, "request");
             return Err(e);
         }
@@ -46,7 +55,18 @@ pub async fn request_context(
         res.headers_mut().insert(REQUEST_ID, value);
     }
     let status = res.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(m) = &metrics {
+        // The matched route pattern, never the raw path: bounded label values.
+        let route = res.request().match_pattern();
+        m.record_request(
+            method.as_str(),
+            route.as_deref().unwrap_or("unmatched"),
+            status,
+            elapsed,
+        );
+    }
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, %path, status, latency_ms, "request");
     } else {

@@ -1,8 +1,15 @@
 //! Table rows and their queries. Only this module (and `db`) speaks diesel.
 
+pub mod audit;
+pub mod caption;
+pub mod feedback;
 pub mod session;
+pub mod stats;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod video;
+pub mod video_job;
 
 pub use user::{NewUser, User};
+pub use video::Video;

@@ -466,6 +466,221 @@ const COPY: &[(&str, u8, &str)] = &[
     ),
     ("error.400.body", 3, "Go back and try again."),
     ("error.home", 3, "Go to the home page"),
+    // Videos
+    ("nav.videos", 3, "My videos"),
+    ("nav.upload", 3, "Upload a video"),
+    ("nav.upload", 1, "Upload"),
+    ("nav.catalogue", 3, "Catalogue"),
+    ("nav.catalogue", 1, "All videos"),
+    ("videos.heading", 3, "My videos"),
+    (
+        "videos.lead",
+        3,
+        "Videos you have uploaded. Processing runs in the background; this list updates by itself.",
+    ),
+    (
+        "videos.lead",
+        1,
+        "Your videos. This list changes by itself when a video is ready.",
+    ),
+    ("videos.empty", 3, "You have not uploaded any videos yet."),
+    ("videos.empty", 1, "You have no videos yet."),
+    ("videos.refresh", 3, "Refresh the list"),
+    ("videos.refresh", 1, "Check again"),
+    ("videos.col.title", 3, "Title"),
+    ("videos.col.status", 3, "Status"),
+    ("videos.col.actions", 3, "Actions"),
+    ("videos.col.language", 3, "Sign language"),
+    ("videos.progress", 3, "Processing progress"),
+    ("videos.retry", 3, "Try processing again"),
+    ("videos.retry", 1, "Try again"),
+    (
+        "videos.retried",
+        3,
+        "The video is queued for processing again.",
+    ),
+    ("videos.retried", 1, "We will try again."),
+    ("videos.delete", 3, "Delete"),
+    ("videos.view", 3, "Watch"),
+    ("videos.private", 3, "Private"),
+    ("videos.public", 3, "Public"),
+    ("status.uploaded", 3, "Uploaded"),
+    ("status.queued", 3, "Waiting to be processed"),
+    ("status.queued", 1, "Waiting"),
+    ("status.processing", 3, "Processing"),
+    ("status.processing", 1, "Getting ready"),
+    ("status.ready", 3, "Ready to watch"),
+    ("status.ready", 1, "Ready"),
+    ("status.failed", 3, "Processing failed"),
+    ("status.failed", 1, "Did not work"),
+    (
+        "status.ready_reload",
+        3,
+        "The video is ready. Show the player",
+    ),
+    ("status.ready_reload", 1, "Ready. Watch it now"),
+    // Upload
+    ("upload.heading", 3, "Upload a video"),
+    (
+        "upload.lead",
+        3,
+        "Upload a video, for example signing. We convert it so it plays everywhere; you can watch it once processing ends.",
+    ),
+    (
+        "upload.lead",
+        1,
+        "Send us a video. We get it ready to watch.",
+    ),
+    ("upload.title", 3, "Title"),
+    ("upload.description", 3, "Description (optional)"),
+    (
+        "upload.description",
+        1,
+        "About the video (you can leave this empty)",
+    ),
+    ("upload.sign_language", 3, "Sign language used in the video"),
+    ("upload.sign_language", 1, "Sign language in the video"),
+    ("upload.visibility", 3, "Who can watch it"),
+    ("upload.visibility.private", 3, "Only me (private)"),
+    (
+        "upload.visibility.public",
+        3,
+        "Everyone (public, listed in the catalogue)",
+    ),
+    ("upload.visibility.public", 1, "Everyone"),
+    ("upload.file", 3, "Video file"),
+    (
+        "upload.file.hint",
+        3,
+        "An MP4, MOV, WebM, AVI or MKV file. The largest file you can upload is",
+    ),
+    ("upload.file.hint", 1, "A video file. It can be up to"),
+    ("upload.submit", 3, "Upload video"),
+    ("upload.submit", 1, "Upload"),
+    ("upload.progress", 3, "Upload progress"),
+    ("upload.uploading", 3, "Uploading…"),
+    ("upload.announce", 3, "Upload {n} % done"),
+    ("upload.announce", 1, "Sent {n} %"),
+    (
+        "upload.done",
+        3,
+        "Your video was uploaded. It is being processed now.",
+    ),
+    (
+        "upload.done",
+        1,
+        "Your video is here. We are getting it ready.",
+    ),
+    ("upload.no_module", 3, "You cannot upload videos yet"),
+    ("upload.no_module", 1, "You cannot upload yet"),
+    // One video
+    ("video.watch_in", 3, "Watch in"),
+    ("video.transcript", 3, "Transcript"),
+    (
+        "video.transcript.none",
+        3,
+        "This video has no captions yet, so there is no transcript.",
+    ),
+    ("video.transcript.none", 1, "No words for this video yet."),
+    (
+        "video.no_video",
+        3,
+        "Your browser cannot play this video. Download it instead:",
+    ),
+    ("video.download", 3, "Download the video"),
+    ("video.status", 3, "Processing status"),
+    ("video.details", 3, "About this video"),
+    ("video.feedback", 3, "How good is the signing?"),
+    ("video.feedback", 1, "Is the signing good?"),
+    (
+        "video.feedback.hint",
+        3,
+        "Your rating helps others find accurate signing. You can change it later.",
+    ),
+    (
+        "video.feedback.hint",
+        1,
+        "Tell others. You can change it later.",
+    ),
+    (
+        "video.feedback.accurate",
+        3,
+        "Accurate – the signing is correct",
+    ),
+    ("video.feedback.accurate", 1, "Correct"),
+    ("video.feedback.helpful", 3, "Helpful – easy to follow"),
+    ("video.feedback.helpful", 1, "Easy to follow"),
+    (
+        "video.feedback.inaccurate",
+        3,
+        "Inaccurate – the signing has mistakes",
+    ),
+    ("video.feedback.inaccurate", 1, "Has mistakes"),
+    ("video.feedback.submit", 3, "Save rating"),
+    (
+        "video.feedback.missing",
+        3,
+        "Choose how good the signing is",
+    ),
+    ("video.feedback.missing", 1, "Pick one answer."),
+    ("video.feedback.saved", 3, "Your rating was saved."),
+    ("video.feedback.saved", 1, "Saved."),
+    ("video.feedback.counts", 3, "Ratings so far"),
+    ("video.feedback.sign_in", 3, "Sign in to rate the signing"),
+    ("video.owner", 3, "Manage this video"),
+    ("video.captions.heading", 3, "Add captions"),
+    (
+        "video.captions.hint",
+        3,
+        "A WebVTT (.vtt) file. A file for a language that already has captions replaces them.",
+    ),
+    ("video.captions.hint", 1, "A .vtt file with the words."),
+    ("video.captions.file", 3, "Caption file"),
+    (
+        "video.captions.language",
+        3,
+        "Language (for example en or en-GB)",
+    ),
+    (
+        "video.captions.label",
+        3,
+        "Label people will see (for example English)",
+    ),
+    ("video.captions.submit", 3, "Add captions"),
+    ("video.captions.added", 3, "The captions were added."),
+    ("video.edit", 3, "Edit details"),
+    ("video.edit.submit", 3, "Save details"),
+    ("video.edit.saved", 3, "The details were saved."),
+    ("video.delete.heading", 3, "Delete this video?"),
+    (
+        "video.delete.body",
+        3,
+        "The video, its captions and its ratings are removed for good. This cannot be undone.",
+    ),
+    ("video.delete.body", 1, "It will be gone for good."),
+    ("video.delete.confirm", 3, "Yes, delete it"),
+    ("video.delete.cancel", 3, "No, keep it"),
+    ("video.deleted", 3, "The video was deleted."),
+    // Catalogue
+    ("catalogue.heading", 3, "Catalogue"),
+    ("catalogue.heading", 1, "All videos"),
+    (
+        "catalogue.lead",
+        3,
+        "Public videos. Videos in your sign language come first.",
+    ),
+    (
+        "catalogue.lead",
+        1,
+        "Videos for everyone. Your sign language is first.",
+    ),
+    ("catalogue.filter", 3, "Show videos in"),
+    ("catalogue.filter.all", 3, "All sign languages"),
+    ("catalogue.duration", 3, "Length"),
+    ("catalogue.yours", 3, "(your sign language)"),
+    ("catalogue.filter.submit", 3, "Show"),
+    ("catalogue.empty", 3, "No public videos match."),
+    ("catalogue.empty", 1, "No videos here."),
 ];
 
 /// Standard error messages (from validation shared with the API) and their plain versions.
@@ -502,6 +717,23 @@ const PLAIN_ERRORS: &[(&str, &str)] = &[
     ("Enter your password", "Type your password."),
     ("Enter a password", "Type a password."),
     ("Enter a username", "Type a username."),
+    // Videos
+    ("Enter a title for the video", "Type a name for the video."),
+    ("Choose a video file to upload", "Pick a video file."),
+    (
+        "Choose a video file ending in .mp4, .mov, .webm, .avi, .mkv",
+        "Pick a video file. Its name must end in .mp4, .mov, .webm, .avi or .mkv.",
+    ),
+    ("Choose private or public", "Pick who can watch it."),
+    (
+        "Enter a language code such as en, fr or pt-BR",
+        "Type the language, like en for English.",
+    ),
+    (
+        "Enter a label people will see, such as English",
+        "Type a name for the captions, like English.",
+    ),
+    ("Choose a WebVTT (.vtt) caption file", "Pick a .vtt file."),
 ];
 
 fn order(level: u8) -> [u8; 5] {
@@ -538,6 +770,20 @@ pub fn error_message(message: &str, level: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_form_errors_have_plain_versions() {
+        let ext = crate::video::input::extension_message();
+        assert!(error_message(&ext, 1).starts_with("Pick a video file."));
+        assert_eq!(error_message(&ext, 3), ext);
+        assert_eq!(
+            error_message("Enter a title for the video", 2),
+            "Type a name for the video."
+        );
+        assert_eq!(text("upload.file.hint", 1), "A video file. It can be up to");
+        assert_eq!(text("status.processing", 2), "Getting ready");
+        assert_eq!(text("status.processing", 4), "Processing");
+    }
 
     #[test]
     fn every_key_has_standard_copy() {

@@ -3,6 +3,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::redis::RedisError;
 use crate::state::AppState;
 
 /// `GET /healthz`: the process is alive.
@@ -10,7 +11,16 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: the database (and Redis, when configured) answer.
+/// `GET /readyz`: can this instance serve?
+///
+/// The database is required: without it, 503. Redis is not: every Redis use has an
+/// in-process or database fallback, so an unreachable Redis (or its open circuit
+/// breaker) is reported as `"status": "degraded"` with 200. Failing readiness on Redis
+/// would make a load balancer drop every instance at once when the shared Redis fails,
+/// turning a degraded service into an outage.
+///
+/// `checks.redis` is `ok`, `unavailable`, `timeout` or `open` (the breaker is failing
+/// fast; no ping was sent); `breakers.redis` is the breaker's state.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let timeout = Duration::from_secs(2);
     let database = match tokio::time::timeout(timeout, state.db.ping()).await {
@@ -23,36 +33,34 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     };
     let redis = match &state.redis {
         None => None,
-        Some(pool) => Some(
-            match tokio::time::timeout(timeout, redis_ping(pool)).await {
-                Ok(Ok(())) => "ok",
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "readiness: redis check failed");
-                    "unavailable"
-                }
-                Err(_) => "timeout",
-            },
-        ),
+        Some(redis) => Some(match redis.ping().await {
+            Ok(()) => "ok",
+            Err(RedisError::Open(_)) => "open",
+            Err(RedisError::Timeout(_)) => "timeout",
+            Err(e) => {
+                tracing::debug!(error = %e, "readiness: redis check failed");
+                "unavailable"
+            }
+        }),
     };
-    let ready = database == "ok" && redis.is_none_or(|r| r == "ok");
+    let ready = database == "ok";
+    let status = match (ready, redis) {
+        (false, _) => "unavailable",
+        (true, Some(r)) if r != "ok" => "degraded",
+        (true, _) => "ready",
+    };
     let mut checks = json!({"database": database});
-    if let Some(r) = redis {
+    let mut body = json!({"status": status});
+    if let (Some(r), Some(redis)) = (redis, &state.redis) {
         checks["redis"] = json!(r);
+        body["breakers"] = json!({"redis": redis.breaker().state().as_str()});
     }
-    let body = json!({"status": if ready { "ready" } else { "unavailable" }, "checks": checks});
+    body["checks"] = checks;
     if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
-}
-
-async fn redis_ping(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
-    let mut conn = pool.get().await?;
-    let _: String = deadpool_redis::redis::cmd("PING")
-        .query_async(&mut conn)
-        .await?;
-    Ok(())
 }
 
 /// A handler that does nothing, for benchmarks to compare against.

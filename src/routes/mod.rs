@@ -2,4 +2,7 @@
 
 pub mod api;
 pub mod health;
+pub mod media;
+pub mod metrics;
 pub mod pages;
+pub mod video_forms;

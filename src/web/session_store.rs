@@ -1,15 +1,15 @@
 //! Where browser sessions live: Redis when `REDIS_URL` is set, otherwise the database.
 //! Both are server-side, so deleting a session ends it for every copy of its cookie.
 //!
-//! With Redis, the database is the fallback: when Redis fails, new sessions go to the
-//! database for a while (a small circuit breaker), so the site keeps working. Keys of
+//! With Redis, the database is the fallback: while the Redis circuit breaker (shared with
+//! every other Redis caller, see [`crate::redis`]) is open, new sessions go to the
+//! database, so the site keeps working. Keys of
 //! database sessions start with `db-`, so each key is only ever looked up where it lives,
 //! and a Redis session that cannot be deleted (sign-out during an outage) fails loudly
 //! rather than staying valid.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use actix_session::storage::{
     LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore, UpdateError,
@@ -21,12 +21,43 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Db, now};
 use crate::models::session as rows;
+use crate::redis::{COMMAND_TIMEOUT, Redis};
+use crate::resilience::{CircuitBreaker, Permit};
 
 type State = HashMap<String, String>;
 
-/// How long Redis is left alone after it failed.
-const REDIS_RETRY_AFTER_MS: i64 = 30_000;
 const DB_KEY_PREFIX: &str = "db-";
+/// Where Redis sessions live.
+pub const REDIS_KEY_PREFIX: &str = "pinkflow:session:";
+/// Most `SCAN` steps spent counting Redis sessions (about 1000 keys each).
+const COUNT_MAX_STEPS: usize = 200;
+
+/// How many sessions Redis holds (it expires them itself, so every key is live). Counted
+/// with `SCAN` through the breaker; `None` when Redis fails or holds too many keys to
+/// count cheaply (more than about 200 000).
+pub async fn count_redis_sessions(redis: &Redis) -> Option<u64> {
+    let pattern = format!("{REDIS_KEY_PREFIX}*");
+    let (mut cursor, mut count) = (0u64, 0u64);
+    for _ in 0..COUNT_MAX_STEPS {
+        let (next, keys): (u64, Vec<String>) = redis
+            .query(
+                deadpool_redis::redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000),
+            )
+            .await
+            .ok()?;
+        count += keys.len() as u64;
+        if next == 0 {
+            return Some(count);
+        }
+        cursor = next;
+    }
+    None
+}
 
 /// The store chosen at start-up.
 #[derive(Clone)]
@@ -37,16 +68,16 @@ pub enum AppSessionStore {
 
 impl AppSessionStore {
     /// The Redis store sharing the application's pool, or the database store.
-    pub async fn new(db: &Db, redis: Option<&deadpool_redis::Pool>) -> anyhow::Result<Self> {
+    pub async fn new(db: &Db, redis: Option<&Redis>) -> anyhow::Result<Self> {
         let database = DbSessionStore::new(db.clone());
         Ok(match redis {
-            Some(pool) => AppSessionStore::Redis(RedisWithFallback {
-                redis: RedisSessionStore::builder_pooled(pool.clone())
-                    .cache_keygen(|key| format!("pinkflow:session:{key}"))
+            Some(redis) => AppSessionStore::Redis(RedisWithFallback {
+                redis: RedisSessionStore::builder_pooled(redis.pool().clone())
+                    .cache_keygen(|key| format!("{REDIS_KEY_PREFIX}{key}"))
                     .build()
                     .await?,
                 db: database,
-                open_until_ms: Arc::new(AtomicI64::new(0)),
+                breaker: redis.breaker().clone(),
             }),
             None => AppSessionStore::Database(database),
         })
@@ -71,16 +102,37 @@ impl AppSessionStore {
 
 impl SessionStore for AppSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        match self {
+        let loaded = match self {
             AppSessionStore::Redis(s) => s.load(key).await,
             AppSessionStore::Database(s) => s.load(key).await,
+        };
+        match loaded {
+            // A store that cannot be reached (the database is down) must not turn every
+            // page into a bare 500: the visitor is treated as signed out, and whatever the
+            // page needs from the database answers with the accessible 503 page instead.
+            Err(LoadError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; treating the visitor as signed out");
+                Ok(None)
+            }
+            other => other,
         }
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        match self {
+        let saved = match self {
             AppSessionStore::Redis(s) => s.save(state, ttl).await,
             AppSessionStore::Database(s) => s.save(state, ttl).await,
+        };
+        match saved {
+            // Nowhere to store a new session (the database is down, and Redis too when
+            // configured): serve the page anyway under a key that leads nowhere, so the
+            // visitor gets the page (or its 503) instead of a bare 500; a form posted with
+            // it is refused by the CSRF check with an explanation.
+            Err(SaveError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; the new session is not kept");
+                Ok(generate_session_key())
+            }
+            other => other,
         }
     }
 
@@ -90,17 +142,31 @@ impl SessionStore for AppSessionStore {
         state: State,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        match self {
+        let unchanged = SessionKey::try_from(key.as_ref().to_owned())
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        let updated = match self {
             AppSessionStore::Redis(s) => s.update(key, state, ttl).await,
             AppSessionStore::Database(s) => s.update(key, state, ttl).await,
+        };
+        match updated {
+            Err(UpdateError::Other(e)) => {
+                tracing::warn!(error = %e, "session store unavailable; a session change is not kept");
+                Ok(unchanged)
+            }
+            other => other,
         }
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        match self {
+        let extended = match self {
             AppSessionStore::Redis(s) => s.update_ttl(key, ttl).await,
             AppSessionStore::Database(s) => s.update_ttl(key, ttl).await,
+        };
+        // Failing to extend an idle timeout must not fail the request it rides on.
+        if let Err(e) = extended {
+            tracing::warn!(error = %e, "could not extend a session's expiry");
         }
+        Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
@@ -116,47 +182,62 @@ impl SessionStore for AppSessionStore {
 pub struct RedisWithFallback {
     redis: RedisSessionStore,
     db: DbSessionStore,
-    /// Unix milliseconds until which Redis is skipped (0: closed, use Redis).
-    open_until_ms: Arc<AtomicI64>,
+    /// The Redis breaker: consulted before, and told about, every Redis call.
+    breaker: Arc<CircuitBreaker>,
 }
 
 fn is_db_key(key: &SessionKey) -> bool {
     key.as_ref().starts_with(DB_KEY_PREFIX)
 }
 
-impl RedisWithFallback {
-    fn redis_usable(&self) -> bool {
-        chrono::Utc::now().timestamp_millis() >= self.open_until_ms.load(Ordering::Relaxed)
-    }
+/// Run a Redis session operation with a time limit; `Err(())` when it timed out.
+async fn timed<T>(fut: impl Future<Output = T>) -> Result<T, ()> {
+    tokio::time::timeout(COMMAND_TIMEOUT, fut)
+        .await
+        .map_err(|_| ())
+}
 
-    fn redis_failed(&self, what: &str, error: &dyn std::fmt::Display) {
-        let until = chrono::Utc::now().timestamp_millis() + REDIS_RETRY_AFTER_MS;
-        self.open_until_ms.store(until, Ordering::Relaxed);
-        tracing::warn!(error = %error, operation = what, "Redis session store failed; using the database for 30 s");
+impl RedisWithFallback {
+    fn redis_failed(&self, permit: Option<Permit<'_>>, what: &str, error: &dyn std::fmt::Display) {
+        if let Some(p) = permit {
+            p.failure();
+        }
+        tracing::warn!(error = %error, operation = what, "Redis session store failed; using the database");
     }
 
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         if is_db_key(key) {
             return self.db.load(key).await;
         }
-        if !self.redis_usable() {
+        let Ok(permit) = self.breaker.try_acquire() else {
             // The session is out of reach: the visitor starts a new one (signed out).
             return Ok(None);
-        }
-        match self.redis.load(key).await {
-            Err(LoadError::Other(e)) => {
-                self.redis_failed("load", &e);
+        };
+        match timed(self.redis.load(key)).await {
+            Err(()) => {
+                self.redis_failed(Some(permit), "load", &"timed out");
                 Ok(None)
             }
-            other => other,
+            Ok(Err(LoadError::Other(e))) => {
+                self.redis_failed(Some(permit), "load", &e);
+                Ok(None)
+            }
+            Ok(other) => {
+                permit.success();
+                other
+            }
         }
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        if self.redis_usable() {
-            match self.redis.save(state.clone(), ttl).await {
-                Err(SaveError::Other(e)) => self.redis_failed("save", &e),
-                other => return other,
+        if let Ok(permit) = self.breaker.try_acquire() {
+            match timed(self.redis.save(state.clone(), ttl)).await {
+                Err(()) => self.redis_failed(Some(permit), "save", &"timed out"),
+                Ok(Err(SaveError::Other(e))) => self.redis_failed(Some(permit), "save", &e),
+                Ok(other) => {
+                    permit.success();
+                    return other;
+                }
             }
         }
         self.db.save(state, ttl).await
@@ -171,10 +252,14 @@ impl RedisWithFallback {
         if is_db_key(&key) {
             return self.db.update(key, state, ttl).await;
         }
-        if self.redis_usable() {
-            match self.redis.update(key, state.clone(), ttl).await {
-                Err(UpdateError::Other(e)) => self.redis_failed("update", &e),
-                other => return other,
+        if let Ok(permit) = self.breaker.try_acquire() {
+            match timed(self.redis.update(key, state.clone(), ttl)).await {
+                Err(()) => self.redis_failed(Some(permit), "update", &"timed out"),
+                Ok(Err(UpdateError::Other(e))) => self.redis_failed(Some(permit), "update", &e),
+                Ok(other) => {
+                    permit.success();
+                    return other;
+                }
             }
         }
         // Continue the session in the database under a new key.
@@ -188,23 +273,40 @@ impl RedisWithFallback {
         if is_db_key(key) {
             return self.db.update_ttl(key, ttl).await;
         }
-        if self.redis_usable()
-            && let Err(e) = self.redis.update_ttl(key, ttl).await
-        {
-            self.redis_failed("update_ttl", &e);
+        if let Ok(permit) = self.breaker.try_acquire() {
+            match timed(self.redis.update_ttl(key, ttl)).await {
+                Err(()) => self.redis_failed(Some(permit), "update_ttl", &"timed out"),
+                Ok(Err(e)) => self.redis_failed(Some(permit), "update_ttl", &e),
+                Ok(Ok(())) => permit.success(),
+            }
         }
         Ok(())
     }
 
-    /// Deleting a Redis session is always attempted, and its failure is an error: a
-    /// session that could not be destroyed must not look destroyed.
+    /// Deleting a Redis session is always attempted, even while the breaker is open, and
+    /// its failure is an error: a session that could not be destroyed must not look
+    /// destroyed.
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         if is_db_key(key) {
             return self.db.delete(key).await;
         }
-        self.redis.delete(key).await.inspect_err(|e| {
-            self.redis_failed("delete", e);
-        })
+        let permit = self.breaker.try_acquire().ok();
+        match timed(self.redis.delete(key)).await {
+            Ok(Ok(())) => {
+                if let Some(p) = permit {
+                    p.success();
+                }
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                self.redis_failed(permit, "delete", &e);
+                Err(e)
+            }
+            Err(()) => {
+                self.redis_failed(permit, "delete", &"timed out");
+                Err(anyhow::anyhow!("deleting the session in Redis timed out"))
+            }
+        }
     }
 }
 

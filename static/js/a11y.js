@@ -4,7 +4,9 @@
    - after a swap: copies the page's preferences onto <html>, then moves focus to the
      error summary, else a success banner, else the new <h1>;
    - clears the live regions before each request so the next message is announced;
-   - updates the live preview on the preferences page as choices change.
+   - updates the live preview on the preferences page as choices change;
+   - shows the upload's progress in its <progress> bar and announces it politely in
+     #status at 25 % steps.
    htmx itself is configured by <meta name="htmx-config"> (422 swapped, no eval,
    no inline indicator styles, no history snapshots kept in the browser: going back
    fetches the full page again, so nothing personal outlives sign-out). */
@@ -70,7 +72,15 @@
     if (token) event.detail.headers["X-CSRF-Token"] = token;
   });
 
+  /* Background polling (processing status) neither marks its region busy nor clears
+     what the live regions are saying: it announces only real changes itself. */
+  function isPolling(event) {
+    var elt = event.detail.elt;
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-polling"));
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isPolling(event)) return;
     var target = event.detail.target;
     if (target) target.setAttribute("aria-busy", "true");
     clearLiveRegions();
@@ -109,6 +119,42 @@
     var preview = document.getElementById("preview");
     var attribute = PREVIEW_ATTRIBUTES[input.name];
     if (preview && attribute) preview.setAttribute(attribute, input.value);
+  });
+
+  /* Upload progress: htmx reports the upload (and the response download) on the form. */
+  var uploadStep = 0;
+  function uploadParts(form) {
+    if (!form || form.id !== "upload-form") return null;
+    var group = document.getElementById("upload-progress-group");
+    var bar = document.getElementById("upload-progress");
+    var text = document.getElementById("upload-progress-text");
+    return group && bar && text ? { group: group, bar: bar, text: text } : null;
+  }
+  function showUploadPercent(parts, percent) {
+    parts.bar.value = percent;
+    parts.bar.textContent = percent + " %";
+    parts.text.textContent = percent + " %";
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var parts = uploadParts(event.detail.elt);
+    if (!parts) return;
+    uploadStep = 0;
+    parts.group.hidden = false;
+    showUploadPercent(parts, 0);
+  });
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var parts = uploadParts(event.target);
+    if (!parts || !event.detail.lengthComputable || !event.detail.total) return;
+    var percent = Math.floor((event.detail.loaded / event.detail.total) * 100);
+    if (percent <= parts.bar.value) return; /* never go backwards (response download) */
+    showUploadPercent(parts, percent);
+    var step = Math.floor(percent / 25) * 25;
+    if (step > uploadStep) {
+      uploadStep = step;
+      var status = document.getElementById("status");
+      var template = parts.group.getAttribute("data-announce") || "{n} %";
+      if (status) status.textContent = template.replace("{n}", String(step));
+    }
   });
 
   function onLoad() {

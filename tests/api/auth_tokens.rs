@@ -243,21 +243,7 @@ async fn revocation_is_seen_by_another_instance_on_the_same_database() {
     })
     .await;
     // A second instance on the first one's database and secrets.
-    let settings = a.settings.clone();
-    let b = crate::helpers::spawn_app_with(move |s| {
-        for key in [
-            "DATABASE_URL",
-            "SECRET_KEY",
-            "REFRESH_SECRET_KEY",
-            "REDIS_URL",
-            "AUTH_CACHE_TTL",
-        ] {
-            if let Some(v) = settings.get(key) {
-                s.insert(key.into(), v.clone());
-            }
-        }
-    })
-    .await;
+    let b = crate::helpers::spawn_peer(&a, &["AUTH_CACHE_TTL"]).await;
     let tokens = a.signed_in_user("roamer").await;
     assert_eq!(b.get_user(&tokens.access).await.status(), 200);
     assert_eq!(a.get_user(&tokens.access).await.status(), 200);
@@ -288,21 +274,7 @@ async fn with_the_principal_cache_off_revocation_is_immediate_everywhere() {
         s.insert("AUTH_CACHE_TTL".into(), "0".into());
     })
     .await;
-    let settings = a.settings.clone();
-    let b = crate::helpers::spawn_app_with(move |s| {
-        for key in [
-            "DATABASE_URL",
-            "SECRET_KEY",
-            "REFRESH_SECRET_KEY",
-            "REDIS_URL",
-            "AUTH_CACHE_TTL",
-        ] {
-            if let Some(v) = settings.get(key) {
-                s.insert(key.into(), v.clone());
-            }
-        }
-    })
-    .await;
+    let b = crate::helpers::spawn_peer(&a, &["AUTH_CACHE_TTL"]).await;
     let tokens = a.signed_in_user("strictroamer").await;
     assert_eq!(b.get_user(&tokens.access).await.status(), 200);
     assert_eq!(logout(&a, &tokens.access, None).await.status(), 200);
@@ -343,19 +315,7 @@ async fn with_redis_other_instances_forget_revoked_tokens_at_once() {
         s.insert("REDIS_URL".into(), redis.clone());
     })
     .await;
-    let settings = a.settings.clone();
-    let b = crate::helpers::spawn_app_with(move |s| {
-        for key in [
-            "DATABASE_URL",
-            "SECRET_KEY",
-            "REFRESH_SECRET_KEY",
-            "REDIS_URL",
-            "AUTH_CACHE_TTL",
-        ] {
-            s.insert(key.into(), settings[key].clone());
-        }
-    })
-    .await;
+    let b = crate::helpers::spawn_peer(&a, &["AUTH_CACHE_TTL"]).await;
     // Let B's subscription come up.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let tokens = a.signed_in_user("fanout").await;

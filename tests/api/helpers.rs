@@ -118,6 +118,12 @@ pub fn base_settings(files: &tempfile::TempDir, database_url: String) -> HashMap
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     map.insert("DATABASE_URL".into(), database_url);
+    // Tests share one Redis: a prefix of its own keeps each app's cache keys and event
+    // channel apart (a second instance of the same app copies it).
+    map.insert(
+        "CACHE_KEY_PREFIX".into(),
+        format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
+    );
     map.insert(
         "VIDEO_UPLOAD_FOLDER".into(),
         files.path().join("videos").display().to_string(),
@@ -164,12 +170,45 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
     }
 }
 
+/// A second instance of `app`'s system: the same database, secrets, Redis and cache
+/// namespace, and the same values for `also` (other settings stay per instance).
+pub async fn spawn_peer(app: &TestApp, also: &[&str]) -> TestApp {
+    let settings = app.settings.clone();
+    let keys: Vec<String> = [
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "REFRESH_SECRET_KEY",
+        "REDIS_URL",
+        "CACHE_KEY_PREFIX",
+    ]
+    .iter()
+    .chain(also)
+    .map(|k| k.to_string())
+    .collect();
+    spawn_app_with(move |s| {
+        for key in keys {
+            if let Some(v) = settings.get(&key) {
+                s.insert(key, v.clone());
+            }
+        }
+    })
+    .await
+}
+
 pub struct Tokens {
     pub access: String,
     pub refresh: String,
 }
 
 impl TestApp {
+    /// For PostgreSQL runs: (admin URL, database name) of this test's database.
+    pub fn postgres_database(&self) -> Option<(String, String)> {
+        match &self._db {
+            TestDb::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
+            TestDb::Sqlite(_) => None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

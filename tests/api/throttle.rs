@@ -5,20 +5,7 @@ use crate::helpers::{json_body, spawn_app_with};
 #[tokio::test]
 async fn five_failures_lock_the_account_with_a_clear_wait_across_instances() {
     let a = spawn_app_with(|_| {}).await;
-    let settings = a.settings.clone();
-    let b = spawn_app_with(move |s| {
-        for key in [
-            "DATABASE_URL",
-            "SECRET_KEY",
-            "REFRESH_SECRET_KEY",
-            "REDIS_URL",
-        ] {
-            if let Some(v) = settings.get(key) {
-                s.insert(key.into(), v.clone());
-            }
-        }
-    })
-    .await;
+    let b = crate::helpers::spawn_peer(&a, &[]).await;
     a.register("target@example.com", "target", "password123")
         .await;
     // Failures alternate between the two instances: the count is shared.
@@ -127,21 +114,7 @@ async fn the_sign_in_page_explains_the_wait_accessibly() {
     .await;
     app.register("page@example.com", "pageuser", "password123")
         .await;
-    let page = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf token in the form")
-        .to_owned();
+    let token = app.csrf("/login").await;
     let attempt = || {
         app.client
             .post(app.url("/login"))

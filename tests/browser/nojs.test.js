@@ -36,7 +36,7 @@ test('keyboard only, JavaScript off: register, sign in, change preferences, sign
   const posts = recordPosts(page);
   const notes = await flow.keyboardJourney(page, { js: false, name: 'kbnojs' });
   console.log(`# form posts: ${JSON.stringify(posts)}`);
-  console.log(`# "Preferences saved" shown after a full page save: ${notes.savedText}`);
+  assert.ok(notes.savedText, '"Preferences saved" is shown on the page after a full-page save');
   const statuses = (path) => posts.filter((p) => p.path === path).map((p) => p.status);
   assert.ok(statuses('/register').includes(303), `/register posts answered ${statuses('/register')}`);
   assert.ok(statuses('/login').includes(303), `/login posts answered ${statuses('/login')}`);
@@ -66,21 +66,51 @@ test('JavaScript off: a signed-out visit to /account signs in and comes back', a
   await context.close();
 });
 
-test('JavaScript off: pages still carry the live regions and main landmark', async (t) => {
+test('JavaScript off: every page has landmarks, one h1, its own title and empty live regions', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'landmarks');
   const context = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
   const page = await context.newPage();
-  for (const path of ['/', '/register', '/login', '/no-such-page']) {
-    await t.test(path, async () => {
+  const titles = new Map();
+  const check = (path) => t.test(path, async () => {
       await page.goto(path);
+      const title = await page.title();
+      assert.ok(title.length > 0 && !title.startsWith('Error:'), `${path} title "${title}"`);
+      assert.ok(!titles.has(title), `${path} has the same title as ${titles.get(title)}: "${title}"`);
+      titles.set(title, path);
       const s = await page.evaluate(() => ({
         status: document.querySelector('#status')?.getAttribute('role'),
         alerts: document.querySelector('#alerts')?.getAttribute('role'),
+        empty: [document.querySelector('#status')?.textContent.trim(), document.querySelector('#alerts')?.textContent.trim()],
         main: document.querySelector('main#main-content')?.getAttribute('tabindex'),
         h1s: document.querySelectorAll('h1').length,
         landmarks: ['header', 'nav', 'main', 'footer'].filter((t) => document.querySelector(t)),
       }));
-      assert.deepEqual(s, { status: 'status', alerts: 'alert', main: '-1', h1s: 1, landmarks: ['header', 'nav', 'main', 'footer'] });
+      assert.deepEqual(s, { status: 'status', alerts: 'alert', empty: ['', ''], main: '-1', h1s: 1, landmarks: ['header', 'nav', 'main', 'footer'] });
     });
-  }
+  for (const path of ['/', '/register', '/login', '/preferences', '/no-such-page']) await check(path);
+  await b.signIn(page, user);
+  titles.clear();
+  for (const path of ['/', '/account', '/preferences']) await check(path);
+  await context.close();
+});
+
+test('a session cookie copied before signing out no longer works afterwards', async () => {
+  const user = await b.apiUser(server.baseURL, 'revoked');
+  const context = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
+  const page = await context.newPage();
+  await b.signIn(page, user);
+  await page.goto('/account');
+  assert.equal(new URL(page.url()).pathname, '/account');
+  const copied = await context.cookies();
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/account'),
+    page.locator('form[action$="/logout"] [type="submit"]').first().click(),
+  ]);
+  const thief = await b.newContext(browser, server.baseURL, { javaScriptEnabled: false });
+  await thief.addCookies(copied);
+  const p2 = await thief.newPage();
+  await p2.goto('/account');
+  assert.equal(new URL(p2.url()).pathname, '/login', 'the copied session cookie still opens /account after sign-out');
+  await thief.close();
   await context.close();
 });

@@ -19,6 +19,7 @@ use crate::auth::BearerAuth;
 use crate::auth::service::{NewAccount, TokenPair};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
 use crate::error::ApiError;
+use crate::events::{Event, Publish, Via};
 use crate::models::User;
 use crate::state::AppState;
 
@@ -130,12 +131,15 @@ pub async fn register(
     };
     let user = state
         .auth
-        .register(NewAccount {
-            email,
-            username,
-            password,
-            sign_language,
-        })
+        .register(
+            NewAccount {
+                email,
+                username,
+                password,
+                sign_language,
+            },
+            Via::Api,
+        )
         .await?;
     tracing::info!(user_id = user.id, "user registered");
     Ok(HttpResponse::Created().json(json!({
@@ -175,6 +179,10 @@ pub async fn login(
     let user = state.auth.verify_credentials(email, &password).await?;
     let pair = state.auth.issue_tokens(user.id).await?;
     tracing::info!(user_id = user.id, "user signed in");
+    state.events.publish(Event::UserLogin {
+        user_id: user.id,
+        via: Via::Api,
+    });
     let mut out = pair_json(&pair);
     out["user"] = json!({
         "id": user.id,
@@ -269,6 +277,10 @@ pub async fn logout(
         .logout(&auth.claims, refresh_token.as_deref())
         .await?;
     tracing::info!(user_id = auth.user.id, "user signed out");
+    state.events.publish(Event::UserLogout {
+        user_id: auth.user.id,
+        via: Via::Api,
+    });
     Ok(HttpResponse::Ok().json(json!({"message": "Logged out successfully"})))
 }
 
@@ -313,7 +325,14 @@ pub async fn update_preferences(
     let user = if update.is_empty() {
         auth.user
     } else {
-        state.auth.update_preferences(auth.user.id, update).await?
+        let user = state
+            .auth
+            .update_preferences(auth.user.id, update, Via::Api)
+            .await?;
+        // At once for this person's next request; the `preferences.updated` subscriber
+        // does the same for every other publisher.
+        state.cache.invalidate_user(user.id).await;
+        user
     };
     Ok(HttpResponse::Ok().json(json!({
         "message": "Preferences updated successfully",

@@ -19,7 +19,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::auth;
+use super::{auth, videos};
 
 /// Sign-language codes, matched without regard to case or surrounding spaces (spelled
 /// with character classes: ECMA-262 before 2025 has no inline `(?i)`).
@@ -219,6 +219,204 @@ pub struct PreferencesResponse {
     pub accessibility_preferences: AccessibilityPreferences,
 }
 
+/// `POST /api/videos` form (multipart/form-data).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct VideoUploadForm {
+    /// The video file (one; MP4, WebM, MOV, MKV, …), at most the server's upload limit.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: String,
+    /// 1-200 characters, one line.
+    #[schema(max_length = 200)]
+    pub title: String,
+    /// At most 5,000 characters.
+    #[schema(max_length = 5000, nullable = false)]
+    pub description: Option<String>,
+    /// Defaults to the uploader's preferred sign language.
+    #[schema(
+        nullable = false,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub sign_language: Option<String>,
+    /// `private` (default) or `public`.
+    #[schema(nullable = false)]
+    pub visibility: Option<Visibility>,
+}
+
+/// `POST /api/videos/{id}/captions` form (multipart/form-data).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CaptionUploadForm {
+    /// A WebVTT (`.vtt`) file of at most 1 MiB.
+    #[schema(value_type = String, format = Binary, content_media_type = "text/vtt")]
+    pub file: String,
+    /// A BCP 47 language tag, e.g. `en` or `en-GB`.
+    #[schema(max_length = 35)]
+    pub language: String,
+    /// The track's name as shown in players, e.g. `English`.
+    #[schema(nullable = false)]
+    pub label: Option<String>,
+    /// `captions` (default) or `subtitles`.
+    #[schema(nullable = false)]
+    pub kind: Option<CaptionKindName>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Private,
+    Public,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionKindName {
+    Captions,
+    Subtitles,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoStatus {
+    Uploaded,
+    Queued,
+    Processing,
+    Ready,
+    Failed,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingName {
+    Accurate,
+    Helpful,
+    Inaccurate,
+}
+
+/// `PATCH /api/videos/{id}` body: any of the four details (strings; unknown keys are
+/// ignored). The result must still be valid: a non-empty title, a known sign language.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"title": "Greetings in BSL", "visibility": "public"}))]
+pub struct VideoUpdateRequest {
+    #[schema(nullable = false, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(nullable = false, max_length = 5000)]
+    pub description: Option<String>,
+    #[schema(
+        nullable = false,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub sign_language: Option<String>,
+    #[schema(nullable = false)]
+    pub visibility: Option<Visibility>,
+}
+
+/// `PUT /api/videos/{id}/feedback` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"rating": "accurate"}))]
+pub struct RatingRequest {
+    pub rating: RatingName,
+}
+
+/// `POST /api/videos/{id}/editions` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"video_id": 2}))]
+pub struct EditionRequest {
+    /// Another of the caller's videos, in a different sign language.
+    #[schema(minimum = 1)]
+    pub video_id: i32,
+}
+
+/// A caption track.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Caption {
+    pub id: i32,
+    /// BCP 47 language tag.
+    pub language: String,
+    pub label: String,
+    pub kind: CaptionKindName,
+    pub cue_count: i32,
+    /// The WebVTT file, e.g. `/media/videos/1/captions/3.vtt`.
+    pub url: String,
+}
+
+/// Another signed edition of the same content.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Edition {
+    pub id: i32,
+    pub title: String,
+    pub sign_language: SignLanguageCode,
+    /// `/api/videos/{id}` of the edition.
+    pub url: String,
+}
+
+/// A video. Listings leave `captions` and `editions` empty.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Video {
+    pub id: i32,
+    pub title: String,
+    pub description: String,
+    pub sign_language: SignLanguageCode,
+    pub visibility: Visibility,
+    pub status: VideoStatus,
+    /// Processing progress, 0-100.
+    pub progress: i32,
+    pub original_filename: String,
+    pub size_bytes: i64,
+    pub duration_seconds: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    /// Set once the video is ready.
+    pub video_url: Option<String>,
+    pub poster_url: Option<String>,
+    pub captions: Vec<Caption>,
+    pub editions: Vec<Edition>,
+    pub attempts: i32,
+    /// Why processing failed (or why the last attempt failed, while it is retried).
+    pub error: Option<String>,
+    /// Whether the caller owns the video.
+    pub is_owner: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct VideoList {
+    pub videos: Vec<Video>,
+}
+
+/// One line of a transcript.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TranscriptLine {
+    pub start_seconds: f64,
+    /// `hh:mm:ss.ttt`.
+    pub start: String,
+    /// The voice named by the cue, if any.
+    pub speaker: Option<String>,
+    pub text: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Transcript {
+    pub video_id: i32,
+    /// The caption track the transcript was read from.
+    pub caption: Caption,
+    pub lines: Vec<TranscriptLine>,
+}
+
+/// Ratings of a video's signing.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"video_id": 1, "counts": {"accurate": 3, "helpful": 1, "inaccurate": 0}, "mine": "accurate"}))]
+pub struct Feedback {
+    pub video_id: i32,
+    /// How many viewers gave each rating.
+    pub counts: BTreeMap<String, i64>,
+    /// The caller's rating, if any (null without a token).
+    pub mine: Option<RatingName>,
+}
+
 /// Every error: a message for people and, for validation errors, one message per field.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"error": "Some values are not valid",
@@ -247,12 +445,27 @@ pub struct ErrorBody {
         auth::logout,
         auth::current_user,
         auth::update_preferences,
+        videos::upload,
+        videos::list,
+        videos::show,
+        videos::update,
+        videos::delete,
+        videos::retry,
+        videos::add_caption,
+        videos::delete_caption,
+        videos::transcript,
+        videos::feedback,
+        videos::rate,
+        videos::unrate,
+        videos::link_edition,
+        videos::unlink_edition,
         openapi_json,
     ),
     components(schemas(ErrorBody, SignLanguageCode)),
     modifiers(&CommonResponses),
     tags(
         (name = "auth", description = "Accounts, tokens and preferences"),
+        (name = "videos", description = "Sign-language videos, their captions, editions and feedback"),
         (name = "meta", description = "This document")
     )
 )]

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod docs;
+pub mod videos;
 
 use actix_governor::Governor;
 use actix_web::body::{BoxBody, MessageBody};
@@ -94,6 +95,51 @@ pub fn routes() -> Vec<ApiRoute> {
         r(Method::PUT, "/api/auth/user/preferences", Api, || {
             web::put().to(auth::update_preferences)
         }),
+        r(Method::POST, "/api/videos", Api, || {
+            web::post().to(videos::upload)
+        }),
+        r(Method::GET, "/api/videos", Api, || {
+            web::get().to(videos::list)
+        }),
+        r(Method::GET, "/api/videos/{id}", Api, || {
+            web::get().to(videos::show)
+        }),
+        r(Method::PATCH, "/api/videos/{id}", Api, || {
+            web::patch().to(videos::update)
+        }),
+        r(Method::DELETE, "/api/videos/{id}", Api, || {
+            web::delete().to(videos::delete)
+        }),
+        r(Method::POST, "/api/videos/{id}/retry", Api, || {
+            web::post().to(videos::retry)
+        }),
+        r(Method::POST, "/api/videos/{id}/captions", Api, || {
+            web::post().to(videos::add_caption)
+        }),
+        r(
+            Method::DELETE,
+            "/api/videos/{id}/captions/{caption_id}",
+            Api,
+            || web::delete().to(videos::delete_caption),
+        ),
+        r(Method::GET, "/api/videos/{id}/transcript", Api, || {
+            web::get().to(videos::transcript)
+        }),
+        r(Method::GET, "/api/videos/{id}/feedback", Api, || {
+            web::get().to(videos::feedback)
+        }),
+        r(Method::PUT, "/api/videos/{id}/feedback", Api, || {
+            web::put().to(videos::rate)
+        }),
+        r(Method::DELETE, "/api/videos/{id}/feedback", Api, || {
+            web::delete().to(videos::unrate)
+        }),
+        r(Method::POST, "/api/videos/{id}/editions", Api, || {
+            web::post().to(videos::link_edition)
+        }),
+        r(Method::DELETE, "/api/videos/{id}/editions", Api, || {
+            web::delete().to(videos::unlink_edition)
+        }),
         r(Method::GET, "/api/openapi.json", Api, || {
             web::get().to(docs::openapi_json)
         }),
@@ -173,7 +219,7 @@ mod tests {
                     .wrap(from_fn(documented_only))
                     .route("/openapi.json", web::get().to(docs::openapi_json))
                     .route(
-                        "/videos/{id}",
+                        "/undocumented/{id}",
                         web::get().to(|| async { HttpResponse::Ok().finish() }),
                     ),
             ),
@@ -189,7 +235,9 @@ mod tests {
         assert_eq!(ok.status(), 200);
         let undocumented = test::call_service(
             &app,
-            test::TestRequest::get().uri("/api/videos/7").to_request(),
+            test::TestRequest::get()
+                .uri("/api/undocumented/7")
+                .to_request(),
         )
         .await;
         assert_eq!(

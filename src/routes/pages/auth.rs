@@ -13,6 +13,7 @@ use super::{FormFields, field, local_path, see_other};
 use crate::auth::AuthError;
 use crate::auth::service::NewAccount;
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::events::{Event, Publish, Via};
 use crate::render::{Errors, Page, PageCtx, View, prefs, sign_languages};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -95,6 +96,10 @@ pub async fn login(
             Ok(user) => {
                 session::sign_in(&ctx.session, user.id).map_err(PageError::internal)?;
                 tracing::info!(user_id = user.id, "user signed in (browser)");
+                state.events.publish(Event::UserLogin {
+                    user_id: user.id,
+                    via: Via::Browser,
+                });
                 ctx.user = Some(user);
                 return Ok(see_other(&ctx, next_or_account(next)));
             }
@@ -215,7 +220,7 @@ pub async fn register(
             password,
             sign_language,
         };
-        match state.auth.register(account).await {
+        match state.auth.register(account, Via::Browser).await {
             Ok(user) => {
                 tracing::info!(user_id = user.id, "user registered (browser)");
                 // Choices made before registering (the preferences cookie) carry over.
@@ -228,7 +233,10 @@ pub async fn register(
                         motion_sensitivity: Some(p.motion_sensitivity),
                         contrast: Some(p.contrast),
                     };
-                    state.auth.update_preferences(user.id, update).await?;
+                    state
+                        .auth
+                        .update_preferences(user.id, update, Via::Browser)
+                        .await?;
                 }
                 session::set_flash(&ctx.session, v.t("login.registered"))
                     .map_err(PageError::internal)?;
@@ -247,10 +255,14 @@ pub async fn register(
 
 /// `POST /logout`: the session is destroyed server-side; the preferences stay on this
 /// device in the preferences cookie.
-pub async fn logout(ctx: PageCtx) -> HttpResponse {
+pub async fn logout(ctx: PageCtx, state: web::Data<AppState>) -> HttpResponse {
     let mut res = see_other(&ctx, "/");
     if let Some(user) = &ctx.user {
         tracing::info!(user_id = user.id, "user signed out (browser)");
+        state.events.publish(Event::UserLogout {
+            user_id: user.id,
+            via: Via::Browser,
+        });
         // Keep the person's choices on this device (defaults they never chose are not
         // written, so the device's own contrast and motion settings keep applying).
         if ctx.view.explicit {

@@ -7,6 +7,7 @@ mod auth;
 mod developers;
 mod home;
 mod preferences;
+mod videos;
 
 use std::collections::HashMap;
 
@@ -119,7 +120,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
             web::resource("/preferences")
                 .route(web::get().to(preferences::page))
                 .route(web::post().to(preferences::save)),
-        );
+        )
+        .service(
+            web::resource("/videos")
+                .route(web::get().to(videos::list))
+                .route(web::post().to(videos::upload)),
+        )
+        .route("/videos/new", web::get().to(videos::new))
+        .route("/videos/rows", web::get().to(videos::rows))
+        .route("/videos/{id}", web::get().to(videos::show))
+        .route("/videos/{id}/status", web::get().to(videos::status))
+        .route("/videos/{id}/feedback", web::post().to(videos::feedback))
+        .route(
+            "/videos/{id}/captions",
+            web::post().to(videos::add_captions),
+        )
+        .route("/videos/{id}/retry", web::post().to(videos::retry))
+        .service(
+            web::resource("/videos/{id}/edit")
+                .route(web::get().to(videos::edit))
+                .route(web::post().to(videos::update)),
+        )
+        .service(
+            web::resource("/videos/{id}/delete")
+                .route(web::get().to(videos::confirm_delete))
+                .route(web::post().to(videos::delete)),
+        )
+        .route("/catalogue", web::get().to(videos::catalogue));
 }
 
 #[cfg(test)]

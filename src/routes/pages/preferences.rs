@@ -9,6 +9,7 @@ use askama::Template;
 
 use super::{FormFields, see_other};
 use crate::domain::{FieldErrors, Preferences, PreferencesUpdate};
+use crate::events::Via;
 use crate::render::{Errors, Page, PageCtx, View, copy, prefs};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -245,7 +246,11 @@ pub async fn save(
     };
     let (saved, cookie) = match &ctx.user {
         Some(user) => {
-            let user = state.auth.update_preferences(user.id, update).await?;
+            let user = state
+                .auth
+                .update_preferences(user.id, update, Via::Browser)
+                .await?;
+            state.cache.invalidate_user(user.id).await;
             let saved = user.preferences();
             ctx.user = Some(user);
             (saved, None)

@@ -57,14 +57,19 @@ function watchPage(page) {
   return { problems: () => found.slice(), clear: () => { found.length = 0; } };
 }
 
-/** Run axe-core with the WCAG 2.2 AA tags; returns the violations. */
-async function axe(page) {
+/**
+ * Run axe-core with the WCAG 2.2 AA tags (or only the rule ids in `rules`); returns the
+ * violations.
+ */
+async function axe(page, { rules, extraRules = [] } = {}) {
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ path: AXE_PATH });
-  return page.evaluate(async (tags) => {
+  return withTimeout(20000, `axe on ${page.url()}`, page.evaluate(async ({ tags, rules, extraRules }) => {
     // eslint-disable-next-line no-undef
     const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
+      runOnly: rules ? { type: 'rule', values: rules } : { type: 'tag', values: tags },
+      // Rules outside the tags, switched on in the same run (e.g. 7:1 contrast).
+      rules: Object.fromEntries(extraRules.map((id) => [id, { enabled: true }])),
       resultTypes: ['violations'],
     });
     return r.violations.map((v) => ({
@@ -74,7 +79,14 @@ async function axe(page) {
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
     }));
-  }, AXE_TAGS);
+  }, { tags: AXE_TAGS, rules, extraRules }));
+}
+
+/** Reject when `promise` takes longer than `ms` (nothing in a browser test may hang the run). */
+function withTimeout(ms, what, promise) {
+  let timer;
+  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms); });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 function formatViolations(label, violations) {
@@ -91,8 +103,8 @@ function formatViolations(label, violations) {
 }
 
 /** Assert axe finds nothing; the message lists each violation in full. */
-async function expectNoViolations(page, label) {
-  const violations = await axe(page);
+async function expectNoViolations(page, label, options) {
+  const violations = await axe(page, options);
   if (violations.length) console.log(formatViolations(label, violations));
   assert.equal(violations.length, 0, formatViolations(label, violations));
 }
@@ -117,15 +129,16 @@ function describeActive(page) {
  * the element, and for radios and checkboxes (often drawn by their label) on the label and its
  * ::before / ::after too.
  */
-function focusIndicator(page) {
-  return page.evaluate(() => {
+function focusIndicator(page, { outlineOnly = false } = {}) {
+  return page.evaluate((outlineOnly) => {
     const el = document.activeElement;
     if (!el || el === document.body) return { visible: false, why: 'nothing focused' };
     const shows = (node, pseudo) => {
       if (!pseudo) for (const a of node.getAnimations ? node.getAnimations() : []) a.finish();
       const s = getComputedStyle(node, pseudo);
       const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-      const shadow = Boolean(s.boxShadow) && s.boxShadow !== 'none';
+      // Forced colours drop box-shadows and backgrounds: only an outline survives there.
+      const shadow = !outlineOnly && Boolean(s.boxShadow) && s.boxShadow !== 'none';
       return { ok: outline || shadow, why: `${pseudo || ''} outline: ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow: ${s.boxShadow}` };
     };
     const candidates = [[el, null]];
@@ -139,7 +152,7 @@ function focusIndicator(page) {
       whys.push(r.why);
     }
     return { visible: false, why: whys.join(' | ') };
-  });
+  }, outlineOnly);
 }
 
 /**
@@ -166,11 +179,13 @@ async function apiUser(baseURL, name) {
   const email = `${name}@example.com`;
   const password = 'correct horse battery';
   let r = await fetch(`${baseURL}/api/auth/register`, {
+    signal: AbortSignal.timeout(15000),
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, username: name, password }),
   });
   assert.equal(r.status, 201, `register ${name}: ${r.status} ${await r.text()}`);
   r = await fetch(`${baseURL}/api/auth/login`, {
+    signal: AbortSignal.timeout(15000),
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
@@ -182,6 +197,7 @@ async function apiUser(baseURL, name) {
 /** Set a user's preferences through the JSON API (fast; the pages read them on each request). */
 async function apiPrefs(baseURL, user, prefs) {
   const r = await fetch(`${baseURL}/api/auth/user/preferences`, {
+    signal: AbortSignal.timeout(15000),
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
     body: JSON.stringify(prefs),
@@ -220,6 +236,7 @@ function screenshotPath(name) {
 }
 
 module.exports = {
+  withTimeout,
   AXE_TAGS, launchBrowser, newContext, watchPage, axe, expectNoViolations, formatViolations,
   describeActive, focusIndicator, tabUntil, apiUser, apiPrefs, signIn, htmlPrefs, screenshotPath,
 };

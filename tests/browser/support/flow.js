@@ -153,8 +153,11 @@ async function keyboardJourney(page, { js, name }) {
   // Shift+Tab goes back to the password field: the reverse order is the same.
   await b.tabUntil(page, isField('password'), { back: true, what: 'password field (Shift+Tab)' });
   await b.tabUntil(page, isSubmitOf('username'), { what: 'register button' });
+  // With JavaScript the failed submit is swapped in place (no page load): a marker survives it.
+  if (js) await page.evaluate(() => { window.__pfSamePage = true; });
   await page.keyboard.press('Enter');
   const links = await expectErrorSummary(page, 'register with no email', { js });
+  if (js) assert.equal(await page.evaluate(() => window.__pfSamePage), true, 'the failed register submit was not swapped in place by htmx');
   assert.equal(await page.inputValue('input[name="username"]'), name, 'username kept after the error');
 
   // Follow the summary's link to the email field, fix it, submit with Space.
@@ -202,6 +205,7 @@ async function keyboardJourney(page, { js, name }) {
   await chooseRadio(page, 'color_contrast', 'high');
   await chooseRadio(page, 'motion_sensitivity', 'true');
   await b.tabUntil(page, isSubmitOf('visual_density'), { what: 'save preferences button' });
+  if (js) await page.evaluate(() => { window.__pfSamePage = true; });
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.documentElement.getAttribute('data-density') === '1', null, { timeout: 10000 })
     .catch(async () => assert.fail(`after saving, <html data-density> is ${await page.getAttribute('html', 'data-density')}`));
@@ -215,6 +219,7 @@ async function keyboardJourney(page, { js, name }) {
   if (js) {
     await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'), null, { timeout: 5000 })
       .catch(async () => assert.fail(`#status reads "${await page.textContent('#status')}", expected "Preferences saved"`));
+    assert.equal(await page.evaluate(() => window.__pfSamePage), true, 'saving preferences was not swapped in place by htmx');
     notes.focusAfterSave = await b.describeActive(page);
     assert.notEqual(notes.focusAfterSave, 'body', 'focus was lost (on <body>) after saving preferences');
   } else {

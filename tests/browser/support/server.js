@@ -71,7 +71,7 @@ async function waitHealthy(baseURL, child, logs, timeoutMs = 30000) {
       throw new Error(`pinkflow exited with ${child.exitCode} before it was healthy:\n${logs.join('')}`);
     }
     try {
-      const r = await fetch(`${baseURL}/healthz`);
+      const r = await fetch(`${baseURL}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (r.status === 200) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -116,6 +116,9 @@ async function startServer(extraEnv = {}) {
   child.stderr.on('data', keep);
   const baseURL = `http://127.0.0.1:${port}`;
   let stopped = false;
+  child.once('exit', (code, signal) => {
+    if (!stopped) console.error(`pinkflow serve exited unexpectedly (code ${code}, signal ${signal}); last output:\n${logs.join('').slice(-4000)}`);
+  });
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -135,7 +138,20 @@ async function startServer(extraEnv = {}) {
     await stop();
     throw e;
   }
-  return { baseURL, stop, logs: () => logs.join(''), backend: db.backend };
+  /**
+   * Run SQL against this server's database behind its back (to provoke a 500). Returns false
+   * when the command-line client (sqlite3 or psql) is not installed.
+   */
+  const sql = (statement) => {
+    const [cmd, args] = db.backend === 'postgres'
+      ? ['psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement]]
+      : ['sqlite3', [db.url.replace(/^sqlite:\/\//, ''), statement]];
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error && r.error.code === 'ENOENT') return false;
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    return true;
+  };
+  return { baseURL, stop, sql, logs: () => logs.join(''), backend: db.backend };
 }
 
 module.exports = { startServer, ensureBinary, ROOT };

@@ -1,0 +1,3 @@
+DROP TABLE video_feedback;
+DROP TABLE captions;
+DROP TABLE videos;

@@ -1,0 +1,12 @@
+-- The audit trail: sign-ins, sign-outs, preference and module changes (who, what, when,
+-- details as JSON without secrets). No foreign key: the trail outlives accounts.
+CREATE TABLE audit_log (
+    id SERIAL PRIMARY KEY,
+    occurred_at TIMESTAMP NOT NULL,
+    event VARCHAR(64) NOT NULL,
+    user_id INTEGER,
+    origin VARCHAR(64) NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX audit_log_occurred_idx ON audit_log (occurred_at);
+CREATE INDEX audit_log_user_idx ON audit_log (user_id, occurred_at);

@@ -1,0 +1,674 @@
+//! Domain events: the original platform's list, typed, and a bus that delivers them to
+//! in-process subscribers and (with Redis) to every other instance.
+//!
+//! - [`Event`] is the whole list (`user.login`, `preferences.updated`, `video.uploaded`
+//!   ...), each with its payload (ids and choices, never secrets). It serialises with its
+//!   dotted [`Event::name`] as the `event` tag, so the JSON on the wire is stable.
+//! - [`EventBus::publish`] never blocks and never fails the caller: it hands the event to
+//!   a tokio broadcast channel (every subscriber has its own bounded view of it, so a
+//!   slow subscriber only loses events for itself, counted) and, with Redis, to a
+//!   bounded queue that one forwarder task sends with `PUBLISH` through the Redis
+//!   circuit breaker (dropped and counted when full or while Redis is down).
+//! - **Fan-out**: each instance has an `origin` id. Its own events go to its own
+//!   subscribers directly (so they work without Redis and while it is down) and to the
+//!   Redis channel; the listener ([`fanout::listen`]) delivers events from other origins
+//!   and ignores its own echoes. So every instance's subscribers see each event once.
+//!   [`Envelope::local`] tells subscribers whether this instance published it: the audit
+//!   trail only writes local events, so each event is written once, not once per
+//!   instance.
+//! - [`EventBus::spawn_subscriber`] runs a handler on its own task; a panic is caught,
+//!   logged and counted, and the subscriber goes on with the next event.
+
+pub mod fanout;
+pub mod subscribers;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::FutureExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::metrics::Metrics;
+use crate::redis::Redis;
+
+/// Where an action came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// The JSON API (Bearer tokens).
+    Api,
+    /// The web pages (browser session).
+    Browser,
+    /// The `pinkflow` command line (an operator).
+    Cli,
+}
+
+/// Something that happened, named as in the original platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum Event {
+    /// An account was registered.
+    #[serde(rename = "user.created")]
+    UserCreated { user_id: i32, via: Via },
+    /// Stored account data changed (`fields` names the columns, never their values).
+    #[serde(rename = "user.updated")]
+    UserUpdated {
+        user_id: i32,
+        fields: Vec<String>,
+        via: Via,
+    },
+    /// An account was deleted. PinkFlow has no account deletion yet: never published.
+    #[serde(rename = "user.deleted")]
+    UserDeleted { user_id: i32 },
+    #[serde(rename = "user.login")]
+    UserLogin { user_id: i32, via: Via },
+    #[serde(rename = "user.logout")]
+    UserLogout { user_id: i32, via: Via },
+    #[serde(rename = "video.uploaded")]
+    VideoUploaded { video_id: i32, owner_id: i32 },
+    #[serde(rename = "video.processing.started")]
+    VideoProcessingStarted {
+        video_id: i32,
+        owner_id: i32,
+        attempt: i32,
+    },
+    #[serde(rename = "video.processing.completed")]
+    VideoProcessingCompleted {
+        video_id: i32,
+        owner_id: i32,
+        duration_seconds: f64,
+        /// How long the job took (claim to saved result).
+        #[serde(default)]
+        processing_seconds: f64,
+    },
+    #[serde(rename = "video.processing.failed")]
+    VideoProcessingFailed {
+        video_id: i32,
+        owner_id: i32,
+        reason: String,
+        /// True when the job went back to the queue for another attempt.
+        will_retry: bool,
+    },
+    /// A stored video changed in a way lists and pages show (not in the original's list:
+    /// added so the catalogue is dropped when a video changes). `change` is one of
+    /// `details`, `captions`, `editions`.
+    #[serde(rename = "video.updated")]
+    VideoUpdated {
+        video_id: i32,
+        owner_id: i32,
+        change: String,
+    },
+    /// A video was deleted by its owner (not in the original's list).
+    #[serde(rename = "video.deleted")]
+    VideoDeleted { video_id: i32, owner_id: i32 },
+    /// A person's preferences were saved; `changed` names the preferences that differ.
+    #[serde(rename = "preferences.updated")]
+    PreferencesUpdated {
+        user_id: i32,
+        changed: Vec<String>,
+        via: Via,
+    },
+    /// Published with `preferences.updated` only when the density actually changed.
+    #[serde(rename = "visual_density.changed")]
+    VisualDensityChanged {
+        user_id: i32,
+        from: u8,
+        to: u8,
+        via: Via,
+    },
+    /// A module was granted to an account (`pinkflow user grant`): from then on it is
+    /// loaded for that person.
+    #[serde(rename = "module.loaded")]
+    ModuleLoaded {
+        user_id: i32,
+        module: String,
+        via: Via,
+    },
+    /// A module was taken away from an account (`pinkflow user revoke`).
+    #[serde(rename = "module.unloaded")]
+    ModuleUnloaded {
+        user_id: i32,
+        module: String,
+        via: Via,
+    },
+    /// A module could not be loaded. PinkFlow's modules are compiled in and granted per
+    /// account, so nothing loads at run time that could fail: never published.
+    #[serde(rename = "module.error")]
+    ModuleError { module: String, error: String },
+}
+
+impl Event {
+    /// Every event name, in the original's order.
+    pub const NAMES: [&'static str; 16] = [
+        "user.created",
+        "user.updated",
+        "user.deleted",
+        "user.login",
+        "user.logout",
+        "video.uploaded",
+        "video.processing.started",
+        "video.processing.completed",
+        "video.processing.failed",
+        "video.updated",
+        "video.deleted",
+        "preferences.updated",
+        "visual_density.changed",
+        "module.loaded",
+        "module.unloaded",
+        "module.error",
+    ];
+
+    /// The dotted name (`video.processing.started`), also the serialised `event` tag.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::UserCreated { .. } => "user.created",
+            Event::UserUpdated { .. } => "user.updated",
+            Event::UserDeleted { .. } => "user.deleted",
+            Event::UserLogin { .. } => "user.login",
+            Event::UserLogout { .. } => "user.logout",
+            Event::VideoUploaded { .. } => "video.uploaded",
+            Event::VideoProcessingStarted { .. } => "video.processing.started",
+            Event::VideoProcessingCompleted { .. } => "video.processing.completed",
+            Event::VideoProcessingFailed { .. } => "video.processing.failed",
+            Event::VideoUpdated { .. } => "video.updated",
+            Event::VideoDeleted { .. } => "video.deleted",
+            Event::PreferencesUpdated { .. } => "preferences.updated",
+            Event::VisualDensityChanged { .. } => "visual_density.changed",
+            Event::ModuleLoaded { .. } => "module.loaded",
+            Event::ModuleUnloaded { .. } => "module.unloaded",
+            Event::ModuleError { .. } => "module.error",
+        }
+    }
+
+    /// The account the event is about, if any.
+    pub fn user_id(&self) -> Option<i32> {
+        match self {
+            Event::UserCreated { user_id, .. }
+            | Event::UserUpdated { user_id, .. }
+            | Event::UserDeleted { user_id }
+            | Event::UserLogin { user_id, .. }
+            | Event::UserLogout { user_id, .. }
+            | Event::PreferencesUpdated { user_id, .. }
+            | Event::VisualDensityChanged { user_id, .. }
+            | Event::ModuleLoaded { user_id, .. }
+            | Event::ModuleUnloaded { user_id, .. } => Some(*user_id),
+            Event::VideoUploaded { owner_id, .. }
+            | Event::VideoProcessingStarted { owner_id, .. }
+            | Event::VideoProcessingCompleted { owner_id, .. }
+            | Event::VideoProcessingFailed { owner_id, .. }
+            | Event::VideoUpdated { owner_id, .. }
+            | Event::VideoDeleted { owner_id, .. } => Some(*owner_id),
+            Event::ModuleError { .. } => None,
+        }
+    }
+}
+
+/// An event as delivered: who published it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The publishing process's id (random per process).
+    pub origin: String,
+    /// When it was published (UTC).
+    pub at: chrono::NaiveDateTime,
+    pub event: Event,
+    /// True when this process published it (not serialised: set on delivery).
+    #[serde(skip)]
+    pub local: bool,
+}
+
+impl std::ops::Deref for Envelope {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.event
+    }
+}
+
+/// Anything events can be published to.
+pub trait Publish: Send + Sync {
+    /// Publish without blocking; never fails the caller.
+    fn publish(&self, event: Event);
+}
+
+/// How many events wait for the Redis forwarder before new ones are dropped.
+const REMOTE_QUEUE: usize = 1024;
+
+struct Inner {
+    origin: String,
+    sender: broadcast::Sender<Envelope>,
+    remote: Option<mpsc::Sender<String>>,
+    remote_dropped: AtomicU64,
+}
+
+/// The bus: cheap to clone, many subscribers.
+#[derive(Clone)]
+pub struct EventBus {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for EventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBus")
+            .field("origin", &self.inner.origin)
+            .field("redis", &self.inner.remote.is_some())
+            .finish()
+    }
+}
+
+/// The Redis channel events travel on, namespaced like the cache keys.
+pub fn channel(prefix: &str) -> String {
+    format!("{prefix}:events")
+}
+
+impl EventBus {
+    /// An in-process bus; each subscriber may fall up to `capacity` events behind.
+    pub fn new(capacity: usize) -> Self {
+        Self::build(capacity, None)
+    }
+
+    /// A bus that also publishes to `channel` on Redis (through its breaker). Must be
+    /// called inside a tokio runtime (it starts the forwarder task).
+    pub fn with_redis(capacity: usize, redis: Redis, channel: String) -> Self {
+        let (tx, rx) = mpsc::channel(REMOTE_QUEUE);
+        tokio::spawn(forward(rx, redis, channel));
+        Self::build(capacity, Some(tx))
+    }
+
+    fn build(capacity: usize, remote: Option<mpsc::Sender<String>>) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(1));
+        EventBus {
+            inner: Arc::new(Inner {
+                origin: uuid::Uuid::new_v4().simple().to_string(),
+                sender,
+                remote,
+                remote_dropped: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// This process's origin id.
+    pub fn origin(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// Receive every event delivered from now on (local and from other instances).
+    pub fn subscribe(&self) -> broadcast::Receiver<Envelope> {
+        self.inner.sender.subscribe()
+    }
+
+    /// Events that could not be handed to the Redis forwarder (queue full).
+    pub fn remote_dropped(&self) -> u64 {
+        self.inner.remote_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Deliver an event that arrived from Redis; echoes of our own are ignored.
+    /// Returns true when it was delivered.
+    pub fn deliver_remote(&self, mut envelope: Envelope) -> bool {
+        if envelope.origin == self.inner.origin {
+            return false;
+        }
+        envelope.local = false;
+        let _ = self.inner.sender.send(envelope);
+        true
+    }
+
+    /// Run `handler` for every event on its own task. The handler may be slow (it only
+    /// falls behind itself: skipped events are logged and counted) or panic (logged,
+    /// counted, and the next event is handled as usual); the publisher never waits.
+    pub fn spawn_subscriber<F, Fut>(
+        &self,
+        name: &'static str,
+        metrics: Option<Metrics>,
+        handler: F,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        F: Fn(Envelope) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let mut rx = self.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(envelope) => {
+                        let event = envelope.event.name();
+                        let run = AssertUnwindSafe(async { handler(envelope).await });
+                        if run.catch_unwind().await.is_err() {
+                            tracing::error!(
+                                subscriber = name,
+                                event,
+                                "event subscriber panicked; it goes on with the next event"
+                            );
+                            if let Some(m) = &metrics {
+                                m.record_subscriber_panic(name);
+                            }
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(subscriber = name, skipped = n, "event subscriber lagged");
+                        if let Some(m) = &metrics {
+                            m.record_events_lagged(name, n);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus::new(1024)
+    }
+}
+
+impl Publish for EventBus {
+    fn publish(&self, event: Event) {
+        tracing::info!(event = event.name(), details = ?event, "event");
+        let envelope = Envelope {
+            origin: self.inner.origin.clone(),
+            at: crate::db::now(),
+            event,
+            local: true,
+        };
+        if let Some(remote) = &self.inner.remote {
+            match serde_json::to_string(&envelope) {
+                Ok(json) => {
+                    if remote.try_send(json).is_err() {
+                        self.inner.remote_dropped.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(
+                            event = envelope.event.name(),
+                            "event not sent to other instances: the Redis queue is full"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "event could not be serialised"),
+            }
+        }
+        // An error only means nobody is listening right now.
+        let _ = self.inner.sender.send(envelope);
+    }
+}
+
+/// Send queued events to Redis in order, one `PUBLISH` each, through the breaker.
+async fn forward(mut rx: mpsc::Receiver<String>, redis: Redis, channel: String) {
+    use deadpool_redis::redis::cmd;
+    while let Some(json) = rx.recv().await {
+        let sent: Result<i64, _> = redis.query(cmd("PUBLISH").arg(&channel).arg(&json)).await;
+        match sent {
+            Ok(_) => {}
+            Err(crate::redis::RedisError::Open(_)) => {
+                tracing::debug!("event not sent to other instances: Redis breaker open")
+            }
+            Err(e) => tracing::warn!(error = %e, "event not sent to other instances"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn login(user_id: i32) -> Event {
+        Event::UserLogin {
+            user_id,
+            via: Via::Api,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_receive_events_and_publishing_without_them_is_fine() {
+        let bus = EventBus::new(4);
+        bus.publish(Event::VideoUploaded {
+            video_id: 1,
+            owner_id: 2,
+        });
+        let mut rx = bus.subscribe();
+        let event = Event::VideoProcessingStarted {
+            video_id: 1,
+            owner_id: 2,
+            attempt: 1,
+        };
+        bus.publish(event.clone());
+        let got = rx.recv().await.unwrap();
+        assert_eq!(got.event, event);
+        assert!(got.local);
+        assert_eq!(got.origin, bus.origin());
+        assert_eq!(event.name(), "video.processing.started");
+        // A subscriber that falls behind loses old events; the publisher never waits.
+        for i in 0..10 {
+            bus.publish(Event::VideoUploaded {
+                video_id: i,
+                owner_id: 2,
+            });
+        }
+        assert!(matches!(
+            rx.recv().await,
+            Err(broadcast::error::RecvError::Lagged(_))
+        ));
+    }
+
+    fn samples() -> Vec<Event> {
+        vec![
+            Event::UserCreated {
+                user_id: 1,
+                via: Via::Browser,
+            },
+            Event::UserUpdated {
+                user_id: 1,
+                fields: vec!["authorized_modules".into()],
+                via: Via::Cli,
+            },
+            Event::UserDeleted { user_id: 1 },
+            login(1),
+            Event::UserLogout {
+                user_id: 1,
+                via: Via::Browser,
+            },
+            Event::VideoUploaded {
+                video_id: 2,
+                owner_id: 1,
+            },
+            Event::VideoProcessingStarted {
+                video_id: 2,
+                owner_id: 1,
+                attempt: 1,
+            },
+            Event::VideoProcessingCompleted {
+                video_id: 2,
+                owner_id: 1,
+                duration_seconds: 1.5,
+                processing_seconds: 0.25,
+            },
+            Event::VideoProcessingFailed {
+                video_id: 2,
+                owner_id: 1,
+                reason: "bad".into(),
+                will_retry: false,
+            },
+            Event::VideoUpdated {
+                video_id: 2,
+                owner_id: 1,
+                change: "details".into(),
+            },
+            Event::VideoDeleted {
+                video_id: 2,
+                owner_id: 1,
+            },
+            Event::PreferencesUpdated {
+                user_id: 1,
+                changed: vec!["visual_density".into()],
+                via: Via::Api,
+            },
+            Event::VisualDensityChanged {
+                user_id: 1,
+                from: 3,
+                to: 1,
+                via: Via::Api,
+            },
+            Event::ModuleLoaded {
+                user_id: 1,
+                module: "video".into(),
+                via: Via::Cli,
+            },
+            Event::ModuleUnloaded {
+                user_id: 1,
+                module: "video".into(),
+                via: Via::Cli,
+            },
+            Event::ModuleError {
+                module: "video".into(),
+                error: "x".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_round_trips_through_json_under_its_dotted_name() {
+        let events = samples();
+        let names: Vec<&str> = events.iter().map(Event::name).collect();
+        assert_eq!(names, Event::NAMES, "one sample per event, in order");
+        let original = Event::NAMES
+            .iter()
+            .filter(|n| !["video.updated", "video.deleted"].contains(n))
+            .count();
+        assert_eq!(original, 14, "the original's fourteen, plus two");
+        for event in events {
+            let envelope = Envelope {
+                origin: "o".into(),
+                at: crate::db::now(),
+                event,
+                local: true,
+            };
+            let json = serde_json::to_value(&envelope).unwrap();
+            assert_eq!(json["event"]["event"], envelope.event.name());
+            let back: Envelope = serde_json::from_value(json).unwrap();
+            assert_eq!(back.event, envelope.event);
+            assert!(!back.local, "locality is never taken from the wire");
+        }
+    }
+
+    #[test]
+    fn own_echoes_are_ignored_and_others_delivered_as_remote() {
+        let bus = EventBus::new(8);
+        let mut rx = bus.subscribe();
+        let mine = Envelope {
+            origin: bus.origin().to_owned(),
+            at: crate::db::now(),
+            event: login(1),
+            local: false,
+        };
+        assert!(!bus.deliver_remote(mine.clone()));
+        let theirs = Envelope {
+            origin: "elsewhere".into(),
+            local: true,
+            ..mine
+        };
+        assert!(bus.deliver_remote(theirs));
+        let got = rx.try_recv().unwrap();
+        assert_eq!(got.origin, "elsewhere");
+        assert!(!got.local);
+        assert!(rx.try_recv().is_err(), "exactly once");
+    }
+
+    #[tokio::test]
+    async fn with_redis_unreachable_publishing_neither_blocks_nor_loses_local_delivery() {
+        // Nothing listens on this port: every PUBLISH fails, then the breaker opens.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = secrecy::SecretString::from(format!("redis://127.0.0.1:{port}"));
+        let breaker = Arc::new(crate::resilience::CircuitBreaker::new(
+            "redis",
+            2,
+            Duration::from_secs(60),
+        ));
+        let redis = Redis::connect(&url, breaker.clone()).unwrap();
+        let bus = EventBus::with_redis(4096, redis, channel("unit"));
+        let mut rx = bus.subscribe();
+        let started = std::time::Instant::now();
+        for i in 0..3000 {
+            bus.publish(login(i));
+        }
+        assert!(started.elapsed() < Duration::from_millis(500));
+        let mut delivered = 0;
+        while rx.try_recv().is_ok() {
+            delivered += 1;
+        }
+        assert_eq!(delivered, 3000, "local subscribers get everything");
+        assert!(bus.remote_dropped() > 0, "the Redis queue is bounded");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            breaker.snapshot().state,
+            crate::resilience::BreakerState::Open,
+            "failures went through the breaker"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_or_panicking_subscriber_stalls_nobody_and_order_is_kept() {
+        let bus = EventBus::new(16);
+        let metrics = Metrics::new();
+        // Takes far longer per event than the publisher takes for all of them.
+        bus.spawn_subscriber("slow", Some(metrics.clone()), |_| async {
+            tokio::time::sleep(Duration::from_millis(100)).await
+        });
+        // Panics on every other event.
+        bus.spawn_subscriber("panicky", Some(metrics.clone()), |e| async move {
+            if e.user_id().unwrap_or(0) % 2 == 0 {
+                panic!("subscriber bug");
+            }
+        });
+        let (tx, mut seen) = mpsc::unbounded_channel();
+        bus.spawn_subscriber("ordered", None, move |e| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(e.user_id().unwrap());
+            }
+        });
+        tokio::task::yield_now().await;
+        let started = std::time::Instant::now();
+        for i in 0..100 {
+            bus.publish(login(i));
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "publishing never waits for subscribers"
+        );
+        let mut got = Vec::new();
+        while got.len() < 16 {
+            match tokio::time::timeout(Duration::from_secs(2), seen.recv()).await {
+                Ok(Some(id)) => got.push(id),
+                _ => break,
+            }
+        }
+        // The ordered subscriber may lag (capacity 16) but never reorders.
+        assert!(!got.is_empty());
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+        // Later events still arrive after the panics, whatever the slow subscriber does.
+        bus.publish(login(1001));
+        let last = loop {
+            match tokio::time::timeout(Duration::from_secs(2), seen.recv()).await {
+                Ok(Some(1001)) => break true,
+                Ok(Some(_)) => continue,
+                _ => break false,
+            }
+        };
+        assert!(last, "the ordered subscriber kept going");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"pinkflow_event_subscriber_panics_total{subscriber="panicky"}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"pinkflow_events_lagged_total{subscriber="slow"}"#),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The bus's standing subscribers, started with the application:
+//!
+//! - **cache**: `preferences.updated` drops that person's entries; a video becoming
+//!   ready, changing or being deleted drops the catalogue (and its page). The Redis cache is shared by every
+//!   instance (invalidation bumps a version stored in Redis), so acting once — on the
+//!   instance that published — invalidates it everywhere; an in-process cache acts on
+//!   every event it sees.
+//! - **metrics**: counts every event this instance sees (`pinkflow_events_total`) and
+//!   records job durations from `video.processing.completed` (local events only, so a
+//!   job is counted once across instances), and reads the queue depth from the database
+//!   after each video queue change.
+//! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
+//!   to `audit_log` — local events only, so each event is written exactly once.
+
+use serde_json::{Value, json};
+
+use super::{Envelope, Event, EventBus};
+use crate::cache::Cache;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::models::audit::{self as audit_db, NewAuditEntry};
+
+/// The cache subscriber alone (for `pinkflow worker`, whose video events must drop the
+/// shared catalogue once).
+pub fn start_cache(
+    bus: &EventBus,
+    cache: Cache,
+    metrics: Option<Metrics>,
+) -> tokio::task::JoinHandle<()> {
+    let shared_cache = cache.backend_name() == "redis";
+    bus.spawn_subscriber("cache", metrics, move |e| {
+        let cache = cache.clone();
+        async move {
+            if e.local || !shared_cache {
+                invalidate(&cache, &e.event).await;
+            }
+        }
+    })
+}
+
+/// Start the three subscribers; abort the handles to stop them.
+pub fn start(
+    bus: &EventBus,
+    cache: Cache,
+    metrics: Metrics,
+    db: Db,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let (m, queue_db) = (metrics.clone(), db.clone());
+    vec![
+        start_cache(bus, cache, Some(metrics.clone())),
+        bus.spawn_subscriber("metrics", Some(metrics.clone()), move |e| {
+            let (m, db) = (m.clone(), queue_db.clone());
+            async move {
+                record(&m, &e);
+                if is_queue_change(&e.event) {
+                    // The queue lives in the shared database: any instance can read it.
+                    match db
+                        .run(|c| {
+                            crate::models::video_job::count_by_status(
+                                c,
+                                crate::models::video::STATUS_QUEUED,
+                            )
+                        })
+                        .await
+                    {
+                        Ok(n) => m.set_queue_depth(u64::try_from(n).unwrap_or(0)),
+                        Err(e) => tracing::debug!(error = %e, "queue depth not read"),
+                    }
+                }
+            }
+        }),
+        bus.spawn_subscriber("audit", Some(metrics), move |e| {
+            let db = db.clone();
+            async move {
+                if e.local {
+                    write_audit(&db, &e).await;
+                }
+            }
+        }),
+    ]
+}
+
+async fn invalidate(cache: &Cache, event: &Event) {
+    match event {
+        Event::PreferencesUpdated { user_id, .. } => cache.invalidate_user(*user_id).await,
+        Event::VideoProcessingCompleted { .. }
+        | Event::VideoUpdated { .. }
+        | Event::VideoDeleted { .. } => {
+            cache.invalidate_catalogue().await;
+        }
+        _ => {}
+    }
+}
+
+fn is_queue_change(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::VideoUploaded { .. }
+            | Event::VideoProcessingStarted { .. }
+            | Event::VideoProcessingCompleted { .. }
+            | Event::VideoProcessingFailed { .. }
+            | Event::VideoDeleted { .. }
+    )
+}
+
+fn record(metrics: &Metrics, e: &Envelope) {
+    metrics.record_event(e.event.name());
+    if let Event::VideoProcessingCompleted {
+        processing_seconds, ..
+    } = &e.event
+        && e.local
+    {
+        metrics.record_job(
+            "completed",
+            std::time::Duration::from_secs_f64(processing_seconds.max(0.0)),
+        );
+    }
+}
+
+/// The audit row's details for the audited events (`None`: not audited). Ids and
+/// choices only; never secrets.
+pub fn audit_details(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::UserCreated { via, .. }
+        | Event::UserLogin { via, .. }
+        | Event::UserLogout { via, .. } => json!({ "via": via }),
+        Event::PreferencesUpdated { changed, via, .. } => {
+            json!({ "changed": changed, "via": via })
+        }
+        Event::VisualDensityChanged { from, to, via, .. } => {
+            json!({ "from": from, "to": to, "via": via })
+        }
+        Event::ModuleLoaded { module, via, .. } | Event::ModuleUnloaded { module, via, .. } => {
+            json!({ "module": module, "via": via })
+        }
+        Event::ModuleError { module, error } => json!({ "module": module, "error": error }),
+        _ => return None,
+    })
+}
+
+/// Write one envelope's audit row (if the event is audited), on a blocking thread.
+pub async fn write_audit(db: &Db, e: &Envelope) {
+    let Some(details) = audit_details(&e.event) else {
+        return;
+    };
+    let (name, user_id, at, origin) = (e.event.name(), e.event.user_id(), e.at, e.origin.clone());
+    let details = details.to_string();
+    let written = db
+        .run(move |c| {
+            audit_db::insert(
+                c,
+                &NewAuditEntry {
+                    occurred_at: at,
+                    event: name,
+                    user_id,
+                    origin: &origin,
+                    details: &details,
+                },
+            )
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, event = name, "audit row not written");
+    }
+}

@@ -1,0 +1,71 @@
+//! The audit trail (`audit_log`): one row per audited event, written by the instance
+//! that published it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{audit_log, users};
+use crate::db::{DbConnection, DbError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i32,
+    pub occurred_at: NaiveDateTime,
+    pub event: String,
+    pub user_id: Option<i32>,
+    pub origin: String,
+    pub details: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub occurred_at: NaiveDateTime,
+    pub event: &'a str,
+    pub user_id: Option<i32>,
+    pub origin: &'a str,
+    pub details: &'a str,
+}
+
+pub fn insert(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> Result<(), DbError> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest `limit` entries (of one account when `user_id` is given), newest first,
+/// each with the account's current email when it still exists.
+pub fn recent(
+    conn: &mut DbConnection,
+    user_id: Option<i32>,
+    limit: i64,
+) -> Result<Vec<(AuditEntry, Option<String>)>, DbError> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = user_id {
+        query = query.filter(audit_log::user_id.eq(id));
+    }
+    let entries: Vec<AuditEntry> = query.load(conn)?;
+    let mut ids: Vec<i32> = entries.iter().filter_map(|e| e.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let emails: Vec<(i32, String)> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::email))
+        .load(conn)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let email = e
+                .user_id
+                .and_then(|id| emails.iter().find(|(i, _)| *i == id))
+                .map(|(_, m)| m.clone());
+            (e, email)
+        })
+        .collect())
+}

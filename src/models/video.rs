@@ -1,0 +1,239 @@
+//! The `videos` table: uploaded sign-language videos. The row is also the processing
+//! job; the queue's SQL lives in [`crate::models::video_job`].
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::videos;
+use crate::db::{DbConnection, DbError, now};
+
+pub const STATUS_UPLOADED: &str = "uploaded";
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_PROCESSING: &str = "processing";
+pub const STATUS_READY: &str = "ready";
+pub const STATUS_FAILED: &str = "failed";
+
+pub const VISIBILITY_PRIVATE: &str = "private";
+pub const VISIBILITY_PUBLIC: &str = "public";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = videos)]
+pub struct Video {
+    pub id: i32,
+    pub owner_id: i32,
+    pub title: String,
+    pub description: String,
+    pub sign_language: String,
+    pub visibility: String,
+    pub status: String,
+    pub progress: i32,
+    pub original_filename: String,
+    pub source_key: String,
+    pub source_size: i64,
+    pub output_key: Option<String>,
+    pub poster_key: Option<String>,
+    pub duration_seconds: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub edition_group: Option<String>,
+    pub attempts: i32,
+    pub lease_until: Option<NaiveDateTime>,
+    pub lease_token: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub processed_at: Option<NaiveDateTime>,
+}
+
+impl Video {
+    pub fn is_public(&self) -> bool {
+        self.visibility == VISIBILITY_PUBLIC
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.status == STATUS_READY
+    }
+
+    /// True while the job has not reached `ready` or `failed`.
+    pub fn is_pending(&self) -> bool {
+        !matches!(self.status.as_str(), STATUS_READY | STATUS_FAILED)
+    }
+
+    /// Whether `viewer` may see this video: its owner always; anyone once it is public
+    /// and ready.
+    pub fn viewable_by(&self, viewer: Option<i32>) -> bool {
+        viewer == Some(self.owner_id) || (self.is_public() && self.is_ready())
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = videos)]
+pub struct NewVideo<'a> {
+    pub owner_id: i32,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub sign_language: &'a str,
+    pub visibility: &'a str,
+    pub status: &'a str,
+    pub progress: i32,
+    pub original_filename: &'a str,
+    pub source_key: &'a str,
+    pub source_size: i64,
+    pub duration_seconds: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<&'a str>,
+    pub audio_codec: Option<&'a str>,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewVideo<'_>) -> Result<Video, DbError> {
+    let id: i32 = diesel::insert_into(videos::table)
+        .values(new)
+        .returning(videos::id)
+        .get_result(conn)?;
+    find(conn, id)?.ok_or(DbError::Query(diesel::result::Error::NotFound))
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Video>, DbError> {
+    Ok(videos::table
+        .find(id)
+        .select(Video::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A person's own videos, newest first.
+pub fn list_by_owner(
+    conn: &mut DbConnection,
+    owner_id: i32,
+    limit: i64,
+) -> Result<Vec<Video>, DbError> {
+    Ok(videos::table
+        .filter(videos::owner_id.eq(owner_id))
+        .order((videos::created_at.desc(), videos::id.desc()))
+        .limit(limit)
+        .select(Video::as_select())
+        .load(conn)?)
+}
+
+/// Public, ready videos, newest first; optionally only one sign language.
+pub fn list_public(
+    conn: &mut DbConnection,
+    sign_language: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Video>, DbError> {
+    let mut query = videos::table
+        .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
+        .filter(videos::status.eq(STATUS_READY))
+        .into_boxed();
+    if let Some(lang) = sign_language {
+        query = query.filter(videos::sign_language.eq(lang.to_owned()));
+    }
+    Ok(query
+        .order((videos::created_at.desc(), videos::id.desc()))
+        .limit(limit)
+        .select(Video::as_select())
+        .load(conn)?)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i32) -> Result<usize, DbError> {
+    Ok(diesel::delete(videos::table.find(id)).execute(conn)?)
+}
+
+/// Change the title, description, sign language or visibility.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = videos)]
+pub struct VideoDetailsChangeset<'a> {
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub sign_language: Option<&'a str>,
+    pub visibility: Option<&'a str>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_details(
+    conn: &mut DbConnection,
+    id: i32,
+    changes: &VideoDetailsChangeset<'_>,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(videos::table.find(id))
+        .set(changes)
+        .execute(conn)?)
+}
+
+/// The other videos of the same signed-edition group (same content, other sign
+/// languages), ordered by sign language.
+pub fn editions_of(conn: &mut DbConnection, video: &Video) -> Result<Vec<Video>, DbError> {
+    let Some(group) = &video.edition_group else {
+        return Ok(Vec::new());
+    };
+    Ok(videos::table
+        .filter(videos::edition_group.eq(group))
+        .filter(videos::id.ne(video.id))
+        .order((videos::sign_language.asc(), videos::id.asc()))
+        .select(Video::as_select())
+        .load(conn)?)
+}
+
+/// Put every video of group `from` (or the single video `id` when it has no group)
+/// into group `to`.
+pub fn set_edition_group(
+    conn: &mut DbConnection,
+    id: i32,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<usize, DbError> {
+    let at = now();
+    let changes = (
+        videos::edition_group.eq(to.map(str::to_owned)),
+        videos::updated_at.eq(at),
+    );
+    Ok(match from {
+        Some(group) => diesel::update(videos::table.filter(videos::edition_group.eq(group)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(videos::table.find(id))
+            .set(changes)
+            .execute(conn)?,
+    })
+}
+
+/// Remove one video from its edition group; a group left with one video dissolves.
+pub fn leave_edition_group(conn: &mut DbConnection, video: &Video) -> Result<(), DbError> {
+    let Some(group) = &video.edition_group else {
+        return Ok(());
+    };
+    set_edition_group(conn, video.id, None, None)?;
+    let left: i64 = videos::table
+        .filter(videos::edition_group.eq(group))
+        .count()
+        .get_result(conn)?;
+    if left == 1 {
+        set_edition_group(conn, video.id, Some(group), None)?;
+    }
+    Ok(())
+}
+
+/// Every storage key the `videos` and `captions` tables reference.
+pub fn referenced_keys(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    use crate::db::schema::captions;
+    let rows: Vec<(String, Option<String>, Option<String>)> = videos::table
+        .select((videos::source_key, videos::output_key, videos::poster_key))
+        .load(conn)?;
+    let mut keys: Vec<String> = rows
+        .into_iter()
+        .flat_map(|(a, b, c)| [Some(a), b, c])
+        .flatten()
+        .collect();
+    keys.extend(
+        captions::table
+            .select(captions::storage_key)
+            .load::<String>(conn)?,
+    );
+    Ok(keys)
+}

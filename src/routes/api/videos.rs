@@ -1,0 +1,530 @@
+//! `/api/videos`: upload, list, view, change and delete sign-language videos, their
+//! captions, signed editions and feedback.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::docs::*;
+use super::object;
+use crate::auth::BearerAuth;
+use crate::auth::extract::MaybeBearer;
+use crate::domain::SignLanguage;
+use crate::error::ApiError;
+use crate::routes::video_forms::{read_caption_upload, read_video_upload};
+use crate::state::AppState;
+use crate::video::input::{FieldErrors, Rating, VideoDetails};
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn video_id(raw: &str) -> Result<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Video not found"))
+}
+
+/// `POST /api/videos` (multipart): 202 with the queued video.
+#[utoipa::path(
+    post,
+    path = "/api/videos",
+    tag = "videos",
+    summary = "Upload a video",
+    description = "Needs the `video` module. The video is queued for processing; poll `GET /api/videos/{id}` for its status.",
+    request_body(content = VideoUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued; `Location` names the new video", body = Video,
+            headers(("Location" = String, description = "`/api/videos/{id}`"))),
+        (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
+            example = json!({"error": "Unexpected form field"})),
+        (status = 403, description = "The account may not upload videos (no `video` module)", body = ErrorBody,
+            example = json!({"error": "Your account cannot upload videos"})),
+        (status = 413, description = "The file is larger than the upload limit", body = ErrorBody,
+            example = json!({"error": "The video is too large. The largest file you can upload is 2048 MB."})),
+        (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
+            example = json!({"error": "Unsupported Media Type"})),
+        (status = 422, description = "A field is missing or not valid, or the file is not a video", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"title": "Enter a title for the video"}})),
+    )
+)]
+pub async fn upload(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse> {
+    let video = read_video_upload(&req, payload, &state.videos, &auth.user).await?;
+    let view = state.videos.view(video.id, Some(auth.user.id)).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Location", format!("/api/videos/{}", video.id)))
+        .json(view))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    scope: Option<String>,
+    sign_language: Option<String>,
+}
+
+/// `GET /api/videos?scope=mine|public&sign_language=BSL`: the caller's own videos
+/// (default; needs a token) or the public catalogue (anyone; the caller's sign
+/// language first).
+#[utoipa::path(
+    get,
+    path = "/api/videos",
+    tag = "videos",
+    summary = "List videos",
+    description = "`scope=mine` (default) lists the caller's own videos and needs a token; `scope=public` lists the public catalogue to anyone (the caller's sign language first). The token is optional for `public`.",
+    params(
+        ("scope" = Option<String>, Query, description = "`mine` (default) or `public`", pattern = "^(mine|public)$"),
+        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The videos (summaries: no captions or editions)", body = VideoList),
+        (status = 401, description = "`scope=mine` without a token, or the token is invalid", body = ErrorBody,
+            example = json!({"error": "Token is missing"})),
+        (status = 422, description = "Unknown scope or sign language", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"scope": "Choose mine or public"}})),
+    )
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: MaybeBearer,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    let only = match query.sign_language.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            SignLanguage::parse(raw)
+                .map_err(|m| ApiError::invalid(FieldErrors::from([("sign_language".into(), m)])))?,
+        ),
+    };
+    let videos = match query.scope.as_deref().unwrap_or("mine") {
+        "mine" => {
+            let user = auth
+                .0
+                .as_ref()
+                .ok_or_else(|| ApiError::unauthorized("Token is missing"))?;
+            let mut own = state.videos.list_own(user.id).await?;
+            if let Some(lang) = only {
+                own.retain(|v| v.sign_language == lang.code());
+            }
+            own
+        }
+        "public" => {
+            let preferred = auth.0.as_ref().map(|u| u.preferences().sign_language);
+            state
+                .videos
+                .list_public(auth.user_id(), only, preferred)
+                .await?
+        }
+        _ => {
+            return Err(ApiError::invalid(FieldErrors::from([(
+                "scope".into(),
+                "Choose mine or public".into(),
+            )])));
+        }
+    };
+    Ok(HttpResponse::Ok().json(json!({ "videos": videos })))
+}
+
+/// `GET /api/videos/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "One video",
+    description = "Public videos for anyone; private ones for their owner only. The token is optional.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, with its captions and editions", body = Video),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn show(
+    state: web::Data<AppState>,
+    auth: MaybeBearer,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Ok().json(state.videos.view(id, auth.user_id()).await?))
+}
+
+/// `PATCH /api/videos/{id}` (JSON: any of `title`, `description`, `sign_language`,
+/// `visibility`).
+#[utoipa::path(
+    patch,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "Change a video's details",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = VideoUpdateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed video", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    let body = object(body.into_inner())?;
+    let current = state.videos.get_owned(id, auth.user.id).await?;
+    let mut errors = FieldErrors::new();
+    let mut text = |name: &str, current: &str| -> String {
+        match body.get(name) {
+            None => current.to_owned(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => {
+                errors.insert(name.into(), "Must be a string".into());
+                current.to_owned()
+            }
+        }
+    };
+    let title = text("title", &current.title);
+    let description = text("description", &current.description);
+    let sign_language = text("sign_language", &current.sign_language);
+    let visibility = text("visibility", &current.visibility);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let default = SignLanguage::parse(&current.sign_language).unwrap_or_default();
+    let details = VideoDetails::parse(
+        Some(&title),
+        Some(&description),
+        Some(&sign_language),
+        Some(&visibility),
+        default,
+    )
+    .map_err(ApiError::invalid)?;
+    Ok(HttpResponse::Ok().json(
+        state
+            .videos
+            .update_details(id, auth.user.id, details)
+            .await?,
+    ))
+}
+
+/// `POST /api/videos/{id}/retry`: queue a failed video again (202).
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/retry",
+    tag = "videos",
+    summary = "Process a failed video again",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued again", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The video has not failed", body = ErrorBody,
+            example = json!({"error": "Only a video that failed can be retried"})),
+    )
+)]
+pub async fn retry(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Accepted().json(state.videos.retry(id, auth.user.id).await?))
+}
+
+/// `DELETE /api/videos/{id}`: the video, its captions and all of its files.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "Delete a video",
+    description = "The video, its captions and all of its files.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The video cannot be deleted right now", body = ErrorBody,
+            example = json!({"error": "The video is being processed"})),
+    )
+)]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    state.videos.delete(id, auth.user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/videos/{id}/captions` (multipart `file`, `language`, `label`, `kind`).
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/captions",
+    tag = "videos",
+    summary = "Add a caption track",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body(content = CaptionUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The caption track", body = Caption),
+        (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
+            example = json!({"error": "Unexpected form field"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The video already has a track of this kind in this language", body = ErrorBody,
+            example = json!({"error": "This video already has captions in en"})),
+        (status = 413, description = "The caption file is larger than 1 MiB", body = ErrorBody,
+            example = json!({"error": "The caption file is too large"})),
+        (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
+            example = json!({"error": "Unsupported Media Type"})),
+        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"language": "Enter a language tag such as en or en-GB"}})),
+    )
+)]
+pub async fn add_caption(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    // Check ownership before reading the body.
+    state.videos.get_owned(id, auth.user.id).await?;
+    let caption = read_caption_upload(payload, &state.videos, id, &auth.user).await?;
+    Ok(HttpResponse::Created().json(caption))
+}
+
+/// `DELETE /api/videos/{id}/captions/{caption_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/captions/{caption_id}",
+    tag = "videos",
+    summary = "Delete a caption track",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id"), ("caption_id" = i32, Path, description = "The caption track's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video or caption track", body = ErrorBody,
+            example = json!({"error": "Caption not found"})),
+    )
+)]
+pub async fn delete_caption(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (id, caption) = path.into_inner();
+    let id = video_id(&id)?;
+    let caption: i32 = caption
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Caption not found"))?;
+    state
+        .videos
+        .delete_caption(id, caption, auth.user.id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct TranscriptQuery {
+    language: Option<String>,
+}
+
+/// `GET /api/videos/{id}/transcript?language=en`: the captions as plain text.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}/transcript",
+    tag = "videos",
+    summary = "A video's transcript",
+    description = "The captions as plain text: the track in `language` when there is one (`en` matches `en-GB`), else the first. The token is optional.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id"), ("language" = Option<String>, Query, description = "A BCP 47 language tag")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The transcript", body = Transcript),
+        (status = 404, description = "No such video (visible to the caller), or it has no captions", body = ErrorBody,
+            example = json!({"error": "This video has no captions yet, so there is no transcript"})),
+    )
+)]
+pub async fn transcript(
+    state: web::Data<AppState>,
+    auth: MaybeBearer,
+    path: web::Path<String>,
+    query: web::Query<TranscriptQuery>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    let found = state
+        .videos
+        .transcript(id, auth.user_id(), query.language.as_deref())
+        .await?;
+    match found {
+        Some((caption, lines)) => Ok(HttpResponse::Ok().json(json!({
+            "video_id": id,
+            "caption": caption,
+            "lines": lines,
+        }))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "This video has no captions yet, so there is no transcript",
+        )),
+    }
+}
+
+/// `GET /api/videos/{id}/feedback`.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Ratings of a video's signing",
+    description = "The token is optional; with one, `mine` is the caller's rating.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn feedback(
+    state: web::Data<AppState>,
+    auth: MaybeBearer,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Ok().json(state.videos.feedback(id, auth.user_id()).await?))
+}
+
+/// `PUT /api/videos/{id}/feedback` (JSON `{"rating": "accurate" | "helpful" |
+/// "inaccurate"}`): one rating per viewer, changed by sending another.
+#[utoipa::path(
+    put,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Rate a video's signing",
+    description = "One rating per viewer; sending another replaces it.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = RatingRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 403, description = "The caller may not rate this video (e.g. their own)", body = ErrorBody,
+            example = json!({"error": "You cannot rate your own video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn rate(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    let body = object(body.into_inner())?;
+    let rating = body
+        .get("rating")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::missing_fields(&["rating"]))
+        .and_then(|r| {
+            Rating::parse(r)
+                .map_err(|m| ApiError::invalid(FieldErrors::from([("rating".into(), m)])))
+        })?;
+    Ok(HttpResponse::Ok().json(state.videos.rate(id, auth.user.id, rating).await?))
+}
+
+/// `DELETE /api/videos/{id}/feedback`: withdraw the caller's rating.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Withdraw the caller's rating",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 403, description = "The caller may not rate this video", body = ErrorBody,
+            example = json!({"error": "You cannot rate your own video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn unrate(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Ok().json(state.videos.unrate(id, auth.user.id).await?))
+}
+
+/// `POST /api/videos/{id}/editions` (JSON `{"video_id": other}`): link two of the
+/// caller's videos as editions of the same content in different sign languages.
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/editions",
+    tag = "videos",
+    summary = "Link two videos as editions",
+    description = "Link two of the caller's videos as editions of the same content in different sign languages.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = EditionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, with its editions", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The group already has an edition in that sign language", body = ErrorBody,
+            example = json!({"error": "These videos are in the same sign language"})),
+    )
+)]
+pub async fn link_edition(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    let body = object(body.into_inner())?;
+    let other = body
+        .get("video_id")
+        .ok_or_else(|| ApiError::missing_fields(&["video_id"]))?
+        .as_i64()
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| {
+            ApiError::invalid(FieldErrors::from([(
+                "video_id".into(),
+                "Must be the id of one of your videos".into(),
+            )]))
+        })?;
+    Ok(HttpResponse::Ok().json(state.videos.link_edition(id, other, auth.user.id).await?))
+}
+
+/// `DELETE /api/videos/{id}/editions`: take the video out of its edition group.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/editions",
+    tag = "videos",
+    summary = "Take a video out of its edition group",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, without editions", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
+pub async fn unlink_edition(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id = video_id(&path)?;
+    Ok(HttpResponse::Ok().json(state.videos.unlink_edition(id, auth.user.id).await?))
+}

@@ -1,0 +1,117 @@
+//! `/media/videos/…`: the processed MP4, the poster and caption tracks, with HTTP
+//! Range support (seeking) from actix-files, only for those allowed to see them.
+//!
+//! Viewers are identified by a Bearer token (API clients) or, failing that, by the
+//! browser session (a page's `<video src>` sends cookies, not Authorization headers),
+//! and go through the same `VideoService` checks.
+
+use actix_files::NamedFile;
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::extract::MaybeBearer;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::video::service::MediaFile;
+use crate::web::session;
+
+/// Who is asking for media: the one place that turns a request into a viewer id.
+/// A Bearer token when the request has one, else the signed-in browser session.
+pub struct Viewer(pub Option<i32>);
+
+impl FromRequest for Viewer {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bearer = MaybeBearer::from_request(req, payload);
+        let session_user = req.app_data::<web::Data<AppState>>().and_then(|state| {
+            session::user_id(&req.get_session(), state.settings.session_absolute_timeout)
+        });
+        Box::pin(async move { Ok(Viewer(bearer.await?.user_id().or(session_user))) })
+    }
+}
+
+fn id(raw: &str) -> Result<i32, ApiError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
+}
+
+/// Send `file` with ranges, its content type and a cache policy fitting who may see it.
+pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, ApiError> {
+    let named = NamedFile::open_async(&file.path)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+    let mime: mime::Mime = file
+        .content_type
+        .parse()
+        .map_err(|e: mime::FromStrError| ApiError::internal(anyhow::anyhow!(e)))?;
+    let mut response = named
+        .set_content_type(mime)
+        .disable_content_disposition()
+        .into_response(req);
+    let cache = if file.public {
+        "public, max-age=3600"
+    } else {
+        "private, max-age=0, must-revalidate"
+    };
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
+}
+
+pub async fn video(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = state.videos.video_file(id(&path)?, viewer.0).await?;
+    send(&req, file).await
+}
+
+pub async fn poster(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = state.videos.poster_file(id(&path)?, viewer.0).await?;
+    send(&req, file).await
+}
+
+pub async fn caption(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (video_id, caption) = path.into_inner();
+    let caption_id = caption
+        .strip_suffix(".vtt")
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+    let file = state
+        .videos
+        .caption_file(id(&video_id)?, id(caption_id)?, viewer.0)
+        .await?;
+    send(&req, file).await
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/media/videos/{id}")
+            .route("/video.mp4", web::get().to(video))
+            .route("/video.mp4", web::head().to(video))
+            .route("/poster.jpg", web::get().to(poster))
+            .route("/poster.jpg", web::head().to(poster))
+            .route("/captions/{caption}", web::get().to(caption))
+            .route("/captions/{caption}", web::head().to(caption)),
+    );
+}

@@ -1,0 +1,14 @@
+//! Sign-language videos: upload storage, the job queue's workers, the FFmpeg pipeline
+//! (behind [`media`], the only module that uses ffmpeg-next), WebVTT captions and the
+//! [`VideoService`] the API and the pages call. Nothing here knows actix.
+
+pub mod input;
+pub mod media;
+pub mod service;
+pub mod storage;
+pub mod webvtt;
+pub mod worker;
+
+pub use service::{VideoError, VideoService, VideoView};
+pub use storage::Storage;
+pub use worker::{Worker, WorkerPool};
