@@ -221,8 +221,10 @@ pub struct PreferencesResponse {
 
 /// `POST /api/videos` form (multipart/form-data).
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VideoUploadForm {
-    /// The video file (one; MP4, WebM, MOV, MKV, …), at most the server's upload limit.
+    /// The video file (one), its file name ending in `.mp4`, `.mov`, `.webm`, `.avi` or
+    /// `.mkv`, at most the server's upload limit. Anything else is a 422.
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     pub file: String,
     /// 1-200 characters, one line.
@@ -244,6 +246,7 @@ pub struct VideoUploadForm {
 
 /// `POST /api/videos/{id}/captions` form (multipart/form-data).
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CaptionUploadForm {
     /// A WebVTT (`.vtt`) file of at most 1 MiB.
     #[schema(value_type = String, format = Binary, content_media_type = "text/vtt")]

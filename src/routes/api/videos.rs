@@ -41,7 +41,7 @@ fn video_id(raw: &str) -> Result<i32> {
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
         (status = 403, description = "The account may not upload videos (no `video` module)", body = ErrorBody,
-            example = json!({"error": "Your account cannot upload videos"})),
+            example = json!({"error": "Your account cannot upload videos yet: it does not have the video module. Ask an administrator to grant it (pinkflow user grant <email> video)."})),
         (status = 413, description = "The file is larger than the upload limit", body = ErrorBody,
             example = json!({"error": "The video is too large. The largest file you can upload is 2048 MB."})),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
@@ -80,11 +80,13 @@ pub struct ListQuery {
     description = "`scope=mine` (default) lists the caller's own videos and needs a token; `scope=public` lists the public catalogue to anyone (the caller's sign language first). The token is optional for `public`.",
     params(
         ("scope" = Option<String>, Query, description = "`mine` (default) or `public`", pattern = "^(mine|public)$"),
-        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language"),
+        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language", pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"),
     ),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The videos (summaries: no captions or editions)", body = VideoList),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody,
+            example = json!({"error": "Bad request"})),
         (status = 401, description = "`scope=mine` without a token, or the token is invalid", body = ErrorBody,
             example = json!({"error": "Token is missing"})),
         (status = 422, description = "Unknown scope or sign language", body = ErrorBody,
@@ -167,7 +169,7 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed video", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
     )
 )]
@@ -225,10 +227,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued again", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
         (status = 409, description = "The video has not failed", body = ErrorBody,
-            example = json!({"error": "Only a video that failed can be retried"})),
+            example = json!({"error": "Only a video whose processing failed can be tried again."})),
     )
 )]
 pub async fn retry(
@@ -251,10 +253,8 @@ pub async fn retry(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
-        (status = 409, description = "The video cannot be deleted right now", body = ErrorBody,
-            example = json!({"error": "The video is being processed"})),
     )
 )]
 pub async fn delete(
@@ -280,15 +280,13 @@ pub async fn delete(
         (status = 201, description = "The caption track", body = Caption),
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
-        (status = 409, description = "The video already has a track of this kind in this language", body = ErrorBody,
-            example = json!({"error": "This video already has captions in en"})),
-        (status = 413, description = "The caption file is larger than 1 MiB", body = ErrorBody,
-            example = json!({"error": "The caption file is too large"})),
+        (status = 413, description = "The request body is too large", body = ErrorBody,
+            example = json!({"error": "Request body is too large"})),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
             example = json!({"error": "Unsupported Media Type"})),
-        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT", body = ErrorBody,
+        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT or is larger than 1 MB", body = ErrorBody,
             example = json!({"error": "Some values are not valid", "fields": {"language": "Enter a language tag such as en or en-GB"}})),
     )
 )]
@@ -315,7 +313,7 @@ pub async fn add_caption(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video or caption track", body = ErrorBody,
             example = json!({"error": "Caption not found"})),
     )
@@ -353,6 +351,8 @@ pub struct TranscriptQuery {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The transcript", body = Transcript),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody,
+            example = json!({"error": "Bad request"})),
         (status = 404, description = "No such video (visible to the caller), or it has no captions", body = ErrorBody,
             example = json!({"error": "This video has no captions yet, so there is no transcript"})),
     )
@@ -417,8 +417,8 @@ pub async fn feedback(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ratings", body = Feedback),
-        (status = 403, description = "The caller may not rate this video (e.g. their own)", body = ErrorBody,
-            example = json!({"error": "You cannot rate your own video"})),
+        (status = 409, description = "The video has not been processed yet", body = ErrorBody,
+            example = json!({"error": "The video can be rated once it has been processed."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
     )
 )]
@@ -451,8 +451,6 @@ pub async fn rate(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ratings", body = Feedback),
-        (status = 403, description = "The caller may not rate this video", body = ErrorBody,
-            example = json!({"error": "You cannot rate your own video"})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
     )
 )]
@@ -478,10 +476,12 @@ pub async fn unrate(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The video, with its editions", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
-        (status = 409, description = "The group already has an edition in that sign language", body = ErrorBody,
-            example = json!({"error": "These videos are in the same sign language"})),
+        (status = 409, description = "The group would have two editions in the same sign language", body = ErrorBody,
+            example = json!({"error": "These videos cannot be linked: the group would have two editions in the same sign language."})),
+        (status = 422, description = "`video_id` is not one of the caller's other videos", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"video_id": "Choose one of your own videos"}})),
     )
 )]
 pub async fn link_edition(
@@ -516,7 +516,7 @@ pub async fn link_edition(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The video, without editions", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the owner can change this video"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
         (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
     )
 )]
