@@ -80,7 +80,7 @@ pub struct ListQuery {
     description = "`scope=mine` (default) lists the caller's own videos and needs a token; `scope=public` lists the public catalogue to anyone (the caller's sign language first). The token is optional for `public`.",
     params(
         ("scope" = Option<String>, Query, description = "`mine` (default) or `public`", pattern = "^(mine|public)$"),
-        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language", pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"),
+        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language (empty: all)", pattern = "^$|^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"),
     ),
     security((), ("bearer" = [])),
     responses(
