@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video migrate
+.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -110,3 +110,35 @@ bench-video:
 	$(CARGO_TARGET_DIR)/release/examples/video_bench
 
 bench: bench-http bench-video
+
+## API fuzzing with schemathesis (installed into $(HOME)/.cache/pinkflow-venv when missing)
+## against a debug server on a free port, using the server's own /api/openapi.json:
+## every check, at least 1,000 requests, no 5xx. See fuzz/README.md.
+fuzz-api: assets
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-1000} bash fuzz/api/run.sh
+
+## The short version for CI: ~340 requests (fixed seed), seconds once the binary is built.
+fuzz-api-smoke: assets
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-100} FUZZ_SEED=$${FUZZ_SEED:-6} bash fuzz/api/run.sh
+
+FUZZ_TARGETS := preferences_json preferences_form rate_limit duration token_decode bearer_header throttle_key
+
+## Fuzz targets briefly, for CI: on stable through tests/fuzz_smoke.rs (seed corpus plus
+## random and mutated inputs, FUZZ_SMOKE_SECS each, a random seed that a failure prints);
+## then with libFuzzer for FUZZ_SECS each when cargo-fuzz and a nightly toolchain exist.
+fuzz-smoke: assets
+	FUZZ_SMOKE_SECS=$${FUZZ_SMOKE_SECS:-3} FUZZ_SMOKE_SEED=$${FUZZ_SMOKE_SEED:-$$(date +%s)} \
+	  $(CARGO) test --test fuzz_smoke -- --nocapture
+	@if command -v cargo-fuzz >/dev/null && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then \
+	  for t in $(FUZZ_TARGETS); do \
+	    $(MAKE) --no-print-directory fuzz FUZZ_TARGET=$$t FUZZ_SECS=$${FUZZ_SECS:-5} || exit 1; \
+	  done; \
+	else \
+	  echo "libFuzzer runs skipped: they need cargo-fuzz (cargo install cargo-fuzz) and a nightly toolchain"; \
+	fi
+
+## One libFuzzer target, longer, by hand: make fuzz FUZZ_TARGET=token_decode FUZZ_SECS=600
+## New inputs go to fuzz/corpus/<target>/ (ignored by git); crashes to fuzz/artifacts/.
+fuzz:
+	@[ -n "$(FUZZ_TARGET)" ] || { echo "Usage: make fuzz FUZZ_TARGET=<$(FUZZ_TARGETS)> [FUZZ_SECS=600]"; exit 1; }
+	$(CARGO) +nightly fuzz run --sanitizer none $(FUZZ_TARGET) -- -max_total_time=$(or $(FUZZ_SECS),600)

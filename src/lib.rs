@@ -7,6 +7,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod http;
 pub mod metrics;
 pub mod models;

@@ -217,7 +217,7 @@ impl AuthService {
         email: &str,
         password: &SecretString,
     ) -> Result<User, AuthError> {
-        let account = email.trim().to_lowercase();
+        let account = throttle_key(email);
         let throttle = self.throttle;
         let lookup = account.clone();
         let (wait, user) = self
@@ -480,4 +480,20 @@ enum RefreshOutcome {
     Revoked,
     Reused(String),
     Rotate(i32, String),
+}
+
+/// The sign-in throttle key (and lookup) for what was typed as the email: trimmed and
+/// lower-cased. No account's email contains NUL or is longer than 254 bytes, but
+/// PostgreSQL cannot store NUL in text nor index a 100 kB key: such input is mapped to a
+/// key it can (NUL to U+FFFD; anything overlong to its SHA-256), so these attempts are
+/// throttled like any unknown account instead of failing with a database error.
+pub fn throttle_key(email: &str) -> String {
+    let key = email.trim().to_lowercase().replace('\0', "\u{fffd}");
+    if key.len() <= 254 {
+        return key;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("overlong:{hex}")
 }

@@ -11,6 +11,7 @@ mod events;
 mod health;
 mod helpers;
 mod metrics;
+mod openapi;
 mod outage;
 mod pages;
 mod preferences;

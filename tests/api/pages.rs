@@ -10,7 +10,7 @@ fn count(haystack: &str, needle: &str) -> usize {
 #[tokio::test]
 async fn every_page_has_the_accessible_layout() {
     let app = spawn_app().await;
-    for path in ["/", "/login", "/register", "/preferences"] {
+    for path in ["/", "/login", "/register", "/preferences", "/developers"] {
         let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(header(&r, "vary"), "HX-Request", "{path}");

@@ -222,3 +222,54 @@ async fn cors_is_off_by_default_and_on_for_listed_origins() {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn nul_and_odd_characters_never_cause_a_server_error() {
+    // PostgreSQL refuses NUL in text; nothing a client sends may turn into a 500.
+    let app = spawn_app().await;
+    let tokens = app.signed_in_user("nul_tester").await;
+    let long = format!("{}@example.com", "a".repeat(100_000));
+    let odd = [
+        long.as_str(),
+        "a\u{0}b@example.com",
+        "\u{0}",
+        "ann@exa\u{0}mple.com",
+        "\u{fffd}\u{10ffff}",
+    ];
+    for s in odd {
+        for (path, body) in [
+            ("/api/auth/login", json!({"email": s, "password": s})),
+            (
+                "/api/auth/register",
+                json!({"email": s, "username": s, "password": format!("{s}password")}),
+            ),
+            ("/api/auth/refresh", json!({"refresh_token": s})),
+        ] {
+            let r = app.post_json(path, &body).await;
+            let shown: String = s.chars().take(40).collect();
+            assert!(
+                r.status().is_client_error(),
+                "{path} {shown:?}: {}",
+                r.status()
+            );
+        }
+        let r = app
+            .client
+            .put(app.url("/api/auth/user/preferences"))
+            .bearer_auth(&tokens.access)
+            .json(&json!({"preferred_sign_language": s}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{:?}", &s[..s.len().min(40)]);
+        let r = app
+            .client
+            .post(app.url("/api/auth/logout"))
+            .bearer_auth(format!("{}{s}", tokens.access))
+            .send()
+            .await;
+        if let Ok(r) = r {
+            assert!(r.status().is_client_error(), "logout {}", s.len());
+        }
+    }
+}

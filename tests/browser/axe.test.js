@@ -31,7 +31,7 @@ function states() {
   return list;
 }
 
-const SIGNED_OUT_PAGES = ['/', '/register', '/login', '/login?next=%2Faccount', '/no-such-page'];
+const SIGNED_OUT_PAGES = ['/', '/register', '/login', '/login?next=%2Faccount', '/developers', '/no-such-page'];
 const SIGNED_IN_PAGES = ['/', '/account', '/preferences', '/no-such-page'];
 
 let server;

@@ -9,6 +9,11 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 
+use super::docs::{
+    CurrentUser, ErrorBody, LoginRequest, LoginResponse, LogoutRequest, MessageResponse,
+    PreferencesRequest, PreferencesResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    TokenPairResponse,
+};
 use super::object;
 use crate::auth::BearerAuth;
 use crate::auth::service::{NewAccount, TokenPair};
@@ -74,7 +79,21 @@ fn pair_json(pair: &TokenPair) -> Value {
     })
 }
 
-/// `POST /api/auth/register`
+/// `POST /api/auth/register`: create an account.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    summary = "Create an account",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The account was created", body = RegisterResponse,
+            example = json!({"message": "User registered successfully",
+                "user": {"id": 1, "email": "ann@example.com", "username": "ann_signs"}})),
+        (status = 409, description = "The email address or username is taken", body = ErrorBody,
+            example = json!({"error": "Email already registered"})),
+    )
+)]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<Value>,
@@ -129,7 +148,20 @@ pub async fn register(
     })))
 }
 
-/// `POST /api/auth/login`
+/// `POST /api/auth/login`: exchange credentials for tokens.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    summary = "Sign in",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in: an access token, a refresh token and the account",
+            body = LoginResponse),
+        (status = 401, description = "The email address or password is wrong", body = ErrorBody,
+            example = json!({"error": "Invalid credentials"})),
+    )
+)]
 pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<Value>,
@@ -161,7 +193,21 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `POST /api/auth/refresh`
+/// `POST /api/auth/refresh`: trade a refresh token for a new pair (rotation; reusing
+/// a refresh token revokes its whole family).
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    summary = "Refresh tokens",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair; the refresh token given is spent",
+            body = TokenPairResponse),
+        (status = 401, description = "The refresh token is invalid, expired, spent or revoked",
+            body = ErrorBody, example = json!({"error": "Invalid or expired refresh token"})),
+    )
+)]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<Value>,
@@ -178,6 +224,18 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(pair_json(&pair)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    summary = "Sign out",
+    request_body(content = LogoutRequest, description = "Optional: may be empty"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The access token (and the refresh family, if given) is revoked",
+            body = MessageResponse, example = json!({"message": "Logged out successfully"})),
+    )
+)]
 /// `POST /api/auth/logout`: the body is optional; when present it must be a JSON object
 /// and may name a `refresh_token` whose family is revoked too.
 pub async fn logout(
@@ -226,12 +284,37 @@ pub async fn logout(
     Ok(HttpResponse::Ok().json(json!({"message": "Logged out successfully"})))
 }
 
-/// `GET /api/auth/user`
+/// `GET /api/auth/user`: the signed-in account.
+#[utoipa::path(
+    get,
+    path = "/api/auth/user",
+    tag = "auth",
+    summary = "The signed-in account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account behind the bearer token", body = CurrentUser,
+            example = json!({"id": 1, "email": "ann@example.com", "username": "ann_signs",
+                "accessibility_preferences": {"preferred_sign_language": "BSL", "visual_density": 3,
+                    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal"},
+                "authorized_modules": ["video"], "last_login": "2026-11-28T09:30:00.000000Z"})),
+    )
+)]
 pub async fn current_user(auth: BearerAuth) -> HttpResponse {
     HttpResponse::Ok().json(user_json(&auth.user))
 }
 
-/// `PUT /api/auth/user/preferences`
+/// `PUT /api/auth/user/preferences`: change some preferences.
+#[utoipa::path(
+    put,
+    path = "/api/auth/user/preferences",
+    tag = "auth",
+    summary = "Change accessibility preferences",
+    request_body = PreferencesRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The preferences after the change", body = PreferencesResponse),
+    )
+)]
 pub async fn update_preferences(
     state: web::Data<AppState>,
     auth: BearerAuth,

@@ -1,12 +1,16 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod docs;
 pub mod videos;
 
 use actix_governor::Governor;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpRequest, Route, web};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -44,79 +48,202 @@ pub fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
-    cfg.service(
-        web::scope("/api")
-            .app_data(json_config())
-            .configure(|cfg| configure_videos(cfg, limits))
-            .service(
-                web::scope("/auth")
-                    .service(
-                        web::resource("/register")
-                            .wrap(Governor::new(&limits.register))
-                            .route(web::post().to(auth::register)),
-                    )
-                    .service(
-                        web::resource("/login")
-                            .wrap(Governor::new(&limits.login))
-                            .route(web::post().to(auth::login)),
-                    )
-                    .service(
-                        web::resource("/refresh")
-                            .wrap(Governor::new(&limits.refresh))
-                            .route(web::post().to(auth::refresh)),
-                    )
-                    .service(
-                        web::resource("/logout")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::post().to(auth::logout)),
-                    )
-                    .service(
-                        web::resource("/user")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::get().to(auth::current_user)),
-                    )
-                    .service(
-                        web::resource("/user/preferences")
-                            .wrap(Governor::new(&limits.api))
-                            .route(web::put().to(auth::update_preferences)),
-                    ),
-            ),
-    );
+/// Which rate limit guards a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Register,
+    Login,
+    Refresh,
+    Api,
 }
 
-fn configure_videos(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
-    cfg.service(
-        web::scope("/videos")
-            .wrap(Governor::new(&limits.api))
-            .service(
-                web::resource("")
-                    .route(web::post().to(videos::upload))
-                    .route(web::get().to(videos::list)),
-            )
-            .service(
-                web::resource("/{id}")
-                    .route(web::get().to(videos::show))
-                    .route(web::patch().to(videos::update))
-                    .route(web::delete().to(videos::delete)),
-            )
-            .service(web::resource("/{id}/retry").route(web::post().to(videos::retry)))
-            .service(web::resource("/{id}/captions").route(web::post().to(videos::add_caption)))
-            .service(
-                web::resource("/{id}/captions/{caption_id}")
-                    .route(web::delete().to(videos::delete_caption)),
-            )
-            .service(web::resource("/{id}/transcript").route(web::get().to(videos::transcript)))
-            .service(
-                web::resource("/{id}/feedback")
-                    .route(web::get().to(videos::feedback))
-                    .route(web::put().to(videos::rate))
-                    .route(web::delete().to(videos::unrate)),
-            )
-            .service(
-                web::resource("/{id}/editions")
-                    .route(web::post().to(videos::link_edition))
-                    .route(web::delete().to(videos::unlink_edition)),
+/// One route of the API: method, path (with the `/api` prefix), rate limit and handler.
+pub struct ApiRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub limit: Limit,
+    route: fn() -> Route,
+}
+
+/// Every route under `/api`. [`configure`] registers exactly these, and
+/// `tests/api/openapi.rs` fails when this table and the OpenAPI document
+/// ([`docs::ApiDoc`]) disagree: a new endpoint must be added here *and* documented.
+pub fn routes() -> Vec<ApiRoute> {
+    use Limit::*;
+    let r = |method: Method, path, limit, route| ApiRoute {
+        method,
+        path,
+        limit,
+        route,
+    };
+    vec![
+        r(Method::POST, "/api/auth/register", Register, || {
+            web::post().to(auth::register)
+        }),
+        r(Method::POST, "/api/auth/login", Login, || {
+            web::post().to(auth::login)
+        }),
+        r(Method::POST, "/api/auth/refresh", Refresh, || {
+            web::post().to(auth::refresh)
+        }),
+        r(Method::POST, "/api/auth/logout", Api, || {
+            web::post().to(auth::logout)
+        }),
+        r(Method::GET, "/api/auth/user", Api, || {
+            web::get().to(auth::current_user)
+        }),
+        r(Method::PUT, "/api/auth/user/preferences", Api, || {
+            web::put().to(auth::update_preferences)
+        }),
+        r(Method::POST, "/api/videos", Api, || {
+            web::post().to(videos::upload)
+        }),
+        r(Method::GET, "/api/videos", Api, || {
+            web::get().to(videos::list)
+        }),
+        r(Method::GET, "/api/videos/{id}", Api, || {
+            web::get().to(videos::show)
+        }),
+        r(Method::PATCH, "/api/videos/{id}", Api, || {
+            web::patch().to(videos::update)
+        }),
+        r(Method::DELETE, "/api/videos/{id}", Api, || {
+            web::delete().to(videos::delete)
+        }),
+        r(Method::POST, "/api/videos/{id}/retry", Api, || {
+            web::post().to(videos::retry)
+        }),
+        r(Method::POST, "/api/videos/{id}/captions", Api, || {
+            web::post().to(videos::add_caption)
+        }),
+        r(
+            Method::DELETE,
+            "/api/videos/{id}/captions/{caption_id}",
+            Api,
+            || web::delete().to(videos::delete_caption),
+        ),
+        r(Method::GET, "/api/videos/{id}/transcript", Api, || {
+            web::get().to(videos::transcript)
+        }),
+        r(Method::GET, "/api/videos/{id}/feedback", Api, || {
+            web::get().to(videos::feedback)
+        }),
+        r(Method::PUT, "/api/videos/{id}/feedback", Api, || {
+            web::put().to(videos::rate)
+        }),
+        r(Method::DELETE, "/api/videos/{id}/feedback", Api, || {
+            web::delete().to(videos::unrate)
+        }),
+        r(Method::POST, "/api/videos/{id}/editions", Api, || {
+            web::post().to(videos::link_edition)
+        }),
+        r(Method::DELETE, "/api/videos/{id}/editions", Api, || {
+            web::delete().to(videos::unlink_edition)
+        }),
+        r(Method::GET, "/api/openapi.json", Api, || {
+            web::get().to(docs::openapi_json)
+        }),
+    ]
+}
+
+/// Register [`routes`] under `/api`: one resource per path, each behind its limiter.
+/// Add API routes to [`routes`], never here, so the documentation check sees them.
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
+    let mut scope = web::scope("/api")
+        .app_data(json_config())
+        .wrap(from_fn(documented_only));
+    let mut by_path: Vec<(&'static str, Limit, Vec<Route>)> = Vec::new();
+    for route in routes() {
+        match by_path.iter_mut().find(|(p, _, _)| *p == route.path) {
+            Some((_, limit, routes)) => {
+                debug_assert_eq!(*limit, route.limit, "one limit per path: {}", route.path);
+                routes.push((route.route)());
+            }
+            None => by_path.push((route.path, route.limit, vec![(route.route)()])),
+        }
+    }
+    for (path, limit, routes) in by_path {
+        let config = match limit {
+            Limit::Register => &limits.register,
+            Limit::Login => &limits.login,
+            Limit::Refresh => &limits.refresh,
+            Limit::Api => &limits.api,
+        };
+        let path = path
+            .strip_prefix("/api")
+            .expect("API paths start with /api");
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |res, route| res.route(route));
+        scope = scope.service(resource.wrap(Governor::new(config)));
+    }
+    cfg.service(scope);
+}
+
+/// Debug builds only (so every test, `make fuzz-api` and local runs): a request that
+/// reaches an `/api` handler whose route is not in the OpenAPI document fails with a 500
+/// that names the route, however the route was registered. Release builds pass through.
+async fn documented_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    if cfg!(debug_assertions) && !matches!(res.status().as_u16(), 404 | 405) {
+        let req = res.request();
+        if let Some(pattern) = req.match_pattern()
+            && !docs::documents(req.method(), &pattern)
+        {
+            let error = ApiError::internal(anyhow::anyhow!(
+                "{} {pattern} is routed but missing from the OpenAPI document: add \
+                 #[utoipa::path] to its handler and list it in routes::api::docs::ApiDoc",
+                req.method()
+            ));
+            let response = actix_web::ResponseError::error_response(&error);
+            return Ok(res.into_response(response));
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn an_undocumented_route_fails_loudly_in_debug_builds() {
+        let app = test::init_service(
+            App::new().service(
+                web::scope("/api")
+                    .wrap(from_fn(documented_only))
+                    .route("/openapi.json", web::get().to(docs::openapi_json))
+                    .route(
+                        "/undocumented/{id}",
+                        web::get().to(|| async { HttpResponse::Ok().finish() }),
+                    ),
             ),
-    );
+        )
+        .await;
+        let ok = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/openapi.json")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(ok.status(), 200);
+        let undocumented = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/undocumented/7")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(
+            undocumented.status(),
+            500,
+            "debug builds refuse undocumented routes"
+        );
+    }
 }

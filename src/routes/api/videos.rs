@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::docs::*;
 use super::object;
 use crate::auth::BearerAuth;
 use crate::auth::extract::MaybeBearer;
@@ -26,6 +27,29 @@ fn video_id(raw: &str) -> Result<i32> {
 }
 
 /// `POST /api/videos` (multipart): 202 with the queued video.
+#[utoipa::path(
+    post,
+    path = "/api/videos",
+    tag = "videos",
+    summary = "Upload a video",
+    description = "Needs the `video` module. The video is queued for processing; poll `GET /api/videos/{id}` for its status.",
+    request_body(content = VideoUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued; `Location` names the new video", body = Video,
+            headers(("Location" = String, description = "`/api/videos/{id}`"))),
+        (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
+            example = json!({"error": "Unexpected form field"})),
+        (status = 403, description = "The account may not upload videos (no `video` module)", body = ErrorBody,
+            example = json!({"error": "Your account cannot upload videos yet: it does not have the video module. Ask an administrator to grant it (pinkflow user grant <email> video)."})),
+        (status = 413, description = "The file is larger than the upload limit", body = ErrorBody,
+            example = json!({"error": "The video is too large. The largest file you can upload is 2048 MB."})),
+        (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
+            example = json!({"error": "Unsupported Media Type"})),
+        (status = 422, description = "A field is missing or not valid, or the file is not a video", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"title": "Enter a title for the video"}})),
+    )
+)]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -48,6 +72,27 @@ pub struct ListQuery {
 /// `GET /api/videos?scope=mine|public&sign_language=BSL`: the caller's own videos
 /// (default; needs a token) or the public catalogue (anyone; the caller's sign
 /// language first).
+#[utoipa::path(
+    get,
+    path = "/api/videos",
+    tag = "videos",
+    summary = "List videos",
+    description = "`scope=mine` (default) lists the caller's own videos and needs a token; `scope=public` lists the public catalogue to anyone (the caller's sign language first). The token is optional for `public`.",
+    params(
+        ("scope" = Option<String>, Query, description = "`mine` (default) or `public`", pattern = "^(mine|public)$"),
+        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language (empty: all)", pattern = "^$|^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The videos (summaries: no captions or editions)", body = VideoList),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody,
+            example = json!({"error": "Bad request"})),
+        (status = 401, description = "`scope=mine` without a token, or the token is invalid", body = ErrorBody,
+            example = json!({"error": "Token is missing"})),
+        (status = 422, description = "Unknown scope or sign language", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"scope": "Choose mine or public"}})),
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     auth: MaybeBearer,
@@ -90,6 +135,19 @@ pub async fn list(
 }
 
 /// `GET /api/videos/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "One video",
+    description = "Public videos for anyone; private ones for their owner only. The token is optional.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, with its captions and editions", body = Video),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn show(
     state: web::Data<AppState>,
     auth: MaybeBearer,
@@ -101,6 +159,20 @@ pub async fn show(
 
 /// `PATCH /api/videos/{id}` (JSON: any of `title`, `description`, `sign_language`,
 /// `visibility`).
+#[utoipa::path(
+    patch,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "Change a video's details",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = VideoUpdateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed video", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn update(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -146,6 +218,21 @@ pub async fn update(
 }
 
 /// `POST /api/videos/{id}/retry`: queue a failed video again (202).
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/retry",
+    tag = "videos",
+    summary = "Process a failed video again",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued again", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The video has not failed", body = ErrorBody,
+            example = json!({"error": "Only a video whose processing failed can be tried again."})),
+    )
+)]
 pub async fn retry(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -156,6 +243,20 @@ pub async fn retry(
 }
 
 /// `DELETE /api/videos/{id}`: the video, its captions and all of its files.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}",
+    tag = "videos",
+    summary = "Delete a video",
+    description = "The video, its captions and all of its files.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -167,6 +268,28 @@ pub async fn delete(
 }
 
 /// `POST /api/videos/{id}/captions` (multipart `file`, `language`, `label`, `kind`).
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/captions",
+    tag = "videos",
+    summary = "Add a caption track",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body(content = CaptionUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The caption track", body = Caption),
+        (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
+            example = json!({"error": "Unexpected form field"})),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 413, description = "The request body is too large", body = ErrorBody,
+            example = json!({"error": "Request body is too large"})),
+        (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
+            example = json!({"error": "Unsupported Media Type"})),
+        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT or is larger than 1 MB", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"language": "Enter a language tag such as en or en-GB"}})),
+    )
+)]
 pub async fn add_caption(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -181,6 +304,20 @@ pub async fn add_caption(
 }
 
 /// `DELETE /api/videos/{id}/captions/{caption_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/captions/{caption_id}",
+    tag = "videos",
+    summary = "Delete a caption track",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id"), ("caption_id" = i32, Path, description = "The caption track's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video or caption track", body = ErrorBody,
+            example = json!({"error": "Caption not found"})),
+    )
+)]
 pub async fn delete_caption(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -204,6 +341,22 @@ pub struct TranscriptQuery {
 }
 
 /// `GET /api/videos/{id}/transcript?language=en`: the captions as plain text.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}/transcript",
+    tag = "videos",
+    summary = "A video's transcript",
+    description = "The captions as plain text: the track in `language` when there is one (`en` matches `en-GB`), else the first. The token is optional.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id"), ("language" = Option<String>, Query, description = "A BCP 47 language tag")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The transcript", body = Transcript),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody,
+            example = json!({"error": "Bad request"})),
+        (status = 404, description = "No such video (visible to the caller), or it has no captions", body = ErrorBody,
+            example = json!({"error": "This video has no captions yet, so there is no transcript"})),
+    )
+)]
 pub async fn transcript(
     state: web::Data<AppState>,
     auth: MaybeBearer,
@@ -229,6 +382,19 @@ pub async fn transcript(
 }
 
 /// `GET /api/videos/{id}/feedback`.
+#[utoipa::path(
+    get,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Ratings of a video's signing",
+    description = "The token is optional; with one, `mine` is the caller's rating.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn feedback(
     state: web::Data<AppState>,
     auth: MaybeBearer,
@@ -240,6 +406,22 @@ pub async fn feedback(
 
 /// `PUT /api/videos/{id}/feedback` (JSON `{"rating": "accurate" | "helpful" |
 /// "inaccurate"}`): one rating per viewer, changed by sending another.
+#[utoipa::path(
+    put,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Rate a video's signing",
+    description = "One rating per viewer; sending another replaces it.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = RatingRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 409, description = "The video has not been processed yet", body = ErrorBody,
+            example = json!({"error": "The video can be rated once it has been processed."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn rate(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -260,6 +442,18 @@ pub async fn rate(
 }
 
 /// `DELETE /api/videos/{id}/feedback`: withdraw the caller's rating.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/feedback",
+    tag = "videos",
+    summary = "Withdraw the caller's rating",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ratings", body = Feedback),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn unrate(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -271,6 +465,25 @@ pub async fn unrate(
 
 /// `POST /api/videos/{id}/editions` (JSON `{"video_id": other}`): link two of the
 /// caller's videos as editions of the same content in different sign languages.
+#[utoipa::path(
+    post,
+    path = "/api/videos/{id}/editions",
+    tag = "videos",
+    summary = "Link two videos as editions",
+    description = "Link two of the caller's videos as editions of the same content in different sign languages.",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    request_body = EditionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, with its editions", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        (status = 409, description = "The group would have two editions in the same sign language", body = ErrorBody,
+            example = json!({"error": "These videos cannot be linked: the group would have two editions in the same sign language."})),
+        (status = 422, description = "`video_id` is not one of the caller's other videos", body = ErrorBody,
+            example = json!({"error": "Some values are not valid", "fields": {"video_id": "Choose one of your own videos"}})),
+    )
+)]
 pub async fn link_edition(
     state: web::Data<AppState>,
     auth: BearerAuth,
@@ -294,6 +507,19 @@ pub async fn link_edition(
 }
 
 /// `DELETE /api/videos/{id}/editions`: take the video out of its edition group.
+#[utoipa::path(
+    delete,
+    path = "/api/videos/{id}/editions",
+    tag = "videos",
+    summary = "Take a video out of its edition group",
+    params(("id" = i32, Path, minimum = 1, description = "The video's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The video, without editions", body = Video),
+        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+    )
+)]
 pub async fn unlink_edition(
     state: web::Data<AppState>,
     auth: BearerAuth,

@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod developers;
 mod home;
 mod preferences;
 mod videos;
@@ -94,6 +95,7 @@ pub async fn not_found() -> Result<HttpResponse, PageError> {
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
     cfg.app_data(form_config())
         .route("/", web::get().to(home::home))
+        .route("/developers", web::get().to(developers::page))
         .service(
             web::resource("/login")
                 .route(web::get().to(auth::login_page))

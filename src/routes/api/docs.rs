@@ -1,0 +1,731 @@
+//! The OpenAPI 3.1 document of the JSON API, generated from the handlers'
+//! `#[utoipa::path]` attributes and the typed schemas below, served at
+//! `GET /api/openapi.json` and rendered for people at `/developers`.
+//!
+//! The handlers still read `serde_json::Value` and validate by hand (strict types,
+//! field-by-field messages); these types only *describe* what they accept and return,
+//! and the schemathesis run (`make fuzz-api`) checks that the two agree.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, Required, ResponseBuilder, Type,
+};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::{auth, videos};
+
+/// Sign-language codes, matched without regard to case or surrounding spaces (spelled
+/// with character classes: ECMA-262 before 2025 has no inline `(?i)`).
+pub const SIGN_LANGUAGE_PATTERN: &str = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$";
+
+/// `POST /api/auth/register` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ann@example.com", "username": "ann_signs",
+    "password": "correct horse battery", "preferred_sign_language": "BSL"}))]
+pub struct RegisterRequest {
+    /// An email address (stored in lower case; unique): a local part of at most 64
+    /// characters, `@`, and a domain whose last label is at least two letters. (The pattern
+    /// allows one dot in the local part, so that it can bound its length; the server
+    /// accepts any number of single dots.)
+    #[schema(
+        max_length = 254,
+        pattern = r"^ *[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,32}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,31})?@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63} *$"
+    )]
+    pub email: String,
+    /// 3-32 letters, digits, `_` or `-` (unique).
+    #[schema(pattern = "^ *[A-Za-z0-9_-]{3,32} *$")]
+    pub username: String,
+    /// At least 8 characters and at most 72 bytes (UTF-8): about 72 letters, fewer with
+    /// accents or emoji. Longer passwords are refused, never truncated.
+    #[schema(min_length = 8, max_length = 72)]
+    pub password: String,
+    /// Defaults to `ASL`.
+    #[schema(
+        nullable,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub preferred_sign_language: Option<String>,
+}
+
+/// `POST /api/auth/login` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ann@example.com", "password": "correct horse battery"}))]
+pub struct LoginRequest {
+    #[schema(min_length = 1)]
+    pub email: String,
+    #[schema(min_length = 1)]
+    pub password: String,
+}
+
+/// `POST /api/auth/refresh` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.…"}))]
+pub struct RefreshRequest {
+    /// A refresh token from sign-in or an earlier refresh. Each can be used once.
+    #[schema(min_length = 1)]
+    pub refresh_token: String,
+}
+
+/// `POST /api/auth/logout` body (optional).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.…"}))]
+pub struct LogoutRequest {
+    /// When given, this refresh token's whole family is revoked too.
+    #[schema(nullable)]
+    pub refresh_token: Option<String>,
+}
+
+/// `PUT /api/auth/user/preferences` body: any subset of the five preferences.
+/// Types are strict (`"4"` is not a number) and unknown keys are refused.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"visual_density": 2, "color_contrast": "high", "motion_sensitivity": true}))]
+pub struct PreferencesRequest {
+    #[schema(
+        nullable = false,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub preferred_sign_language: Option<String>,
+    /// 1 (most spacious) to 5 (most compact); an integer literal (`2`, not `2.0`).
+    #[schema(nullable = false, minimum = 1, maximum = 5)]
+    pub visual_density: Option<i64>,
+    /// 1 (plainest language) to 5 (most detailed); an integer literal (`2`, not `2.0`).
+    #[schema(nullable = false, minimum = 1, maximum = 5)]
+    pub reading_level: Option<i64>,
+    #[schema(nullable = false)]
+    pub motion_sensitivity: Option<bool>,
+    #[schema(nullable = false)]
+    pub color_contrast: Option<ColorContrast>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorContrast {
+    Normal,
+    High,
+}
+
+/// A sign-language code.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub enum SignLanguageCode {
+    #[allow(clippy::upper_case_acronyms)]
+    ASL,
+    BSL,
+    Auslan,
+    NZSL,
+    ISL,
+    LSF,
+    LSQ,
+    DGS,
+    LSE,
+    LIS,
+    Libras,
+    JSL,
+}
+
+/// The five accessibility preferences.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"preferred_sign_language": "BSL", "visual_density": 3,
+    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal"}))]
+pub struct AccessibilityPreferences {
+    pub preferred_sign_language: SignLanguageCode,
+    #[schema(minimum = 1, maximum = 5)]
+    pub visual_density: u8,
+    #[schema(minimum = 1, maximum = 5)]
+    pub reading_level: u8,
+    pub motion_sensitivity: bool,
+    pub color_contrast: ColorContrast,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RegisterResponse {
+    #[schema(example = "User registered successfully")]
+    pub message: String,
+    pub user: UserSummary,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub enum TokenTypeName {
+    Bearer,
+}
+
+/// A fresh access token and refresh token.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.…", "refresh_token": "eyJhbGciOiJIUzI1NiJ9.…",
+    "token_type": "Bearer", "expires_in": 900}))]
+pub struct TokenPairResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: TokenTypeName,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct LoginUser {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub accessibility_preferences: AccessibilityPreferences,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: TokenTypeName,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: LoginUser,
+}
+
+/// The signed-in account.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub accessibility_preferences: AccessibilityPreferences,
+    /// Modules this account may use, e.g. `video`.
+    pub authorized_modules: Vec<String>,
+    /// RFC 3339 time of the previous sign-in, or null.
+    #[schema(format = DateTime, nullable)]
+    pub last_login: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct MessageResponse {
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PreferencesResponse {
+    #[schema(example = "Preferences updated successfully")]
+    pub message: String,
+    pub accessibility_preferences: AccessibilityPreferences,
+}
+
+/// `POST /api/videos` form (multipart/form-data).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VideoUploadForm {
+    /// The video file (one), its file name ending in `.mp4`, `.mov`, `.webm`, `.avi` or
+    /// `.mkv`, at most the server's upload limit. Anything else is a 422.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: String,
+    /// 1-200 characters, one line.
+    #[schema(max_length = 200)]
+    pub title: String,
+    /// At most 5,000 characters.
+    #[schema(max_length = 5000, nullable = false)]
+    pub description: Option<String>,
+    /// Defaults to the uploader's preferred sign language.
+    #[schema(
+        nullable = false,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub sign_language: Option<String>,
+    /// `private` (default) or `public`.
+    #[schema(nullable = false)]
+    pub visibility: Option<Visibility>,
+}
+
+/// `POST /api/videos/{id}/captions` form (multipart/form-data).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptionUploadForm {
+    /// A WebVTT (`.vtt`) file of at most 1 MiB.
+    #[schema(value_type = String, format = Binary, content_media_type = "text/vtt")]
+    pub file: String,
+    /// A BCP 47 language tag, e.g. `en` or `en-GB`.
+    #[schema(max_length = 35)]
+    pub language: String,
+    /// The track's name as shown in players, e.g. `English`.
+    #[schema(nullable = false)]
+    pub label: Option<String>,
+    /// `captions` (default) or `subtitles`.
+    #[schema(nullable = false)]
+    pub kind: Option<CaptionKindName>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Private,
+    Public,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionKindName {
+    Captions,
+    Subtitles,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoStatus {
+    Uploaded,
+    Queued,
+    Processing,
+    Ready,
+    Failed,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingName {
+    Accurate,
+    Helpful,
+    Inaccurate,
+}
+
+/// `PATCH /api/videos/{id}` body: any of the four details (strings; unknown keys are
+/// ignored). The result must still be valid: a non-empty title, a known sign language.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"title": "Greetings in BSL", "visibility": "public"}))]
+pub struct VideoUpdateRequest {
+    #[schema(nullable = false, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(nullable = false, max_length = 5000)]
+    pub description: Option<String>,
+    #[schema(
+        nullable = false,
+        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
+    )]
+    pub sign_language: Option<String>,
+    #[schema(nullable = false)]
+    pub visibility: Option<Visibility>,
+}
+
+/// `PUT /api/videos/{id}/feedback` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"rating": "accurate"}))]
+pub struct RatingRequest {
+    pub rating: RatingName,
+}
+
+/// `POST /api/videos/{id}/editions` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"video_id": 2}))]
+pub struct EditionRequest {
+    /// Another of the caller's videos, in a different sign language.
+    #[schema(minimum = 1)]
+    pub video_id: i32,
+}
+
+/// A caption track.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Caption {
+    pub id: i32,
+    /// BCP 47 language tag.
+    pub language: String,
+    pub label: String,
+    pub kind: CaptionKindName,
+    pub cue_count: i32,
+    /// The WebVTT file, e.g. `/media/videos/1/captions/3.vtt`.
+    pub url: String,
+}
+
+/// Another signed edition of the same content.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Edition {
+    pub id: i32,
+    pub title: String,
+    pub sign_language: SignLanguageCode,
+    /// `/api/videos/{id}` of the edition.
+    pub url: String,
+}
+
+/// A video. Listings leave `captions` and `editions` empty.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Video {
+    pub id: i32,
+    pub title: String,
+    pub description: String,
+    pub sign_language: SignLanguageCode,
+    pub visibility: Visibility,
+    pub status: VideoStatus,
+    /// Processing progress, 0-100.
+    pub progress: i32,
+    pub original_filename: String,
+    pub size_bytes: i64,
+    pub duration_seconds: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    /// Set once the video is ready.
+    pub video_url: Option<String>,
+    pub poster_url: Option<String>,
+    pub captions: Vec<Caption>,
+    pub editions: Vec<Edition>,
+    pub attempts: i32,
+    /// Why processing failed (or why the last attempt failed, while it is retried).
+    pub error: Option<String>,
+    /// Whether the caller owns the video.
+    pub is_owner: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct VideoList {
+    pub videos: Vec<Video>,
+}
+
+/// One line of a transcript.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TranscriptLine {
+    pub start_seconds: f64,
+    /// `hh:mm:ss.ttt`.
+    pub start: String,
+    /// The voice named by the cue, if any.
+    pub speaker: Option<String>,
+    pub text: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Transcript {
+    pub video_id: i32,
+    /// The caption track the transcript was read from.
+    pub caption: Caption,
+    pub lines: Vec<TranscriptLine>,
+}
+
+/// Ratings of a video's signing.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"video_id": 1, "counts": {"accurate": 3, "helpful": 1, "inaccurate": 0}, "mine": "accurate"}))]
+pub struct Feedback {
+    pub video_id: i32,
+    /// How many viewers gave each rating.
+    pub counts: BTreeMap<String, i64>,
+    /// The caller's rating, if any (null without a token).
+    pub mine: Option<RatingName>,
+}
+
+/// Every error: a message for people and, for validation errors, one message per field.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": "Some values are not valid",
+    "fields": {"visual_density": "Visual density must be a whole number from 1 to 5"}}))]
+pub struct ErrorBody {
+    pub error: String,
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// The document: every operation under `/api` (tests/api/openapi.rs checks it against
+/// [`super::routes`], and debug builds refuse requests to routes missing from it).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "PinkFlow API",
+        description = "The JSON API of PinkFlow, a deaf-first accessible web platform. \
+            Every endpoint speaks JSON; errors are always `{\"error\": \"…\"}` with `fields` \
+            for invalid values. Authenticated endpoints take `Authorization: Bearer <access token>` \
+            from `POST /api/auth/login`.",
+        license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later")
+    ),
+    paths(
+        auth::register,
+        auth::login,
+        auth::refresh,
+        auth::logout,
+        auth::current_user,
+        auth::update_preferences,
+        videos::upload,
+        videos::list,
+        videos::show,
+        videos::update,
+        videos::delete,
+        videos::retry,
+        videos::add_caption,
+        videos::delete_caption,
+        videos::transcript,
+        videos::feedback,
+        videos::rate,
+        videos::unrate,
+        videos::link_edition,
+        videos::unlink_edition,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody, SignLanguageCode)),
+    modifiers(&CommonResponses),
+    tags(
+        (name = "auth", description = "Accounts, tokens and preferences"),
+        (name = "videos", description = "Sign-language videos, their captions, editions and feedback"),
+        (name = "meta", description = "This document")
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds what every operation shares: the bearer scheme and the error responses the
+/// middleware and extractors produce (bad bodies, rate limits, an unavailable database).
+struct CommonResponses;
+
+/// Operations whose JSON body may be left out altogether.
+const OPTIONAL_BODIES: &[&str] = &["/api/auth/logout"];
+
+fn error_response(description: &str, example: serde_json::Value) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "ErrorBody",
+            ))))
+            .example(Some(example))
+            .build(),
+    )
+}
+
+fn seconds_header(description: &str) -> utoipa::openapi::Header {
+    HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        ))
+        .description(Some(description))
+        .build()
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/auth/login` or `/api/auth/refresh`",
+                    ))
+                    .build(),
+            ),
+        );
+        add_links(openapi);
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                    body.required = Some(if OPTIONAL_BODIES.contains(&path.as_str()) {
+                        Required::False
+                    } else {
+                        Required::True
+                    });
+                }
+                let has_body = op.request_body.is_some();
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let responses = &mut op.responses.responses;
+                let mut add = |code: &str, r: ResponseBuilder| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| RefOr::T(r.build()));
+                };
+                if has_body {
+                    add(
+                        "400",
+                        error_response(
+                            "The body is not a JSON object, or required fields are missing",
+                            json!({"error": "Missing required fields",
+                                "fields": {"email": "This field is required"}}),
+                        ),
+                    );
+                    add(
+                        "413",
+                        error_response(
+                            "The body is larger than 1 MiB",
+                            json!({"error": "Request body is too large (the limit is 1 MiB)"}),
+                        ),
+                    );
+                    add(
+                        "415",
+                        error_response(
+                            "The body is not `application/json`",
+                            json!({"error": "Content-Type must be application/json"}),
+                        ),
+                    );
+                    add(
+                        "422",
+                        error_response(
+                            "Some values are of the wrong type or not valid",
+                            json!({"error": "Some values are not valid",
+                                "fields": {"visual_density": "Visual density must be a whole number from 1 to 5"}}),
+                        ),
+                    );
+                }
+                if secured {
+                    add(
+                        "401",
+                        error_response(
+                            "The bearer token is missing, invalid, expired or revoked",
+                            json!({"error": "Token is invalid or expired"}),
+                        ),
+                    );
+                }
+                add(
+                    "429",
+                    error_response(
+                        "Too many requests from this address (or failed sign-ins for this account)",
+                        json!({"error": "Too many requests. Try again in 12 seconds."}),
+                    )
+                    .header("Retry-After", seconds_header("Seconds to wait")),
+                );
+                if let Some(RefOr::T(r)) = responses.get_mut("401") {
+                    r.headers
+                        .entry("WWW-Authenticate".to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                HeaderBuilder::new()
+                                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                                    .description(Some("`Bearer`"))
+                                    .build(),
+                            )
+                        });
+                }
+                let responses = &mut op.responses.responses;
+                let mut add = |code: &str, r: ResponseBuilder| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| RefOr::T(r.build()));
+                };
+                add(
+                    "503",
+                    error_response(
+                        "The database is unavailable; try again shortly",
+                        json!({"error": "The service is temporarily unavailable. Please try again shortly."}),
+                    )
+                    .header("Retry-After", seconds_header("Seconds to wait")),
+                );
+            }
+        }
+    }
+}
+
+/// OpenAPI links between operations, so that clients (and schemathesis' stateful
+/// phase) can follow the real flows: register → sign in → refresh → refresh … → sign out.
+fn add_links(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    let links: [(&str, &str, &str, &str, &str, serde_json::Value); 4] = [
+        (
+            "/api/auth/register",
+            "201",
+            "SignIn",
+            "login",
+            "Sign in with the account just created",
+            json!({"email": "$request.body#/email", "password": "$request.body#/password"}),
+        ),
+        (
+            "/api/auth/login",
+            "200",
+            "Refresh",
+            "refresh",
+            "Trade the refresh token for a new pair",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+        (
+            "/api/auth/refresh",
+            "200",
+            "RefreshAgain",
+            "refresh",
+            "Trade the new refresh token for the next pair",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+        (
+            "/api/auth/login",
+            "200",
+            "SignOut",
+            "logout",
+            "Sign out, revoking this refresh token's family too",
+            json!({"refresh_token": "$response.body#/refresh_token"}),
+        ),
+    ];
+    for (path, status, name, target, description, body) in links {
+        let Some(item) = openapi.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+            response.links.insert(
+                name.to_owned(),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .operation_id(target)
+                        .description(description)
+                        .request_body(Some(body))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(ApiDoc::openapi)
+}
+
+/// Whether the document has an operation for `method` on `path` (an actix pattern such
+/// as `/api/videos/{id}`, which is also OpenAPI's path syntax).
+pub fn documents(method: &actix_web::http::Method, path: &str) -> bool {
+    use utoipa::openapi::HttpMethod;
+    let wanted = match *method {
+        actix_web::http::Method::GET => HttpMethod::Get,
+        actix_web::http::Method::POST => HttpMethod::Post,
+        actix_web::http::Method::PUT => HttpMethod::Put,
+        actix_web::http::Method::DELETE => HttpMethod::Delete,
+        actix_web::http::Method::PATCH => HttpMethod::Patch,
+        actix_web::http::Method::HEAD => HttpMethod::Head,
+        actix_web::http::Method::OPTIONS => HttpMethod::Options,
+        _ => return false,
+    };
+    document().paths.get_path_operation(path, wanted).is_some()
+}
+
+fn document_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| serde_json::to_string_pretty(document()).unwrap_or_default())
+}
+
+/// `GET /api/openapi.json`
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    summary = "This OpenAPI document",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API",
+        content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(document_json())
+}
