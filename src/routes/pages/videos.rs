@@ -12,7 +12,7 @@ use askama::Template;
 
 use super::{FormFields, field, see_other, sign_in_first};
 use crate::domain::SignLanguage;
-use crate::models::User;
+use crate::models::{User, Video};
 use crate::render::{Errors, Page, PageCtx, View, sign_language_name};
 use crate::routes::video_forms::{
     self, UploadAnswers, read_caption_upload_answers, read_video_upload_answers,
@@ -49,6 +49,17 @@ fn video_id(raw: &str) -> Result<i32, PageError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(PageError::not_found)
+}
+
+/// The video `raw_id` names, if `user_id` owns it; anyone else gets the same 404 as for a
+/// private video.
+async fn owned_video(state: &AppState, raw_id: &str, user_id: i32) -> Result<Video, PageError> {
+    let id = video_id(raw_id)?;
+    state
+        .videos
+        .get_owned(id, user_id)
+        .await
+        .map_err(page_error)
 }
 
 /// A video's status in this person's words.
@@ -820,13 +831,8 @@ pub async fn add_captions(
     let Some(user) = ctx.user.clone() else {
         return Ok(sign_in_first(&ctx, &req));
     };
-    let id = video_id(&path)?;
     // Only the owner gets this far; others see the same 404 as for a private video.
-    state
-        .videos
-        .get_owned(id, user.id)
-        .await
-        .map_err(page_error)?;
+    let id = owned_video(&state, &path, user.id).await?.id;
     let mut answers = video_forms::CaptionAnswers::default();
     match read_caption_upload_answers(payload, &state.videos, id, &user, &mut answers).await {
         Ok(_) => {
@@ -915,12 +921,8 @@ pub async fn edit(
     let Some(user) = &ctx.user else {
         return Ok(sign_in_first(&ctx, &req));
     };
-    let id = video_id(&path)?;
-    let video = state
-        .videos
-        .get_owned(id, user.id)
-        .await
-        .map_err(page_error)?;
+    let video = owned_video(&state, &path, user.id).await?;
+    let id = video.id;
     let form = UploadForm {
         title: video.title,
         description: video.description,
@@ -947,12 +949,7 @@ pub async fn update(
     let Some(user) = &ctx.user else {
         return Ok(sign_in_first(&ctx, &req));
     };
-    let id = video_id(&path)?;
-    state
-        .videos
-        .get_owned(id, user.id)
-        .await
-        .map_err(page_error)?;
+    let id = owned_video(&state, &path, user.id).await?.id;
     let get = |name: &str| form.get(name).map(String::as_str);
     match VideoDetails::parse(
         get("title"),
@@ -1020,12 +1017,8 @@ pub async fn confirm_delete(
     let Some(user) = &ctx.user else {
         return Ok(sign_in_first(&ctx, &req));
     };
-    let id = video_id(&path)?;
-    let video = state
-        .videos
-        .get_owned(id, user.id)
-        .await
-        .map_err(page_error)?;
+    let video = owned_video(&state, &path, user.id).await?;
+    let id = video.id;
     let token = ctx.csrf_token()?;
     ctx.render(
         Page::new(ctx.view.t("video.delete.heading")),
