@@ -29,6 +29,14 @@ async fn unknown_routes_and_methods_answer_json() {
 async fn bodies_must_be_json_objects_of_at_most_1_mib() {
     let app = spawn_app().await;
     let url = app.url("/api/auth/register");
+    // A body sent as JSON exactly as written, malformed or not.
+    let post_raw = |body: &'static str| {
+        app.client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
     let r = app.client.post(&url).body("email=a").send().await.unwrap();
     assert_eq!(r.status(), 415);
     assert!(
@@ -38,14 +46,7 @@ async fn bodies_must_be_json_objects_of_at_most_1_mib() {
             .contains("application/json")
     );
 
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
+    let r = post_raw("{\"email\": ").await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(
         json_body(r).await["error"]
@@ -54,25 +55,11 @@ async fn bodies_must_be_json_objects_of_at_most_1_mib() {
             .starts_with("Malformed JSON")
     );
 
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let r = post_raw("").await.unwrap();
     assert_eq!(r.status(), 400);
 
     for body in ["[]", "[1,2]", "null", "\"text\"", "42"] {
-        let r = app
-            .client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = post_raw(body).await.unwrap();
         assert_eq!(r.status(), 400, "{body}");
         assert!(json_body(r).await["error"].is_string());
     }
