@@ -7,8 +7,6 @@
 //!   `fuzz/corpus/<name>/` plus seeded pseudo-random and mutated inputs for a bounded
 //!   time, so `cargo test` exercises them everywhere.
 //!
-//! Not covered here yet: WebVTT caption parsing and upload file names (no parser for
-//! either exists on this branch; the video work adds them).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -21,6 +19,9 @@ use crate::auth::service;
 use crate::auth::tokens::{TokenKeys, TokenType};
 use crate::config::{RateLimit, parse_duration};
 use crate::domain::{Preferences, PreferencesUpdate};
+use crate::video::input::{FILENAME_MAX, VIDEO_EXTENSIONS, display_filename, video_extension};
+use crate::video::storage::{Area, Storage};
+use crate::video::webvtt;
 
 /// A target: its name (the cargo-fuzz target and corpus directory) and body.
 pub type Target = (&'static str, fn(&[u8]));
@@ -34,6 +35,8 @@ pub const TARGETS: &[Target] = &[
     ("token_decode", token_decode),
     ("bearer_header", bearer_header),
     ("throttle_key", throttle_key),
+    ("webvtt", webvtt),
+    ("upload_filename", upload_filename),
 ];
 
 /// `PreferencesUpdate::from_json` on any JSON object: an accepted update applies, and
@@ -169,4 +172,106 @@ pub fn throttle_key(data: &[u8]) {
     assert!(!key.contains('\0'));
     assert!(key.len() <= 254 || (key.starts_with("overlong:") && key.len() == 9 + 64));
     assert_eq!(key, service::throttle_key(&email));
+}
+
+/// Caption files (`POST .../captions`): the WebVTT parser never panics; an error names
+/// a line of the file and says something; an accepted file has cues in time order,
+/// each ending after it starts, and a transcript whose times read back. Writing the
+/// cues out again as WebVTT and parsing that gives the same cues.
+pub fn webvtt(data: &[u8]) {
+    // Lines as the parser counts them: \n, \r\n and a lone \r each end one.
+    let lines = String::from_utf8_lossy(data)
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .count();
+    let vtt = match webvtt::parse(data) {
+        Err(e) => {
+            assert!(e.line >= 1 && e.line <= lines, "{e} for {lines} lines");
+            assert!(!e.message.is_empty());
+            return;
+        }
+        Ok(vtt) => vtt,
+    };
+    assert!(!vtt.cues.is_empty());
+    let mut out = String::from("WEBVTT\n\n");
+    for pair in vtt.cues.windows(2) {
+        assert!(pair[0].start <= pair[1].start, "cues out of order");
+    }
+    for cue in &vtt.cues {
+        assert!(cue.start >= 0.0 && cue.end > cue.start && cue.end.is_finite());
+        if let Some(id) = &cue.identifier {
+            out.push_str(id);
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} --> {}\n",
+            webvtt::format_timestamp(cue.start),
+            webvtt::format_timestamp(cue.end)
+        ));
+        if !cue.text.is_empty() {
+            out.push_str(&cue.text);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    for line in vtt.transcript() {
+        let back = webvtt::parse_timestamp(&line.start).expect("own timestamps parse");
+        assert!((back - line.start_seconds).abs() < 0.0005, "{}", line.start);
+        assert!(!line.text.is_empty());
+    }
+    let again = webvtt::parse(out.as_bytes()).expect("own output parses");
+    assert_eq!(again.cues.len(), vtt.cues.len());
+    for (a, b) in again.cues.iter().zip(&vtt.cues) {
+        assert_eq!(
+            (a.start, a.end, &a.identifier, &a.text),
+            (b.start, b.end, &b.identifier, &b.text)
+        );
+    }
+}
+
+/// Upload file names (the multipart `filename`) and storage keys: the name shown to
+/// people is one path component without control characters, trimmed, non-empty, at
+/// most 255 characters, and cleaning it again changes nothing; an accepted extension is
+/// one of the allow-list and really ends the name; and no key — whatever the database
+/// holds — maps to a path outside the storage area it names.
+pub fn upload_filename(data: &[u8]) {
+    let raw = String::from_utf8_lossy(data);
+    let shown = display_filename(&raw);
+    assert!(!shown.is_empty());
+    assert!(shown.chars().count() <= FILENAME_MAX);
+    assert!(!shown.contains(['/', '\\']) && !shown.chars().any(char::is_control));
+    assert_eq!(shown, shown.trim());
+    assert_eq!(
+        display_filename(&shown),
+        shown,
+        "cleaning twice changes the name"
+    );
+    if let Some(ext) = video_extension(&raw) {
+        assert!(VIDEO_EXTENSIONS.contains(&ext));
+        let lower = raw.to_ascii_lowercase();
+        assert!(
+            lower.ends_with(&format!(".{ext}")),
+            "{raw:?} does not end in .{ext}"
+        );
+    }
+    let root = std::path::Path::new("/srv/pinkflow-fuzz");
+    let storage = Storage::new(root);
+    if let Some(path) = storage.path(&raw) {
+        let rel = path.strip_prefix(root).expect("inside the root");
+        let parts: Vec<_> = rel.components().collect();
+        assert_eq!(parts.len(), 2, "{raw:?} -> {}", path.display());
+        assert!(
+            parts
+                .iter()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        );
+        let area = parts[0].as_os_str().to_str().unwrap_or("");
+        assert!(Area::ALL.iter().any(|a| a.dir() == area));
+    }
+    // Keys the server makes are always valid, whatever extension was asked for.
+    for area in Area::ALL {
+        if let Some(ext) = video_extension(&raw) {
+            assert!(storage.path(&Storage::new_key(area, ext)).is_some());
+        }
+    }
 }

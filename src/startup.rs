@@ -26,7 +26,7 @@ use crate::resilience::CircuitBreaker;
 use crate::routes;
 use crate::state::AppState;
 use crate::video::{Storage, VideoService, WorkerPool};
-use crate::web::session_store::AppSessionStore;
+use crate::web::session_store::{self, AppSessionStore};
 use crate::web::{assets, csrf, errors, session};
 
 pub struct Application {
@@ -164,6 +164,7 @@ impl Application {
                 .wrap(from_fn(csrf::protect))
                 .wrap(from_fn(errors::error_pages))
                 .wrap(session::middleware(app_sessions.clone(), settings))
+                .wrap(from_fn(session_store::track_lost_sessions))
                 .wrap(Condition::new(cors_on, cors))
                 .wrap(security_headers(settings.app_env.is_production()))
                 .wrap(from_fn(request_context))

@@ -104,6 +104,17 @@ pub enum Event {
     /// A video was deleted by its owner (not in the original's list).
     #[serde(rename = "video.deleted")]
     VideoDeleted { video_id: i32, owner_id: i32 },
+    /// A viewer rated the signing of a video (not in the original's list: it feeds the
+    /// sign-language accuracy feedback metric). `rating` is `accurate`, `helpful` or
+    /// `inaccurate`; `previous` is the viewer's earlier rating, if this replaced one.
+    #[serde(rename = "video.rated")]
+    VideoRated {
+        video_id: i32,
+        user_id: i32,
+        sign_language: String,
+        rating: String,
+        previous: Option<String>,
+    },
     /// A person's preferences were saved; `changed` names the preferences that differ.
     #[serde(rename = "preferences.updated")]
     PreferencesUpdated {
@@ -142,7 +153,7 @@ pub enum Event {
 
 impl Event {
     /// Every event name, in the original's order.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 17] = [
         "user.created",
         "user.updated",
         "user.deleted",
@@ -154,6 +165,7 @@ impl Event {
         "video.processing.failed",
         "video.updated",
         "video.deleted",
+        "video.rated",
         "preferences.updated",
         "visual_density.changed",
         "module.loaded",
@@ -175,6 +187,7 @@ impl Event {
             Event::VideoProcessingFailed { .. } => "video.processing.failed",
             Event::VideoUpdated { .. } => "video.updated",
             Event::VideoDeleted { .. } => "video.deleted",
+            Event::VideoRated { .. } => "video.rated",
             Event::PreferencesUpdated { .. } => "preferences.updated",
             Event::VisualDensityChanged { .. } => "visual_density.changed",
             Event::ModuleLoaded { .. } => "module.loaded",
@@ -194,7 +207,8 @@ impl Event {
             | Event::PreferencesUpdated { user_id, .. }
             | Event::VisualDensityChanged { user_id, .. }
             | Event::ModuleLoaded { user_id, .. }
-            | Event::ModuleUnloaded { user_id, .. } => Some(*user_id),
+            | Event::ModuleUnloaded { user_id, .. }
+            | Event::VideoRated { user_id, .. } => Some(*user_id),
             Event::VideoUploaded { owner_id, .. }
             | Event::VideoProcessingStarted { owner_id, .. }
             | Event::VideoProcessingCompleted { owner_id, .. }
@@ -498,6 +512,13 @@ mod tests {
                 video_id: 2,
                 owner_id: 1,
             },
+            Event::VideoRated {
+                video_id: 2,
+                user_id: 3,
+                sign_language: "BSL".into(),
+                rating: "accurate".into(),
+                previous: None,
+            },
             Event::PreferencesUpdated {
                 user_id: 1,
                 changed: vec!["visual_density".into()],
@@ -533,9 +554,9 @@ mod tests {
         assert_eq!(names, Event::NAMES, "one sample per event, in order");
         let original = Event::NAMES
             .iter()
-            .filter(|n| !["video.updated", "video.deleted"].contains(n))
+            .filter(|n| !["video.updated", "video.deleted", "video.rated"].contains(n))
             .count();
-        assert_eq!(original, 14, "the original's fourteen, plus two");
+        assert_eq!(original, 14, "the original's fourteen, plus three");
         for event in events {
             let envelope = Envelope {
                 origin: "o".into(),

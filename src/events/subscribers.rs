@@ -5,9 +5,10 @@
 //!   instance (invalidation bumps a version stored in Redis), so acting once — on the
 //!   instance that published — invalidates it everywhere; an in-process cache acts on
 //!   every event it sees.
-//! - **metrics**: counts every event this instance sees (`pinkflow_events_total`) and
-//!   records job durations from `video.processing.completed` (local events only, so a
-//!   job is counted once across instances), and reads the queue depth from the database
+//! - **metrics**: counts every event this instance sees (`pinkflow_events_total`),
+//!   records job durations from `video.processing.completed` and sign-language feedback
+//!   from `video.rated` (local events only, so each is counted once across instances),
+//!   and reads the queue depth from the database
 //!   after each video queue change.
 //! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
 //!   to `audit_log` — local events only, so each event is written exactly once.
@@ -19,6 +20,7 @@ use crate::cache::Cache;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::models::audit::{self as audit_db, NewAuditEntry};
+use crate::models::feedback::RATINGS;
 
 /// The cache subscriber alone (for `pinkflow worker`, whose video events must drop the
 /// shared catalogue once).
@@ -105,6 +107,17 @@ fn is_queue_change(event: &Event) -> bool {
 
 fn record(metrics: &Metrics, e: &Envelope) {
     metrics.record_event(e.event.name());
+    if let Event::VideoRated {
+        sign_language,
+        rating,
+        ..
+    } = &e.event
+        && e.local
+        && let Some(verdict) = RATINGS.iter().find(|r| **r == rating.as_str())
+    {
+        // Local only: each rating is counted once across instances.
+        metrics.record_sign_feedback(sign_language, verdict);
+    }
     if let Event::VideoProcessingCompleted {
         processing_seconds, ..
     } = &e.event

@@ -17,6 +17,7 @@ use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
+use crate::models::feedback::RATINGS;
 use crate::models::stats::UsageCounts;
 use crate::resilience::{BreakerSnapshot, BreakerState};
 
@@ -38,8 +39,15 @@ pub const EVENTS_LAGGED: &str = "pinkflow_events_lagged_total";
 pub const SUBSCRIBER_PANICS: &str = "pinkflow_event_subscriber_panics_total";
 pub const VIDEO_LOAD: &str = "pinkflow_video_load_seconds";
 pub const SIGN_FEEDBACK: &str = "pinkflow_sign_language_feedback_total";
+pub const VIDEO_RATINGS: &str = "pinkflow_video_feedback_ratings";
+pub const VIDEO_ACCURACY: &str = "pinkflow_video_sign_accuracy_ratio";
+pub const LANGUAGE_ACCURACY: &str = "pinkflow_sign_language_accuracy_ratio";
 pub const QUEUE_DEPTH: &str = "pinkflow_video_queue_depth";
 pub const JOB_DURATION: &str = "pinkflow_video_job_duration_seconds";
+
+/// Most videos given their own feedback series (the most-rated ones), so the number of
+/// series stays bounded however many videos there are.
+pub const FEEDBACK_VIDEOS_MAX: usize = 500;
 
 /// How long the database usage counts are reused between scrapes.
 pub const USAGE_TTL: Duration = Duration::from_secs(30);
@@ -134,6 +142,18 @@ impl Metrics {
                 SIGN_FEEDBACK,
                 "Sign-language accuracy feedback by language and verdict."
             );
+            describe_gauge!(
+                VIDEO_RATINGS,
+                "Viewers' current ratings of each video's signing (most-rated videos)."
+            );
+            describe_gauge!(
+                VIDEO_ACCURACY,
+                "Share of each video's ratings that say the signing is accurate."
+            );
+            describe_gauge!(
+                LANGUAGE_ACCURACY,
+                "Share of ratings that say the signing is accurate, per sign language."
+            );
             describe_gauge!(QUEUE_DEPTH, "Video jobs waiting.");
             describe_histogram!(
                 JOB_DURATION,
@@ -222,6 +242,47 @@ impl Metrics {
             gauge!(SESSIONS_ACTIVE, "store" => "database").set(usage.database_sessions as f64);
             if let Some(n) = usage.redis_sessions {
                 gauge!(SESSIONS_ACTIVE, "store" => "redis").set(n as f64);
+            }
+        });
+        self.set_feedback(&usage.feedback);
+    }
+
+    /// Sign-language accuracy feedback from the database: each (most-rated) video's
+    /// ratings and accurate share, and the accurate share per sign language.
+    fn set_feedback(&self, rows: &[(i32, String, String, i64)]) {
+        use std::collections::BTreeMap;
+        let slot = |rating: &str| RATINGS.iter().position(|r| *r == rating);
+        let mut per_video: BTreeMap<(i32, &str), [i64; 3]> = BTreeMap::new();
+        let mut per_language: BTreeMap<&str, [i64; 3]> = BTreeMap::new();
+        for (video, language, rating, n) in rows {
+            let Some(i) = slot(rating) else { continue };
+            per_video.entry((*video, language)).or_default()[i] += n;
+            per_language.entry(language).or_default()[i] += n;
+        }
+        let ratio = |c: &[i64; 3]| {
+            let total: i64 = c.iter().sum();
+            if total == 0 {
+                0.0
+            } else {
+                c[0] as f64 / total as f64
+            }
+        };
+        let mut videos: Vec<_> = per_video.into_iter().collect();
+        videos.sort_by_key(|(key, c)| (std::cmp::Reverse(c.iter().sum::<i64>()), key.0));
+        videos.truncate(FEEDBACK_VIDEOS_MAX);
+        self.with(|| {
+            for ((video, language), counts) in &videos {
+                let (video, language) = (video.to_string(), (*language).to_owned());
+                for (rating, n) in RATINGS.iter().zip(counts) {
+                    gauge!(VIDEO_RATINGS, "video_id" => video.clone(), "sign_language" => language.clone(), "rating" => *rating)
+                        .set(*n as f64);
+                }
+                gauge!(VIDEO_ACCURACY, "video_id" => video, "sign_language" => language)
+                    .set(ratio(counts));
+            }
+            for (language, counts) in &per_language {
+                gauge!(LANGUAGE_ACCURACY, "sign_language" => (*language).to_owned())
+                    .set(ratio(counts));
             }
         });
     }
@@ -319,6 +380,58 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in {text}");
         }
+    }
+
+    #[test]
+    fn feedback_ratios_per_video_and_sign_language() {
+        let m = Metrics::new();
+        let row = |video: i32, lang: &str, rating: &str, n: i64| {
+            (video, lang.to_owned(), rating.to_owned(), n)
+        };
+        m.set_usage(&UsageCounts {
+            feedback: vec![
+                row(7, "BSL", "accurate", 3),
+                row(7, "BSL", "inaccurate", 1),
+                row(9, "BSL", "helpful", 4),
+                row(11, "ASL", "accurate", 2),
+                row(11, "ASL", "bogus", 5),
+            ],
+            ..UsageCounts::default()
+        });
+        let text = m.render();
+        for line in [
+            r#"pinkflow_video_sign_accuracy_ratio{video_id="7",sign_language="BSL"} 0.75"#,
+            r#"pinkflow_video_sign_accuracy_ratio{video_id="9",sign_language="BSL"} 0"#,
+            r#"pinkflow_video_sign_accuracy_ratio{video_id="11",sign_language="ASL"} 1"#,
+            r#"pinkflow_video_feedback_ratings{video_id="7",sign_language="BSL",rating="inaccurate"} 1"#,
+            r#"pinkflow_sign_language_accuracy_ratio{sign_language="BSL"} 0.375"#,
+            r#"pinkflow_sign_language_accuracy_ratio{sign_language="ASL"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        assert!(!text.contains("bogus"), "unknown ratings are ignored");
+    }
+
+    #[test]
+    fn feedback_series_are_bounded_to_the_most_rated_videos() {
+        let m = Metrics::new();
+        let feedback = (0..FEEDBACK_VIDEOS_MAX as i32 + 10)
+            .map(|v| (v, "BSL".to_owned(), "accurate".to_owned(), i64::from(v) + 1))
+            .collect();
+        m.set_usage(&UsageCounts {
+            feedback,
+            ..UsageCounts::default()
+        });
+        let text = m.render();
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("pinkflow_video_sign_accuracy_ratio{"))
+            .count();
+        assert_eq!(series, FEEDBACK_VIDEOS_MAX);
+        assert!(
+            !text.contains(r#"video_id="0""#),
+            "the least-rated video is left out"
+        );
     }
 
     #[test]

@@ -133,6 +133,16 @@ const COPY: &[(&str, u8, &str)] = &[
         "Your account has been created. You can now sign in.",
     ),
     ("login.registered", 1, "Your account is ready. Now sign in."),
+    (
+        "session.lost",
+        3,
+        "We could not read your session just now because of a problem on our side, so you have been signed out. If you were signed in, please sign in again.",
+    ),
+    (
+        "session.lost",
+        1,
+        "Something went wrong on our side and you were signed out. Please sign in again.",
+    ),
     // Register
     ("register.heading", 3, "Create an account"),
     ("register.heading", 1, "Make an account"),
@@ -418,6 +428,17 @@ const COPY: &[(&str, u8, &str)] = &[
         "error.csrf.body",
         5,
         "For your safety every form carries a secret code tied to your session. This one was missing or did not match, usually because the page was open for a long time, you signed out in another tab, or the form came from another website. Nothing was changed. Go back, reload the page and try again.",
+    ),
+    ("error.session_lost.heading", 3, "Please sign in again"),
+    (
+        "error.session_lost.body",
+        3,
+        "We could not read your session just now because of a problem on our side, so your form was not sent and nothing was changed. Sign in again, then try once more.",
+    ),
+    (
+        "error.session_lost.body",
+        1,
+        "Something went wrong on our side. Nothing changed. Sign in again, then try again.",
     ),
     ("error.405.heading", 3, "That cannot be done here"),
     (

@@ -22,7 +22,7 @@ use crate::models::user as user_db;
 use crate::state::AppState;
 use crate::web::assets::{self, AssetUrls};
 use crate::web::errors::PageError;
-use crate::web::session;
+use crate::web::{session, session_store};
 
 /// Layout variant, chosen from visual density.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,6 +197,11 @@ impl PageCtx {
                 None => View::new(Preferences::default(), false),
             },
         };
+        if session_store::session_lost() {
+            // Say why the visitor is signed out, on this page or the next one that shows
+            // messages (the sign-in page, when this one needs an account).
+            session::set_flash(&session, view.t("session.lost")).map_err(PageError::internal)?;
+        }
         Ok(PageCtx {
             hx: Hx::from_request(req),
             session,

@@ -35,13 +35,27 @@ pub fn extension_message() -> String {
 }
 
 /// A file name fit for display only: its last path component, without control
-/// characters, at most 255 characters.
+/// characters, trimmed, at most 255 characters (a longer name is shortened before its
+/// extension, marked with "…"). Cleaning a cleaned name changes nothing.
 pub fn display_filename(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    let trimmed = cleaned.trim();
-    let name = if trimmed.is_empty() { "video" } else { trimmed };
-    name.chars().take(FILENAME_MAX).collect()
+    let name = cleaned.trim();
+    if name.is_empty() {
+        return "video".to_owned();
+    }
+    if name.chars().count() <= FILENAME_MAX {
+        return name.to_owned();
+    }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.chars().count() <= 16)
+        .map(|e| format!(".{e}"))
+        .unwrap_or_default();
+    let keep = FILENAME_MAX - 1 - ext.chars().count();
+    let stem: String = name.chars().take(keep).collect();
+    format!("{}…{ext}", stem.trim_end())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +277,11 @@ mod tests {
         assert_eq!(display_filename("../../etc/passwd"), "passwd");
         assert_eq!(display_filename("a\u{0}b\n.mp4"), "ab.mp4");
         assert_eq!(display_filename(""), "video");
+        let long = format!("{} b.avi", "a".repeat(254));
+        let shown = display_filename(&long);
+        assert_eq!(shown.chars().count(), FILENAME_MAX);
+        assert!(shown.ends_with("a….avi"), "{shown}");
+        assert_eq!(display_filename(&shown), shown);
     }
 
     #[test]

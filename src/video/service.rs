@@ -830,9 +830,23 @@ impl VideoService {
                 "The video can be rated once it has been processed.".into(),
             ));
         }
-        self.db
-            .run(move |conn| feedback_db::set(conn, video_id, user_id, rating.as_str()))
+        let previous = self
+            .db
+            .run(move |conn| {
+                let previous = feedback_db::rating_of(conn, video_id, user_id)?;
+                feedback_db::set(conn, video_id, user_id, rating.as_str())?;
+                Ok(previous)
+            })
             .await?;
+        if previous.as_deref() != Some(rating.as_str()) {
+            self.events.publish(Event::VideoRated {
+                video_id,
+                user_id,
+                sign_language: video.sign_language.clone(),
+                rating: rating.as_str().to_owned(),
+                previous,
+            });
+        }
         self.feedback(video_id, Some(user_id)).await
     }
 

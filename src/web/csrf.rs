@@ -95,6 +95,10 @@ pub async fn protect(
         _ => false,
     };
     if !valid {
+        if super::session_store::session_lost() {
+            tracing::info!(path = %req.path(), "request refused: its session could not be read");
+            return Ok(req.error_response(PageError::session_lost()));
+        }
         tracing::info!(path = %req.path(), "request refused: missing or invalid CSRF token");
         return Ok(req.error_response(PageError::csrf()));
     }

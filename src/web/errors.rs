@@ -19,6 +19,9 @@ use crate::render::{Page, PageCtx, View};
 pub enum PageErrorKind {
     /// A state-changing request without a valid CSRF token.
     Csrf,
+    /// A state-changing request whose session could not be read (its store was out of
+    /// reach), so its CSRF token could not be checked: the visitor must sign in again.
+    SessionLost,
     /// Any other status, explained by its own copy.
     Status,
 }
@@ -47,6 +50,14 @@ impl PageError {
         PageError {
             status: StatusCode::FORBIDDEN,
             kind: PageErrorKind::Csrf,
+            source: None,
+        }
+    }
+
+    pub fn session_lost() -> Self {
+        PageError {
+            status: StatusCode::FORBIDDEN,
+            kind: PageErrorKind::SessionLost,
             source: None,
         }
     }
@@ -131,8 +142,10 @@ struct ErrorContent<'a> {
 
 /// The copy key for a status (statuses without their own copy share a family's).
 fn copy_key(status: StatusCode, kind: PageErrorKind) -> &'static str {
-    if kind == PageErrorKind::Csrf {
-        return "csrf";
+    match kind {
+        PageErrorKind::Csrf => return "csrf",
+        PageErrorKind::SessionLost => return "session_lost",
+        PageErrorKind::Status => {}
     }
     match status.as_u16() {
         403 => "403",

@@ -26,6 +26,33 @@ use crate::resilience::{CircuitBreaker, Permit};
 
 type State = HashMap<String, String>;
 
+tokio::task_local! {
+    /// Set while a request runs when its session cookie named a session the store could
+    /// not read (Redis or the database unreachable): the visitor is treated as signed
+    /// out, and pages say so (see [`session_lost`]).
+    static LOST: std::cell::Cell<bool>;
+}
+
+/// Middleware, outside the session middleware: gives each request its "session lost"
+/// flag.
+pub async fn track_lost_sessions(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    LOST.scope(std::cell::Cell::new(false), next.call(req))
+        .await
+}
+
+/// True when this request's session could not be read because its store was out of
+/// reach (not when it had simply expired).
+pub fn session_lost() -> bool {
+    LOST.try_with(std::cell::Cell::get).unwrap_or(false)
+}
+
+fn mark_lost() {
+    let _ = LOST.try_with(|lost| lost.set(true));
+}
+
 const DB_KEY_PREFIX: &str = "db-";
 /// Where Redis sessions live.
 pub const REDIS_KEY_PREFIX: &str = "pinkflow:session:";
@@ -112,6 +139,7 @@ impl SessionStore for AppSessionStore {
             // page needs from the database answers with the accessible 503 page instead.
             Err(LoadError::Other(e)) => {
                 tracing::warn!(error = %e, "session store unavailable; treating the visitor as signed out");
+                mark_lost();
                 Ok(None)
             }
             other => other,
@@ -211,15 +239,18 @@ impl RedisWithFallback {
         }
         let Ok(permit) = self.breaker.try_acquire() else {
             // The session is out of reach: the visitor starts a new one (signed out).
+            mark_lost();
             return Ok(None);
         };
         match timed(self.redis.load(key)).await {
             Err(()) => {
                 self.redis_failed(Some(permit), "load", &"timed out");
+                mark_lost();
                 Ok(None)
             }
             Ok(Err(LoadError::Other(e))) => {
                 self.redis_failed(Some(permit), "load", &e);
+                mark_lost();
                 Ok(None)
             }
             Ok(other) => {

@@ -6,7 +6,10 @@
    - clears the live regions before each request so the next message is announced;
    - updates the live preview on the preferences page as choices change;
    - shows the upload's progress in its <progress> bar and announces it politely in
-     #status at 25 % steps.
+     #status at 25 % steps;
+   - the player's beacon: once per page view, how long the first frame took to show
+     after play was pressed (POST to the video's data-load-beacon URL, with the CSRF
+     token; nothing is sent without a session).
    htmx itself is configured by <meta name="htmx-config"> (422 swapped, no eval,
    no inline indicator styles, no history snapshots kept in the browser: going back
    fetches the full page again, so nothing personal outlives sign-out). */
@@ -156,6 +159,33 @@
       if (status) status.textContent = template.replace("{n}", String(step));
     }
   });
+
+  /* Player beacon: time from pressing play to the first frame shown. `play` does not
+     bubble, so it is caught on the way down; players swapped in by htmx are covered. */
+  document.addEventListener("play", function (event) {
+    var video = event.target;
+    if (!video || video.tagName !== "VIDEO") return;
+    var url = video.getAttribute("data-load-beacon");
+    var token = csrfToken();
+    if (!url || !token || video.hasAttribute("data-load-measured")) return;
+    video.setAttribute("data-load-measured", "pending");
+    var started = performance.now();
+    function send() {
+      if (video.getAttribute("data-load-measured") !== "pending") return;
+      var ms = Math.max(0, Math.round(performance.now() - started));
+      video.setAttribute("data-load-measured", String(ms));
+      var body = new URLSearchParams({ csrf_token: token, ms: String(ms) });
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
+        fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true })
+          .catch(function () { /* a lost measurement is not the viewer's problem */ });
+      }
+    }
+    if (typeof video.requestVideoFrameCallback === "function") {
+      video.requestVideoFrameCallback(send); /* the first frame actually presented */
+    } else {
+      video.addEventListener("playing", send, { once: true });
+    }
+  }, true);
 
   function onLoad() {
     document.body.classList.add("js-enabled");

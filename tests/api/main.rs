@@ -6,6 +6,7 @@ mod auth_register;
 mod auth_tokens;
 mod cache;
 mod captions;
+mod cluster;
 mod csrf;
 mod events;
 mod health;

@@ -318,3 +318,118 @@ async fn a_hanging_redis_times_out_and_deferred_invalidations_are_delivered() {
     assert_no_5xx(&traffic(&app, &tokens.access, 4).await);
     drop(redis);
 }
+
+/// A second browser (its own cookie jar) on `app`, signed in through the pages.
+async fn second_browser(app: &TestApp, name: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let email = format!("{name}@example.com");
+    assert_eq!(
+        app.register(&email, name, "password123").await.status(),
+        201
+    );
+    let html = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::helpers::csrf_from(&html).unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", &email),
+            ("password", "password123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign in {name}");
+    client
+}
+
+/// People whose Redis session cannot be read during an outage are signed out, and told
+/// so: the page they reach says to sign in again, and a form they send is refused with
+/// that explanation (not a puzzling "form expired"). Nothing answers 5xx; signing in
+/// again works while Redis is still down.
+#[tokio::test]
+async fn a_session_lost_in_a_redis_outage_asks_to_sign_in_again() {
+    let port = free_port();
+    let mut redis = start_redis(port).await;
+    let app = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), format!("redis://127.0.0.1:{port}"));
+        s.insert("CIRCUIT_BREAKER_FAILURE_THRESHOLD".into(), "3".into());
+        s.insert("CIRCUIT_BREAKER_RECOVERY_TIMEOUT".into(), "60s".into());
+    })
+    .await;
+    app.browser_user("lost-reader").await;
+    assert_eq!(app.get("/account").await.status(), 200);
+    let writer = second_browser(&app, "lost-writer").await;
+    let html = writer
+        .get(app.url("/preferences"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let old_token = crate::helpers::csrf_from(&html).unwrap();
+
+    redis.kill().await.unwrap();
+    let _ = redis.wait().await;
+
+    // A page that needs the account: sent to sign in, with the reason.
+    let r = app.get("/account").await;
+    assert_eq!(r.status(), 303);
+    let to = crate::helpers::location(&r).to_owned();
+    assert!(to.starts_with("/login?next="), "{to}");
+    let r = app.get(&to).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("so you have been signed out. If you were signed in, please sign in again."),
+        "the sign-in page explains: {html}"
+    );
+    // Said once, not on every page after.
+    assert!(!app.get_html("/").await.contains("please sign in again"));
+
+    // A form sent with the lost session: refused, explained, nothing changed.
+    let r = writer
+        .post(app.url("/preferences"))
+        .form(&[("csrf_token", old_token.as_str()), ("visual_density", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Please sign in again"), "{html}");
+    assert!(html.contains("nothing was changed"), "{html}");
+    assert!(!html.contains("Your form could not be sent"), "{html}");
+
+    // Signing in again works during the outage (the session lives in the database).
+    let r = app
+        .browser_login("lost-reader@example.com", "password123")
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get("/account").await.status(), 200);
+    // An ordinary expired form (no outage involved) still gets the usual explanation.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[("csrf_token", "stale"), ("visual_density", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Your form could not be sent")
+    );
+}

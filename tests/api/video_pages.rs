@@ -867,3 +867,115 @@ async fn a_failed_video_shows_why_and_can_be_tried_again() {
         .await;
     assert_eq!(r.status(), 409);
 }
+
+#[tokio::test]
+async fn the_players_beacon_and_ratings_feed_the_accessibility_metrics() {
+    let app = app_with_worker(|_| {}).await;
+    app.browser_user("beacon").await;
+    let id = upload_via_page(&app, "Beacon video", "BSL").await;
+    assert!(wait_until_done(&app, id).await.contains("status-ready"));
+    let page = format!("/videos/{id}");
+    let html = app.get_html(&page).await;
+    assert!(
+        html.contains(&format!("data-load-beacon=\"/videos/{id}/load-time\"")),
+        "the player names its beacon"
+    );
+    let token = csrf_from(&html).unwrap();
+    let beacon = format!("/videos/{id}/load-time");
+
+    // Time to first frame: 0.85 s and 3 s, by the video's sign language.
+    for ms in ["850", "3000"] {
+        let r = app
+            .post_form(&beacon, &[("csrf_token", &token), ("ms", ms)])
+            .await;
+        assert_eq!(r.status(), 204, "beacon {ms}");
+    }
+    // Bad values are refused with the error page, and counted nowhere.
+    for ms in ["", "abc", "-5", "1.5", "600001", "99999999999"] {
+        let r = app
+            .post_form(&beacon, &[("csrf_token", &token), ("ms", ms)])
+            .await;
+        assert_eq!(r.status(), 422, "beacon {ms:?}");
+        assert!(header(&r, "content-type").starts_with("text/html"));
+    }
+    let r = app.post_form(&beacon, &[("ms", "100")]).await;
+    assert_eq!(r.status(), 403, "the beacon needs the CSRF token");
+    let r = app
+        .post_form(
+            "/videos/999999/load-time",
+            &[("csrf_token", &token), ("ms", "100")],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "no such video");
+    // Someone else cannot report on a private video they cannot watch.
+    let stranger = Browser::new(&app);
+    stranger.sign_up("stranger").await;
+    let html = stranger.get("/catalogue").await.text().await.unwrap();
+    let theirs = csrf_from(&html).unwrap();
+    let r = stranger
+        .client
+        .post(format!("{}{beacon}", stranger.base))
+        .form(&[("csrf_token", theirs.as_str()), ("ms", "100")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "a stranger's beacon on a private video");
+
+    // Ratings: accurate, then changed to inaccurate, then the same again (no change).
+    let feedback = format!("/videos/{id}/feedback");
+    for rating in ["accurate", "inaccurate", "inaccurate"] {
+        let r = app
+            .post_form(&feedback, &[("csrf_token", &token), ("rating", rating)])
+            .await;
+        assert_eq!(r.status(), 303, "rating {rating}");
+    }
+
+    let text = app.get_html("/metrics").await;
+    let m = crate::metrics::parse_prometheus(&text);
+    let get = |series: &str| {
+        m.get(series)
+            .copied()
+            .unwrap_or_else(|| panic!("{series} missing from\n{text}"))
+    };
+    assert_eq!(
+        get(r#"pinkflow_video_load_seconds_count{sign_language="BSL"}"#),
+        2.0
+    );
+    assert!((get(r#"pinkflow_video_load_seconds_sum{sign_language="BSL"}"#) - 3.85).abs() < 1e-9);
+    assert_eq!(
+        get(r#"pinkflow_video_load_seconds_bucket{sign_language="BSL",le="1"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"pinkflow_sign_language_feedback_total{sign_language="BSL",verdict="accurate"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"pinkflow_sign_language_feedback_total{sign_language="BSL",verdict="inaccurate"}"#),
+        1.0,
+        "the repeated rating is not counted again"
+    );
+    assert_eq!(get(r#"pinkflow_events_total{event="video.rated"}"#), 2.0);
+    // The current ratings, from the database: one viewer, now saying inaccurate.
+    let video = format!(r#"video_id="{id}",sign_language="BSL""#);
+    assert_eq!(
+        get(&format!(
+            r#"pinkflow_video_feedback_ratings{{{video},rating="inaccurate"}}"#
+        )),
+        1.0
+    );
+    assert_eq!(
+        get(&format!(
+            r#"pinkflow_video_feedback_ratings{{{video},rating="accurate"}}"#
+        )),
+        0.0
+    );
+    assert_eq!(
+        get(&format!("pinkflow_video_sign_accuracy_ratio{{{video}}}")),
+        0.0
+    );
+    assert_eq!(
+        get(r#"pinkflow_sign_language_accuracy_ratio{sign_language="BSL"}"#),
+        0.0
+    );
+}

@@ -349,6 +349,44 @@ test('the player: no autoplay, default captions served as text/vtt, transcript a
   await context.close();
 });
 
+test('the player reports its time to first frame once per page view, under the CSP, without console errors', async () => {
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  const watch = b.watchPage(page);
+  await b.signIn(page, user);
+  const loadCount = async () => {
+    const text = await (await fetch(`${server.baseURL}/metrics`, { signal: AbortSignal.timeout(10000) })).text();
+    const m = text.match(/^pinkflow_video_load_seconds_count\{sign_language="BSL"\} (\d+)/m);
+    return m ? Number(m[1]) : 0;
+  };
+  const before = await loadCount();
+  const beacons = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith(`/videos/${video.id}/load-time`)) beacons.push(r); });
+  const played = async () => {
+    await page.goto(`/videos/${video.id}`);
+    const first = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/videos/${video.id}/load-time`), { timeout: 20000 });
+    await page.evaluate(() => { const v = document.getElementById('player'); v.muted = true; return v.play(); });
+    const req = await first;
+    const body = new URLSearchParams(req.postData() || '');
+    const ms = Number(body.get('ms'));
+    assert.ok(Number.isInteger(ms) && ms >= 0 && ms < 20000, `time to first frame: ${body.get('ms')}`);
+    assert.ok((body.get('csrf_token') || '').length > 0, 'the beacon carries the CSRF token');
+    const response = await req.response();
+    if (response) assert.equal(response.status(), 204, 'the beacon is accepted');
+    // Pausing and playing again on the same page sends nothing more.
+    await page.evaluate(async () => { const v = document.getElementById('player'); v.pause(); await v.play(); v.pause(); });
+    await page.waitForTimeout(300);
+  };
+  await played();
+  assert.equal(beacons.length, 1, 'one beacon for one page view, however often play is pressed');
+  await played();
+  assert.equal(beacons.length, 2, 'a new page view measures again');
+  for (let i = 0; i < 50 && (await loadCount()) < before + 2; i++) await page.waitForTimeout(100);
+  assert.equal(await loadCount(), before + 2, 'pinkflow_video_load_seconds counted both page views');
+  assert.deepEqual(watch.problems(), [], 'console errors, CSP violations, failed requests or 5xx around the beacon');
+  await context.close();
+});
+
 test('queued, processing and failed videos have no axe violations (a server without a worker)', async (t) => {
   // No worker: uploads stay queued; the other states are set in the database behind the server's back.
   const idle = await startServer({ WORKER_EMBEDDED: 'false' });

@@ -131,6 +131,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
         .route("/videos/{id}", web::get().to(videos::show))
         .route("/videos/{id}/status", web::get().to(videos::status))
         .route("/videos/{id}/feedback", web::post().to(videos::feedback))
+        .route("/videos/{id}/load-time", web::post().to(videos::load_time))
         .route(
             "/videos/{id}/captions",
             web::post().to(videos::add_captions),

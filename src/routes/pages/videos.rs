@@ -820,6 +820,43 @@ pub async fn feedback(
     Ok(fragment(body))
 }
 
+/// The longest time to first frame the player's beacon may report (ten minutes).
+const LOAD_TIME_MAX_MS: u32 = 600_000;
+
+/// `POST /videos/{id}/load-time` (`ms`): the player's beacon, sent once per page view by
+/// `a11y.js` — how many milliseconds the first frame took to show after play was
+/// pressed. Recorded in `pinkflow_video_load_seconds` by the video's sign language;
+/// answers 204. A value that is not a whole number of milliseconds up to ten minutes
+/// is refused (422), as is a video the viewer cannot watch (404).
+pub async fn load_time(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+) -> Result<HttpResponse, PageError> {
+    let id = video_id(&path)?;
+    let Some(ms) = field(&form, "ms")
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|ms| *ms <= LOAD_TIME_MAX_MS)
+    else {
+        return Err(PageError::new(StatusCode::UNPROCESSABLE_ENTITY));
+    };
+    let video = state
+        .videos
+        .get_viewable(id, ctx.user.as_ref().map(|u| u.id))
+        .await
+        .map_err(page_error)?;
+    if !video.is_ready() {
+        return Err(PageError::new(StatusCode::CONFLICT));
+    }
+    state
+        .metrics
+        .record_video_load(&video.sign_language, f64::from(ms) / 1000.0);
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// `POST /videos/{id}/captions` (multipart, CSRF token in the query string).
 pub async fn add_captions(
     ctx: PageCtx,
