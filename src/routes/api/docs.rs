@@ -429,6 +429,24 @@ pub struct ErrorBody {
     pub fields: Option<BTreeMap<String, String>>,
 }
 
+/// 404 for a video the caller cannot see (shared by the video endpoints' documents).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 404,
+    description = "No such video, or it is private and not the caller's",
+    example = json!({"error": "Video not found"})
+)]
+pub struct VideoNotFound(#[allow(dead_code)] ErrorBody);
+
+/// 403 for a video the caller may see but not change.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 403,
+    description = "The caller may see the video but not change it",
+    example = json!({"error": "Only the person who uploaded this video can change it."})
+)]
+pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
+
 /// The document: every operation under `/api` (tests/api/openapi.rs checks it against
 /// [`super::routes`], and debug builds refuse requests to routes missing from it).
 #[derive(OpenApi)]

@@ -145,7 +145,7 @@ pub async fn list(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The video, with its captions and editions", body = Video),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        VideoNotFound,
     )
 )]
 pub async fn show(
@@ -169,8 +169,8 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed video", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
     )
 )]
 pub async fn update(
@@ -227,8 +227,8 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued again", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
         (status = 409, description = "The video has not failed", body = ErrorBody,
             example = json!({"error": "Only a video whose processing failed can be tried again."})),
     )
@@ -253,8 +253,8 @@ pub async fn retry(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
     )
 )]
 pub async fn delete(
@@ -280,8 +280,8 @@ pub async fn delete(
         (status = 201, description = "The caption track", body = Caption),
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
         (status = 413, description = "The request body is too large", body = ErrorBody,
             example = json!({"error": "Request body is too large"})),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
@@ -313,7 +313,7 @@ pub async fn add_caption(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
+        NotVideoOwner,
         (status = 404, description = "No such video or caption track", body = ErrorBody,
             example = json!({"error": "Caption not found"})),
     )
@@ -392,7 +392,7 @@ pub async fn transcript(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The ratings", body = Feedback),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        VideoNotFound,
     )
 )]
 pub async fn feedback(
@@ -419,7 +419,7 @@ pub async fn feedback(
         (status = 200, description = "The ratings", body = Feedback),
         (status = 409, description = "The video has not been processed yet", body = ErrorBody,
             example = json!({"error": "The video can be rated once it has been processed."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        VideoNotFound,
     )
 )]
 pub async fn rate(
@@ -451,7 +451,7 @@ pub async fn rate(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ratings", body = Feedback),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        VideoNotFound,
     )
 )]
 pub async fn unrate(
@@ -476,8 +476,8 @@ pub async fn unrate(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The video, with its editions", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
         (status = 409, description = "The group would have two editions in the same sign language", body = ErrorBody,
             example = json!({"error": "These videos cannot be linked: the group would have two editions in the same sign language."})),
         (status = 422, description = "`video_id` is not one of the caller's other videos", body = ErrorBody,
@@ -516,8 +516,8 @@ pub async fn link_edition(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The video, without editions", body = Video),
-        (status = 403, description = "The caller may see the video but not change it", body = ErrorBody, example = json!({"error": "Only the person who uploaded this video can change it."})),
-        (status = 404, description = "No such video, or it is private and not the caller's", body = ErrorBody, example = json!({"error": "Video not found"})),
+        NotVideoOwner,
+        VideoNotFound,
     )
 )]
 pub async fn unlink_edition(
