@@ -30,8 +30,9 @@ PY_PID=""
 
 cleanup() {
   local status=$?
+  set +e  # clean up everything, whatever fails
   trap - EXIT INT TERM
-  [ -n "$PY_PID" ] && kill "$PY_PID" 2>/dev/null && wait "$PY_PID" 2>/dev/null
+  if [ -n "$PY_PID" ]; then kill "$PY_PID" 2>/dev/null; wait "$PY_PID" 2>/dev/null; fi
   # Everything the Python side started is listed here, even if it died mid-scenario.
   if [ -f "$WORK/pids" ]; then
     while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$WORK/pids"
