@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev libavdevice-dev
 
-.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -110,6 +110,13 @@ bench-video:
 	$(CARGO_TARGET_DIR)/release/examples/video_bench
 
 bench: bench-http bench-video
+
+## Fault injection (release build, loopback, ~2 min, its own throwaway PostgreSQL cluster and
+## redis-server): Redis SIGKILLed under load, PostgreSQL restarted under load, a video worker
+## SIGKILLed mid-transcode, SIGTERM under load. Prints requests, 5xx, acknowledged writes lost
+## and time to recover per scenario, writes docs/FAULTS.md, fails when an expectation fails.
+faults: deps
+	bash bench/faults.sh
 
 ## API fuzzing with schemathesis (installed into $(HOME)/.cache/pinkflow-venv when missing)
 ## against a debug server on a free port, using the server's own /api/openapi.json:

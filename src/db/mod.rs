@@ -4,6 +4,8 @@
 
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
@@ -18,6 +20,13 @@ use crate::config::DatabaseUrl;
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a caller waits for a pooled connection (the pool's own timeout).
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a caller waits when the last attempt to open a connection failed (the
+/// database is down): long enough to open one once it is back, short enough that
+/// requests get a quick 503.
+const DOWN_CHECKOUT_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A connection to whichever backend `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]
@@ -114,6 +123,8 @@ impl std::ops::DerefMut for ManagedConnection {
 /// errors are real errors (MultiConnection's own establish hides them).
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Set when opening a connection failed, cleared when one opens.
+    unreachable: Arc<AtomicBool>,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -121,6 +132,24 @@ impl ManageConnection for ConnectionManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<ManagedConnection, r2d2::Error> {
+        let conn = self.establish();
+        self.unreachable.store(conn.is_err(), Ordering::Relaxed);
+        conn
+    }
+
+    fn is_valid(&self, conn: &mut ManagedConnection) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut ManagedConnection) -> bool {
+        conn.broken
+    }
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<ManagedConnection, r2d2::Error> {
         let conn = match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose_secret())
                 .map(DbConnection::Pg)
@@ -144,16 +173,6 @@ impl ManageConnection for ConnectionManager {
             broken: false,
         })
     }
-
-    fn is_valid(&self, conn: &mut ManagedConnection) -> Result<(), r2d2::Error> {
-        conn.conn
-            .batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut ManagedConnection) -> bool {
-        conn.broken
-    }
 }
 
 /// The shared database handle: cheap to clone.
@@ -161,6 +180,24 @@ impl ManageConnection for ConnectionManager {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    /// The manager's "opening a connection failed" flag.
+    unreachable: Arc<AtomicBool>,
+}
+
+/// A pooled connection. Whoever finds no idle one waits [`DOWN_CHECKOUT_TIMEOUT`]
+/// first; if by then opening a connection has failed (the database is down), the
+/// caller gets the error at once, so an outage is answered with fast 503s instead of
+/// every request holding a blocking thread for [`CHECKOUT_TIMEOUT`]. Otherwise (the
+/// pool is merely busy) it keeps waiting, up to [`CHECKOUT_TIMEOUT`] in all.
+fn checkout(
+    pool: &Pool<ConnectionManager>,
+    unreachable: &AtomicBool,
+) -> Result<PooledConnection<ConnectionManager>, DbError> {
+    match pool.get_timeout(DOWN_CHECKOUT_TIMEOUT) {
+        Ok(conn) => Ok(conn),
+        Err(e) if unreachable.load(Ordering::Relaxed) => Err(e.into()),
+        Err(_) => Ok(pool.get_timeout(CHECKOUT_TIMEOUT - DOWN_CHECKOUT_TIMEOUT)?),
+    }
 }
 
 impl Db {
@@ -181,13 +218,21 @@ impl Db {
                 Backend::Sqlite
             }
         };
+        let unreachable = Arc::new(AtomicBool::new(false));
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(2))
+            .connection_timeout(CHECKOUT_TIMEOUT)
             .test_on_check_out(false)
-            .build_unchecked(ConnectionManager { url: url.clone() });
-        Ok(Db { pool, backend })
+            .build_unchecked(ConnectionManager {
+                url: url.clone(),
+                unreachable: unreachable.clone(),
+            });
+        Ok(Db {
+            pool,
+            backend,
+            unreachable,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -196,7 +241,7 @@ impl Db {
 
     /// A connection for synchronous callers (CLI, migrations, workers' own threads).
     pub fn get(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        Ok(self.pool.get()?)
+        checkout(&self.pool, &self.unreachable)
     }
 
     /// Run `f` with a pooled connection on the blocking thread pool.
@@ -205,9 +250,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, unreachable) = (self.pool.clone(), self.unreachable.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool, &unreachable)?;
             let result = f(&mut conn.conn);
             if result.as_ref().is_err_and(DbError::is_unavailable) {
                 conn.broken = true;
@@ -244,4 +289,31 @@ impl Db {
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_fails_fast_once_known_down() {
+        // Nothing listens on port 1: every connection attempt is refused at once.
+        let url = DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
+        let db = Db::connect(&url, 4).unwrap();
+        let started = Instant::now();
+        let first = db.get();
+        assert!(first.as_ref().is_err_and(DbError::is_unavailable));
+        for _ in 0..3 {
+            let started = Instant::now();
+            assert!(db.get().is_err());
+            assert!(
+                started.elapsed() < CHECKOUT_TIMEOUT / 2,
+                "a known-down database answers within {DOWN_CHECKOUT_TIMEOUT:?}, took {:?}",
+                started.elapsed()
+            );
+        }
+        assert!(started.elapsed() < CHECKOUT_TIMEOUT * 2);
+    }
 }
