@@ -13,6 +13,7 @@
 //! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
 //!   to `audit_log` — local events only, so each event is written exactly once.
 
+use diesel::Connection;
 use serde_json::{Value, json};
 
 use super::{Envelope, Event, EventBus};
@@ -71,15 +72,110 @@ pub fn start(
                 }
             }
         }),
-        bus.spawn_subscriber("audit", Some(metrics), move |e| {
-            let db = db.clone();
-            async move {
-                if e.local {
-                    write_audit(&db, &e).await;
+        start_audit(bus, metrics, db),
+    ]
+}
+
+/// Most audit rows waiting to be written (about 200 bytes each).
+const AUDIT_QUEUE: usize = 100_000;
+/// Most rows written in one transaction.
+const AUDIT_BATCH: usize = 256;
+/// Wait before writing a batch again after the database refused it.
+const AUDIT_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The audit trail in two stages, so that it never falls behind the bus under load:
+/// the subscriber only queues audited local events (no I/O), and one writer task writes
+/// whatever has queued in batches, one transaction each, retrying while the database
+/// is unreachable. Only a full queue (the database down for a long time under heavy
+/// sign-in traffic) loses rows, and that is logged and counted.
+fn start_audit(bus: &EventBus, metrics: Metrics, db: Db) -> tokio::task::JoinHandle<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Envelope>(AUDIT_QUEUE);
+    let writer = tokio::spawn(write_audit_batches(db, rx));
+    let m = metrics.clone();
+    let subscriber = bus.spawn_subscriber("audit", Some(metrics), move |e| {
+        let (tx, m) = (tx.clone(), m.clone());
+        async move {
+            if e.local && audit_details(&e.event).is_some() && tx.try_send(e).is_err() {
+                tracing::error!("audit queue full: an audit row is lost");
+                m.record_events_lagged("audit-writer", 1);
+            }
+        }
+    });
+    // One handle for both: aborting it stops the subscriber, and the writer then ends
+    // once it has written what was queued.
+    tokio::spawn(async move {
+        struct AbortOnDrop(tokio::task::JoinHandle<()>);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                self.0.abort();
+            }
+        }
+        let _subscriber = AbortOnDrop(subscriber);
+        let _ = writer.await;
+    })
+}
+
+async fn write_audit_batches(db: Db, mut rx: tokio::sync::mpsc::Receiver<Envelope>) {
+    let mut batch = Vec::with_capacity(AUDIT_BATCH);
+    while rx.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
+        let rows: Vec<AuditRow> = batch.drain(..).filter_map(|e| AuditRow::of(&e)).collect();
+        let rows = std::sync::Arc::new(rows);
+        loop {
+            let todo = rows.clone();
+            let written = db
+                .run(move |c| {
+                    c.transaction(|c| {
+                        for row in todo.iter() {
+                            audit_db::insert(c, &row.entry())?;
+                        }
+                        Ok::<_, crate::db::DbError>(())
+                    })
+                })
+                .await;
+            match written {
+                Ok(()) => break,
+                Err(e) if e.is_unavailable() => {
+                    tracing::warn!(error = %e, rows = rows.len(), "audit rows not written yet; retrying");
+                    tokio::time::sleep(AUDIT_RETRY).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, rows = rows.len(), "audit rows not written");
+                    break;
                 }
             }
-        }),
-    ]
+        }
+    }
+}
+
+/// One audit row, owned (to cross onto a blocking thread).
+struct AuditRow {
+    event: &'static str,
+    user_id: Option<i32>,
+    at: chrono::NaiveDateTime,
+    origin: String,
+    details: String,
+}
+
+impl AuditRow {
+    fn of(e: &Envelope) -> Option<Self> {
+        Some(AuditRow {
+            details: audit_details(&e.event)?.to_string(),
+            event: e.event.name(),
+            user_id: e.event.user_id(),
+            at: e.at,
+            origin: e.origin.clone(),
+        })
+    }
+
+    fn entry(&self) -> NewAuditEntry<'_> {
+        NewAuditEntry {
+            occurred_at: self.at,
+            event: self.event,
+            user_id: self.user_id,
+            origin: &self.origin,
+            details: &self.details,
+        }
+    }
 }
 
 async fn invalidate(cache: &Cache, event: &Event) {

@@ -564,3 +564,53 @@ async fn with_redis_a_module_grant_from_the_cli_reaches_servers_and_is_audited_o
     assert_eq!(loaded.len(), 1, "written once, by the CLI: {rows:?}");
     assert_eq!(loaded[0].details, r#"{"module":"reports","via":"cli"}"#);
 }
+
+/// Under a burst of audited events (a sign-in storm), the audit trail keeps every row:
+/// its subscriber only queues, and a writer stores the queue in batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_audited_events_loses_no_audit_row() {
+    let app = spawn_app().await;
+    app.signed_in_user("burst").await;
+    let id = user_id(&app, "burst@example.com").await;
+    let before = audit_rows(&app, id, 0).await.len();
+    const BURST: usize = 3000;
+    for i in 0..BURST {
+        app.state.events.publish(Event::UserLogin {
+            user_id: id,
+            via: Via::Api,
+        });
+        if i % 100 == 99 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let started = Instant::now();
+    loop {
+        let n: i64 = app
+            .state
+            .db
+            .run(move |c| {
+                use diesel::prelude::*;
+                use pinkflow::db::schema::audit_log;
+                Ok(audit_log::table
+                    .filter(audit_log::user_id.eq(id))
+                    .count()
+                    .get_result(c)?)
+            })
+            .await
+            .unwrap();
+        if n as usize == before + BURST {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{n} of {} audit rows after 60 s",
+            before + BURST
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = app.state.metrics.render();
+    assert!(
+        !text.contains(r#"pinkflow_events_lagged_total{subscriber="audit"#),
+        "{text}"
+    );
+}
