@@ -98,7 +98,9 @@ lint: assets
 fmt:
 	$(CARGO) fmt
 
-## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
+## Load benchmarks (release build, wrk on loopback, ~5 min): SQLite and PostgreSQL + Redis side
+## by side (bare handler, /healthz, token JSON, cached and uncached fragment, sign-in, pages
+## during a login storm, memory idle and with 1,000 connections); writes docs/BENCHMARKS.md.
 bench-http: deps
 	bash bench/run.sh
 
