@@ -6,7 +6,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/pinkflow
 
 APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
-	libavfilter-dev libavdevice-dev
+	libavfilter-dev
 
 .PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
@@ -98,7 +98,9 @@ lint: assets
 fmt:
 	$(CARGO) fmt
 
-## Load benchmarks (release build, wrk on loopback); writes docs/BENCHMARKS.md.
+## Load benchmarks (release build, wrk on loopback, ~5 min): SQLite and PostgreSQL + Redis side
+## by side (bare handler, /healthz, token JSON, cached and uncached fragment, sign-in, pages
+## during a login storm, memory idle and with 1,000 connections); writes docs/BENCHMARKS.md.
 bench-http: deps
 	bash bench/run.sh
 

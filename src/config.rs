@@ -263,7 +263,7 @@ pub struct Settings {
     pub circuit_breaker_failure_threshold: u32,
     /// How long an open breaker fails fast before letting one trial call through.
     pub circuit_breaker_recovery_timeout: Duration,
-    /// Time to live of entries in the preference-aware cache.
+    /// Time to live of entries in the preference-aware cache (0: caching off).
     pub cache_default_timeout: Duration,
     /// First part of every cache key in Redis (deployments sharing one Redis keep apart).
     pub cache_key_prefix: String,
@@ -499,7 +499,10 @@ impl Settings {
                 "must be at most one hour",
             ));
         }
-        let cache_default_timeout = duration("CACHE_DEFAULT_TIMEOUT", 300)?;
+        let cache_default_timeout = match get("CACHE_DEFAULT_TIMEOUT") {
+            Some(v) if v.trim() == "0" => Duration::ZERO,
+            _ => duration("CACHE_DEFAULT_TIMEOUT", 300)?,
+        };
         if cache_default_timeout > Duration::from_secs(86_400) {
             return Err(err("CACHE_DEFAULT_TIMEOUT", "must be at most one day"));
         }
@@ -939,6 +942,8 @@ mod tests {
         assert_eq!(s.cache_default_timeout, Duration::from_secs(600));
         assert_eq!(s.metrics_token.as_ref().unwrap().expose_secret(), token);
         assert!(!format!("{s:?}").contains(token), "the token is redacted");
+        let off = load(&[("CACHE_DEFAULT_TIMEOUT", "0")]).unwrap();
+        assert_eq!(off.cache_default_timeout, Duration::ZERO);
     }
 
     #[test]

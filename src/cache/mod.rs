@@ -16,7 +16,8 @@
 //!   `SCAN` + `DEL`, and the same on every instance sharing the Redis. These are plain
 //!   methods so event subscribers (`preferences.updated`, `video.processing.completed`)
 //!   can call them.
-//! - **TTL**: `CACHE_DEFAULT_TIMEOUT`.
+//! - **TTL**: `CACHE_DEFAULT_TIMEOUT`; `0` turns the cache off (every lookup is a miss,
+//!   nothing is stored: what a cold cache costs, e.g. for `make bench`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -137,6 +138,8 @@ pub struct HitMiss {
 }
 
 enum Backend {
+    /// Caching turned off (`CACHE_DEFAULT_TIMEOUT=0`): every lookup misses.
+    Off,
     Redis(Redis),
     Memory {
         entries: moka::future::Cache<String, Arc<str>>,
@@ -160,10 +163,11 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Redis when given, moka otherwise. `prefix` starts every Redis key (deployments
-    /// sharing one Redis keep apart by it).
+    /// Redis when given, moka otherwise; off when `ttl` is zero. `prefix` starts every
+    /// Redis key (deployments sharing one Redis keep apart by it).
     pub fn new(redis: Option<Redis>, prefix: &str, ttl: Duration) -> Self {
         let backend = match redis {
+            _ if ttl.is_zero() => Backend::Off,
             Some(r) => Backend::Redis(r),
             None => Backend::Memory {
                 entries: moka::future::Cache::builder()
@@ -186,6 +190,7 @@ impl Cache {
 
     pub fn backend_name(&self) -> &'static str {
         match self.inner.backend {
+            Backend::Off => "off",
             Backend::Redis(_) => "redis",
             Backend::Memory { .. } => "memory",
         }
@@ -219,6 +224,7 @@ impl Cache {
     async fn version(&self, key: &CacheKey) -> Option<u64> {
         let id = key.version_id();
         match &self.inner.backend {
+            Backend::Off => None,
             Backend::Memory { versions, .. } => Some(
                 *versions
                     .lock()
@@ -250,6 +256,7 @@ impl Cache {
     /// round trip: a script reads the version and then the entry.
     async fn lookup(&self, key: &CacheKey) -> Option<(u64, Option<String>)> {
         match &self.inner.backend {
+            Backend::Off => None,
             Backend::Memory { entries, .. } => {
                 let version = self.version(key).await?;
                 let stored = format!("{}{}", self.inner.prefix, key.storage_key(version));
@@ -278,6 +285,7 @@ impl Cache {
     async fn store(&self, key: &CacheKey, version: u64, value: &str) {
         let stored = format!("{}{}", self.inner.prefix, key.storage_key(version));
         match &self.inner.backend {
+            Backend::Off => {}
             Backend::Memory { entries, .. } => entries.insert(stored, Arc::from(value)).await,
             Backend::Redis(r) => {
                 let secs = self.inner.ttl.as_secs().max(1);
@@ -332,6 +340,7 @@ impl Cache {
 
     async fn bump(&self, id: String) {
         match &self.inner.backend {
+            Backend::Off => {}
             Backend::Memory { versions, .. } => {
                 *versions
                     .lock()
@@ -520,5 +529,26 @@ mod tests {
         assert_eq!(cache.get(&mine).await, None);
         assert_eq!(cache.get(&theirs).await.as_deref(), Some("b"));
         assert_eq!(cache.get(&key).await.as_deref(), Some("new"));
+    }
+
+    #[tokio::test]
+    async fn a_zero_ttl_turns_the_cache_off() {
+        let cache = Cache::new(None, "t", Duration::ZERO);
+        assert_eq!(cache.backend_name(), "off");
+        let key = CacheKey::shared(PAGES, "home", &Preferences::default(), &[]);
+        let mut renders = 0;
+        for _ in 0..3 {
+            cache
+                .get_or_insert_with(&key, || {
+                    renders += 1;
+                    async { Ok::<_, ()>("html".to_owned()) }
+                })
+                .await
+                .unwrap();
+        }
+        cache.set(&key, "html").await;
+        assert_eq!(cache.get(&key).await, None);
+        assert_eq!(renders, 3);
+        assert_eq!(cache.stats()["home"], HitMiss { hits: 0, misses: 4 });
     }
 }
