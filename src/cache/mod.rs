@@ -137,10 +137,60 @@ pub struct HitMiss {
     pub misses: u64,
 }
 
+/// How long an instance keeps an entry it read from Redis in its own memory (the near
+/// cache): repeated reads on one instance then cost no round trip. Invalidations drop
+/// the near cache at once on the instance that makes them and, through the event bus,
+/// on every other; an instance that misses such an event (its Redis subscription was
+/// down) serves a dropped entry for at most this long.
+pub const NEAR_TTL: Duration = Duration::from_secs(2);
+/// Most entries in the near cache.
+const NEAR_CAPACITY: u64 = 2_000;
+
+/// Entries read from Redis, kept briefly in process. `epoch` counts invalidations: an
+/// entry read before one must not be kept after it (checked and inserted under the
+/// lock, which invalidation also takes).
+struct Near {
+    entries: moka::sync::Cache<String, (u64, Arc<str>)>,
+    epoch: Mutex<u64>,
+}
+
+impl Near {
+    fn new(ttl: Duration) -> Self {
+        Near {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(NEAR_CAPACITY)
+                .time_to_live(ttl.min(NEAR_TTL))
+                .build(),
+            epoch: Mutex::new(0),
+        }
+    }
+
+    fn epoch(&self) -> u64 {
+        *self.epoch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keep `value` unless an invalidation happened since `epoch` was read.
+    fn keep(&self, key: String, epoch: u64, version: u64, value: &str) {
+        let guard = self.epoch.lock().unwrap_or_else(|e| e.into_inner());
+        if *guard == epoch {
+            self.entries.insert(key, (version, Arc::from(value)));
+        }
+    }
+
+    fn clear(&self) {
+        let mut guard = self.epoch.lock().unwrap_or_else(|e| e.into_inner());
+        *guard += 1;
+        self.entries.invalidate_all();
+    }
+}
+
 enum Backend {
     /// Caching turned off (`CACHE_DEFAULT_TIMEOUT=0`): every lookup misses.
     Off,
-    Redis(Redis),
+    Redis {
+        redis: Redis,
+        near: Near,
+    },
     Memory {
         entries: moka::future::Cache<String, Arc<str>>,
         versions: Mutex<HashMap<String, u64>>,
@@ -168,7 +218,10 @@ impl Cache {
     pub fn new(redis: Option<Redis>, prefix: &str, ttl: Duration) -> Self {
         let backend = match redis {
             _ if ttl.is_zero() => Backend::Off,
-            Some(r) => Backend::Redis(r),
+            Some(redis) => Backend::Redis {
+                redis,
+                near: Near::new(ttl),
+            },
             None => Backend::Memory {
                 entries: moka::future::Cache::builder()
                     .max_capacity(10_000)
@@ -191,7 +244,7 @@ impl Cache {
     pub fn backend_name(&self) -> &'static str {
         match self.inner.backend {
             Backend::Off => "off",
-            Backend::Redis(_) => "redis",
+            Backend::Redis { .. } => "redis",
             Backend::Memory { .. } => "memory",
         }
     }
@@ -232,7 +285,7 @@ impl Cache {
                     .get(&id)
                     .unwrap_or(&0),
             ),
-            Backend::Redis(r) => {
+            Backend::Redis { redis: r, .. } => {
                 if !self.flush_pending(r).await {
                     return None;
                 }
@@ -262,7 +315,12 @@ impl Cache {
                 let stored = format!("{}{}", self.inner.prefix, key.storage_key(version));
                 Some((version, entries.get(&stored).await.map(|v| v.to_string())))
             }
-            Backend::Redis(r) => {
+            Backend::Redis { redis: r, near } => {
+                let near_key = key.to_string();
+                if let Some((version, value)) = near.entries.get(&near_key) {
+                    return Some((version, Some(value.to_string())));
+                }
+                let epoch = near.epoch();
                 if !self.flush_pending(r).await {
                     return None;
                 }
@@ -274,10 +332,15 @@ impl Cache {
                     .arg(format!("{}{id}:v", self.inner.prefix))
                     .arg(format!(":{}", key.body))
                     .to_owned();
-                r.query::<(u64, Option<String>)>(&eval)
+                let found = r
+                    .query::<(u64, Option<String>)>(&eval)
                     .await
                     .inspect_err(|e| tracing::debug!(error = %e, "cache read failed"))
-                    .ok()
+                    .ok();
+                if let Some((version, Some(value))) = &found {
+                    near.keep(near_key, epoch, *version, value);
+                }
+                found
             }
         }
     }
@@ -287,7 +350,7 @@ impl Cache {
         match &self.inner.backend {
             Backend::Off => {}
             Backend::Memory { entries, .. } => entries.insert(stored, Arc::from(value)).await,
-            Backend::Redis(r) => {
+            Backend::Redis { redis: r, .. } => {
                 let secs = self.inner.ttl.as_secs().max(1);
                 let set: Result<(), _> = r
                     .query(
@@ -348,7 +411,8 @@ impl Cache {
                     .entry(id)
                     .or_insert(0) += 1;
             }
-            Backend::Redis(r) => {
+            Backend::Redis { redis: r, near } => {
+                near.clear();
                 let bumped: Result<u64, _> =
                     r.query(redis::cmd("INCR").arg(self.version_key(&id))).await;
                 if let Err(e) = bumped {
@@ -389,6 +453,14 @@ impl Cache {
                 self.pending().extend(ids);
                 false
             }
+        }
+    }
+
+    /// Forget what this instance keeps of Redis in its own memory (another instance
+    /// invalidated something: the shared versions are already bumped).
+    pub fn forget_near(&self) {
+        if let Backend::Redis { near, .. } = &self.inner.backend {
+            near.clear();
         }
     }
 

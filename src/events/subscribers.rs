@@ -36,6 +36,9 @@ pub fn start_cache(
         async move {
             if e.local || !shared_cache {
                 invalidate(&cache, &e.event).await;
+            } else if invalidates(&e.event) {
+                // Another instance bumped the shared versions; forget our near copies.
+                cache.forget_near();
             }
         }
     })
@@ -188,6 +191,17 @@ async fn invalidate(cache: &Cache, event: &Event) {
         }
         _ => {}
     }
+}
+
+/// Whether `event` drops cache entries (see [`invalidate`]).
+fn invalidates(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::PreferencesUpdated { .. }
+            | Event::VideoProcessingCompleted { .. }
+            | Event::VideoUpdated { .. }
+            | Event::VideoDeleted { .. }
+    )
 }
 
 fn is_queue_change(event: &Event) -> bool {

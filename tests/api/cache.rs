@@ -204,3 +204,91 @@ async fn two_instances_share_entries_and_invalidations_through_redis() {
         "B shows the minimal variant"
     );
 }
+
+/// With Redis, each instance keeps what it read for up to `NEAR_TTL` (2 s) in memory:
+/// repeated reads cost no round trip, an invalidation event from another instance drops
+/// the copy at once, and a change the instance never hears about is served for at most
+/// `NEAR_TTL`.
+#[tokio::test]
+async fn the_near_cache_is_dropped_by_events_and_bounded_in_time() {
+    use crate::redis_outage::{free_port, start_redis};
+    use pinkflow::events::{Event, Publish};
+    use std::time::{Duration, Instant};
+    let port = free_port();
+    let _redis = start_redis(port).await;
+    let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+    let a = spawn_app_with(|s| {
+        s.insert("REDIS_URL".into(), format!("redis://127.0.0.1:{port}"));
+        s.insert("CACHE_KEY_PREFIX".into(), prefix.clone());
+    })
+    .await;
+    let b = crate::helpers::spawn_peer(&a, &[]).await;
+    // Wait until B hears A's events.
+    let mut on_b = b.state.events.subscribe();
+    let started = Instant::now();
+    loop {
+        a.state.events.publish(Event::UserDeleted { user_id: -1 });
+        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B never heard A"
+        );
+    }
+    let key = CacheKey::shared(
+        pinkflow::cache::CATALOGUE,
+        "near-test",
+        &Preferences::default(),
+        &[],
+    );
+    let bump_behind_bs_back = || {
+        let ok = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "INCR"])
+            .arg(format!("{prefix}:cache:version:ns:catalogue"))
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "redis-cli INCR");
+    };
+
+    // B reads A's entry once from Redis, then from memory: a version bump B does not
+    // hear about is not seen until the near copy expires.
+    a.state.cache.set(&key, "v1").await;
+    assert_eq!(b.state.cache.get(&key).await.as_deref(), Some("v1"));
+    bump_behind_bs_back();
+    assert_eq!(
+        a.state.cache.get(&key).await,
+        None,
+        "A had no near copy: it reads the new version"
+    );
+    assert_eq!(
+        b.state.cache.get(&key).await.as_deref(),
+        Some("v1"),
+        "B answers from its near copy"
+    );
+    tokio::time::sleep(pinkflow::cache::NEAR_TTL + Duration::from_millis(200)).await;
+    assert_eq!(
+        b.state.cache.get(&key).await,
+        None,
+        "at most NEAR_TTL stale"
+    );
+
+    // An invalidation event published on A drops B's near copy at once.
+    a.state.cache.set(&key, "v2").await;
+    assert_eq!(b.state.cache.get(&key).await.as_deref(), Some("v2"));
+    a.state.events.publish(Event::VideoUpdated {
+        video_id: 1,
+        owner_id: 1,
+        change: "details".into(),
+    });
+    let started = Instant::now();
+    while b.state.cache.get(&key).await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_millis(800),
+            "B still serves its near copy after the event"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
