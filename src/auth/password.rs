@@ -1,7 +1,9 @@
-//! bcrypt hashing and verification on a bounded set of blocking threads, so a burst of
-//! sign-ins queues here instead of starving page rendering.
+//! bcrypt hashing and verification on a few dedicated threads of their own, at a lower
+//! scheduling priority (nice 10 on Linux): a burst of sign-ins queues here, and while
+//! bcrypt runs, the threads serving pages and the API are preferred by the kernel, so a
+//! login storm cannot starve page rendering.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{OnceCell, Semaphore};
@@ -14,10 +16,67 @@ pub enum HashError {
     Task(String),
 }
 
+/// The nice value of the bcrypt threads (0 is normal, 19 the lowest priority).
+pub const BCRYPT_NICE: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// `threads` long-lived threads taking jobs from one queue, each at [`BCRYPT_NICE`].
+struct LowPriorityPool {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl LowPriorityPool {
+    fn new(threads: usize) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("bcrypt-{i}"))
+                .spawn(move || {
+                    lower_priority();
+                    loop {
+                        let job = match rx.lock().unwrap_or_else(|e| e.into_inner()).recv() {
+                            Ok(job) => job,
+                            Err(_) => return, // the hasher is gone
+                        };
+                        job();
+                    }
+                })
+                .expect("a bcrypt thread starts");
+        }
+        LowPriorityPool {
+            jobs: Mutex::new(tx),
+        }
+    }
+
+    fn submit(&self, job: Job) -> Result<(), HashError> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| HashError::Task("the bcrypt threads have stopped".into()))
+    }
+}
+
+/// Lower the calling thread's scheduling priority (Linux applies nice per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; gettid cannot fail.
+    unsafe {
+        let tid = libc::gettid();
+        if libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, BCRYPT_NICE) != 0 {
+            tracing::debug!("could not lower the bcrypt thread's priority");
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
     permits: Arc<Semaphore>,
+    pool: Arc<LowPriorityPool>,
     /// A hash of a random password at the configured cost: verifying against it when
     /// the email is unknown makes both failures take about the same time.
     dummy: Arc<OnceCell<String>>,
@@ -28,6 +87,7 @@ impl PasswordHasher {
         PasswordHasher {
             cost,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            pool: Arc::new(LowPriorityPool::new(concurrency.max(1))),
             dummy: Arc::new(OnceCell::new()),
         }
     }
@@ -41,9 +101,12 @@ impl PasswordHasher {
             .acquire()
             .await
             .map_err(|e| HashError::Task(e.to_string()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| HashError::Task(e.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.submit(Box::new(move || {
+            let _ = tx.send(f());
+        }))?;
+        rx.await
+            .map_err(|_| HashError::Task("a bcrypt job was dropped".into()))?
             .map_err(HashError::from)
     }
 
@@ -115,5 +178,25 @@ mod tests {
         );
         let long = SecretString::from("x".repeat(100));
         assert!(!h.verify(&long, None).await.unwrap());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn bcrypt_runs_on_its_own_lower_priority_threads() {
+        let h = PasswordHasher::new(4, 1);
+        let seen = h
+            .blocking(|| {
+                let name = std::thread::current().name().map(str::to_owned);
+                // SAFETY: plain syscalls on the current thread.
+                let nice =
+                    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+                Ok((name, nice))
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, (Some("bcrypt-0".to_owned()), BCRYPT_NICE));
+        // The caller's own thread keeps its priority.
+        let mine = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        assert_eq!(mine, 0);
     }
 }
