@@ -80,12 +80,12 @@ chromium:
 	fi
 
 test-browser: assets chromium
-	$(CARGO) build --bin pinkflow --example test_clip
+	$(CARGO) build --bin pinkflow --bin pinkflow-media --example test_clip
 	PINKFLOW_BIN=$(BIN) $(NODE_TEST)
 
 test-browser-postgres: assets chromium
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  $(CARGO) build --bin pinkflow --example test_clip && \
+	  $(CARGO) build --bin pinkflow --bin pinkflow-media --example test_clip && \
 	  PINKFLOW_TEST_BACKEND=postgres PINKFLOW_BIN=$(BIN) $(NODE_TEST); \
 	else \
 	  echo "PostgreSQL browser suite skipped: TEST_POSTGRES_URL is not set"; \
@@ -93,7 +93,7 @@ test-browser-postgres: assets chromium
 
 lint: assets
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt
@@ -108,7 +108,7 @@ bench-http: deps
 ## command (ratio, target <= 1.15; skipped without ffmpeg) and the server's peak memory
 ## while a 1 GiB upload streams in (target < 64 MiB).
 bench-video:
-	$(CARGO) build --release --bin pinkflow --example video_bench
+	$(CARGO) build --release --bin pinkflow --bin pinkflow-media --example video_bench
 	$(CARGO_TARGET_DIR)/release/examples/video_bench
 
 bench: bench-http bench-video

@@ -21,11 +21,13 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
   exit 2
 fi
 
-cargo build --release --quiet --bin pinkflow
+cargo build --release --quiet --bin pinkflow --bin pinkflow-media
 WORK="$(mktemp -d)"
-# A copy, so another build sharing the target directory cannot swap it mid-run.
+# A copy, so another build sharing the target directory cannot swap it mid-run; the FFmpeg
+# helper next to it, where serve and worker find it.
 BIN="$WORK/pinkflow"
 cp "$CARGO_TARGET_DIR/release/pinkflow" "$BIN"
+cp "$CARGO_TARGET_DIR/release/pinkflow-media" "$WORK/pinkflow-media"
 PY_PID=""
 
 cleanup() {

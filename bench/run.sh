@@ -19,7 +19,7 @@
 #   BENCH_BCRYPT_COST (default 12, the production default), BENCH_POSTGRES_URL (admin URL;
 #   default postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL
 #   (default redis://127.0.0.1:6379), BENCH_OUT (default docs/BENCHMARKS.md), BENCH_BIN
-#   (a release binary already built: skips `cargo build`).
+#   (a release binary already built, with pinkflow-media next to it: skips `cargo build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,11 +62,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 if [ -z "${BENCH_BIN:-}" ]; then
-  cargo build --release --quiet --bin pinkflow
+  cargo build --release --quiet --bin pinkflow --bin pinkflow-media
 fi
 # A private copy: a build from another checkout sharing CARGO_TARGET_DIR cannot swap the
-# binary in the middle of the run.
-cp "${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}" "$WORK/pinkflow"
+# binary in the middle of the run. The FFmpeg helper goes next to it, where serve finds it.
+SRC_BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}"
+cp "$SRC_BIN" "$WORK/pinkflow"
+cp "$(dirname "$SRC_BIN")/pinkflow-media" "$WORK/pinkflow-media"
 BIN="$WORK/pinkflow"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

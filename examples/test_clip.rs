@@ -1,11 +1,11 @@
 //! Write a synthetic test clip (moving pattern after a black lead-in, 440 Hz tone)
-//! with PinkFlow's own FFmpeg module, for manual testing and benchmarks.
+//! with PinkFlow's FFmpeg crate (pinkflow-media), for manual testing and benchmarks.
 //!
 //!     cargo run --example test_clip -- OUT.mp4 [SECONDS] [WIDTH] [HEIGHT]
 
 use std::path::PathBuf;
 
-use pinkflow::video::media::{ClipSpec, write_test_clip};
+use pinkflow_media::{ClipSpec, write_test_clip};
 
 fn main() {
     let mut args = std::env::args().skip(1);

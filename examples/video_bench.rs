@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use pinkflow::video::media::{self, ClipSpec, JobControl, TranscodeOptions};
+use pinkflow_media::{self as media, ClipSpec, JobControl, TranscodeOptions};
 
 const PRESET: &str = "veryfast";
 

@@ -591,6 +591,20 @@ pub struct VideoSettings {
     pub lease_duration: Duration,
     /// How often an idle worker looks for jobs (`WORKER_POLL_INTERVAL`, default 2s).
     pub poll_interval: Duration,
+    /// The `pinkflow-media` helper that runs FFmpeg (`MEDIA_BIN`; default: next to the
+    /// running executable, else on `PATH`).
+    pub media_bin: PathBuf,
+}
+
+/// Where the `pinkflow-media` helper is when `MEDIA_BIN` is unset: next to the running
+/// executable when it is there, else looked up on `PATH`.
+pub fn default_media_bin() -> PathBuf {
+    let name = crate::video::media::HELPER_NAME;
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(name)))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
 }
 
 /// x264 presets accepted by `VIDEO_X264_PRESET`.
@@ -674,6 +688,9 @@ fn load_video_settings(
     if poll_interval > Duration::from_secs(600) {
         return Err(err("WORKER_POLL_INTERVAL", "must be at most 10 minutes"));
     }
+    let media_bin = get("MEDIA_BIN")
+        .map(|v| PathBuf::from(v.trim()))
+        .unwrap_or_else(default_media_bin);
     Ok(VideoSettings {
         max_upload_bytes: max_mb * 1024 * 1024,
         max_attempts,
@@ -683,6 +700,7 @@ fn load_video_settings(
         worker_embedded,
         lease_duration,
         poll_interval,
+        media_bin,
     })
 }
 

@@ -9,6 +9,7 @@ use pinkflow::models::user as user_db;
 use pinkflow::redis::Redis;
 use pinkflow::resilience::CircuitBreaker;
 use pinkflow::startup::Application;
+use pinkflow::video::media::MediaHelper;
 use pinkflow::video::{Storage, VideoService, WorkerPool};
 
 #[derive(Parser)]
@@ -71,11 +72,21 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::Serve | Command::Worker) {
+        // Uploads are probed and videos processed by the helper: without it, stop now
+        // with one line rather than fail every upload.
+        let helper = MediaHelper::new(settings.video.media_bin.clone());
+        if let Err(e) = helper.check() {
+            eprintln!("pinkflow: configuration error: MEDIA_BIN: {e}");
+            std::process::exit(2);
+        }
+    }
     pinkflow::telemetry::init(settings.log_format);
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let result = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
         Command::Worker => worker(settings).await,
@@ -143,7 +154,6 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
             settings.video_upload_folder.display()
         )
     })?;
-    pinkflow::video::media::init();
     let concurrency = settings.video.worker_concurrency;
     // With Redis, video events reach the serving instances' subscribers, and the worker
     // drops the shared (Redis) catalogue itself when a video becomes ready.

@@ -112,7 +112,6 @@ impl Application {
                 settings.video_upload_folder.display()
             )
         })?;
-        crate::video::media::init();
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
         let state = AppState {
             settings: settings.clone(),

@@ -22,6 +22,36 @@ fn pinkflow(dir: &std::path::Path) -> Command {
 }
 
 #[test]
+fn serve_and_worker_stop_with_one_line_without_the_media_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["serve", "worker"] {
+        let out = pinkflow(dir.path())
+            .env("MEDIA_BIN", dir.path().join("no-such-helper"))
+            .arg(command)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(
+            lines[0].starts_with(
+                "pinkflow: configuration error: MEDIA_BIN: cannot run the media helper"
+            ),
+            "{stderr}"
+        );
+        assert!(lines[0].contains("no-such-helper"), "{stderr}");
+    }
+    // Commands that do not touch videos do not need it.
+    let out = pinkflow(dir.path())
+        .env("MEDIA_BIN", dir.path().join("no-such-helper"))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
 fn production_refuses_weak_or_default_secrets_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[(&str, &str)], &str); 4] = [

@@ -29,7 +29,8 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
   "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-if [ "$PROFILE" = release ]; then cargo build --release --quiet --bin pinkflow; else cargo build --quiet --bin pinkflow; fi
+# pinkflow-media: the FFmpeg helper serve runs (found next to the binary).
+if [ "$PROFILE" = release ]; then cargo build --release --quiet --bin pinkflow --bin pinkflow-media; else cargo build --quiet --bin pinkflow --bin pinkflow-media; fi
 BIN="$CARGO_TARGET_DIR/$PROFILE/pinkflow"
 
 WORK="$(mktemp -d)"

@@ -1,29 +1,40 @@
-//! Everything that touches FFmpeg, through the `ffmpeg-next` library (no `ffmpeg`
-//! command). ffmpeg-next is in maintenance mode, so it stays behind this one module:
-//! the rest of PinkFlow sees [`probe`], [`transcode`], [`inspect`] and
-//! [`write_test_clip`] and plain Rust types.
+//! The client of the video pipeline. FFmpeg itself runs in the `pinkflow-media` helper
+//! binary (src/bin/pinkflow-media.rs over the `pinkflow-media` crate), which this module
+//! starts as a child process for each upload probe and each transcode. The server and
+//! the workers never link FFmpeg: its ~165 shared libraries stay out of their memory,
+//! and a crash on a hostile file kills only the helper (the upload is refused, or the
+//! job fails and is retried).
 //!
-//! All functions are blocking and CPU-heavy: call them from a blocking thread.
+//! The helper prints one JSON object per line on stdout (`{"progress": N}`, then
+//! `{"ok": ...}` or `{"error": {"kind", "message"}}`); a job is cancelled by killing it.
+//! All functions block: call them from a blocking thread.
 
-use std::path::Path;
-use std::sync::Once;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
-use ff::format::{Pixel, Sample};
-use ff::util::channel_layout::ChannelLayout;
-use ff::{Dictionary, Packet, Rational, codec, decoder, encoder, filter, format, frame, media};
-use ffmpeg_next as ff;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-/// Containers accepted, by the demuxer's name (what the bytes are, not the file name).
-const ALLOWED_CONTAINERS: [&str; 3] = ["mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi"];
-/// Sample rates the AAC encoder takes; others are resampled to 48 kHz.
-const AAC_RATES: [u32; 12] = [
-    96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000,
-];
-/// Where in the video (as fractions of its duration) poster candidates are taken.
-const POSTER_SAMPLES: [f64; 7] = [0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9];
-/// Corrupt packets tolerated before the input is declared broken.
-const MAX_BAD_PACKETS: u32 = 200;
+/// The helper's file name, next to `pinkflow` or on `PATH`.
+pub const HELPER_NAME: &str = "pinkflow-media";
+/// How long an upload probe may take before the file is refused (a probe reads headers:
+/// healthy files take milliseconds).
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a running helper is checked for cancellation.
+const POLL: Duration = Duration::from_millis(100);
+/// The end of the helper's stderr kept for the log when it fails.
+const STDERR_TAIL: usize = 4096;
+
+/// The words the helper uses for a file FFmpeg cannot open; also what an uploader reads
+/// when the helper crashes on their file.
+pub const NOT_A_VIDEO: &str =
+    "This file is not a video PinkFlow can read. Upload an MP4, MOV, WebM, AVI or MKV video.";
 
 /// Why a media operation failed. `Display` is written for the person who uploaded.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +45,8 @@ pub enum MediaError {
     /// The job was cancelled (shutdown or lost lease).
     #[error("processing was interrupted")]
     Cancelled,
-    /// Anything else (disk, encoder set-up): worth another attempt.
+    /// Anything else (disk, encoder set-up, the helper missing or crashing): worth
+    /// another attempt.
     #[error("{0}")]
     Internal(String),
 }
@@ -46,27 +58,8 @@ impl MediaError {
     }
 }
 
-fn internal(what: &str) -> impl Fn(ff::Error) -> MediaError + '_ {
-    move |e| MediaError::Internal(format!("{what}: {e}"))
-}
-
-fn invalid(what: &str) -> impl Fn(ff::Error) -> MediaError + '_ {
-    move |e| MediaError::Invalid(format!("{what} ({e})"))
-}
-
-/// Initialise FFmpeg once and keep its own logging quiet (errors reach us as values).
-pub fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        if let Err(e) = ff::init() {
-            tracing::error!(error = %e, "FFmpeg failed to initialise");
-        }
-        ff::util::log::set_level(ff::util::log::Level::Fatal);
-    });
-}
-
 /// What a probe learned about a file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ProbeInfo {
     pub container: String,
     pub duration_seconds: Option<f64>,
@@ -74,116 +67,6 @@ pub struct ProbeInfo {
     pub height: u32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
-}
-
-const NOT_A_VIDEO: &str =
-    "This file is not a video PinkFlow can read. Upload an MP4, MOV, WebM, AVI or MKV video.";
-
-fn open_input(path: &Path) -> Result<format::context::Input, MediaError> {
-    init();
-    format::input(&path).map_err(|_| MediaError::Invalid(NOT_A_VIDEO.into()))
-}
-
-fn seconds(ts: i64, tb: Rational) -> f64 {
-    if tb.denominator() == 0 {
-        return 0.0;
-    }
-    ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
-}
-
-fn container_duration(ictx: &format::context::Input) -> Option<f64> {
-    let d = ictx.duration();
-    (d > 0).then(|| d as f64 / f64::from(ff::ffi::AV_TIME_BASE))
-}
-
-/// Open `path` and check that it is a video in an accepted container, with a picture
-/// stream that this FFmpeg can decode.
-pub fn probe(path: &Path) -> Result<ProbeInfo, MediaError> {
-    let ictx = open_input(path)?;
-    let container = ictx.format().name().to_owned();
-    if !ALLOWED_CONTAINERS.contains(&container.as_str()) {
-        return Err(MediaError::Invalid(NOT_A_VIDEO.into()));
-    }
-    let video = ictx
-        .streams()
-        .best(media::Type::Video)
-        .ok_or_else(|| MediaError::Invalid("This file has no video picture in it.".into()))?;
-    let params = video.parameters();
-    let id = params.id();
-    if decoder::find(id).is_none() {
-        return Err(MediaError::Invalid(format!(
-            "The video is encoded with {}, which PinkFlow cannot read. Export it as H.264 MP4 and try again.",
-            id.name()
-        )));
-    }
-    let dec = codec::context::Context::from_parameters(params)
-        .and_then(|c| c.decoder().video())
-        .map_err(invalid("The video stream cannot be read"))?;
-    if dec.width() == 0 || dec.height() == 0 {
-        return Err(MediaError::Invalid(
-            "The video has no picture size; the file may be damaged.".into(),
-        ));
-    }
-    let audio_codec = ictx
-        .streams()
-        .best(media::Type::Audio)
-        .map(|s| s.parameters().id().name().to_owned());
-    let stream_duration =
-        (video.duration() > 0).then(|| seconds(video.duration(), video.time_base()));
-    Ok(ProbeInfo {
-        container,
-        duration_seconds: container_duration(&ictx).or(stream_duration),
-        width: dec.width(),
-        height: dec.height(),
-        video_codec: id.name().to_owned(),
-        audio_codec,
-    })
-}
-
-/// Output size for a `width`×`height` picture with sample aspect ratio `sar`: square
-/// pixels, at most `max_height` high (never upscaled), aspect ratio kept, both even.
-pub fn target_size(width: u32, height: u32, sar: (i32, i32), max_height: u32) -> (u32, u32) {
-    let (num, den) = if sar.0 > 0 && sar.1 > 0 { sar } else { (1, 1) };
-    let display_width = f64::from(width) * f64::from(num) / f64::from(den);
-    let out_h = f64::from(height.min(max_height).max(2));
-    let out_w = display_width * out_h / f64::from(height.max(1));
-    // Even, at least 2 and at most 8192 (a crafted aspect ratio cannot ask for more).
-    let even = |v: f64| ((v / 2.0).round().clamp(1.0, 4096.0) as u32) * 2;
-    (even(out_w), even(out_h))
-}
-
-/// Clockwise rotation (0, 90, 180 or 270 degrees) a player applies to a stream with
-/// this display matrix (nine native-endian 16.16 / 2.30 fixed-point numbers), as the
-/// `ffmpeg` command computes it. Phones record portrait video this way.
-pub fn display_rotation(matrix: &[u8]) -> u32 {
-    let Some(m) = matrix
-        .chunks_exact(4)
-        .take(9)
-        .map(|c| c.try_into().ok().map(i32::from_ne_bytes))
-        .collect::<Option<Vec<i32>>>()
-        .filter(|m| m.len() == 9)
-    else {
-        return 0;
-    };
-    let fp = |v: i32| f64::from(v) / 65536.0;
-    let scale0 = fp(m[0]).hypot(fp(m[3]));
-    let scale1 = fp(m[1]).hypot(fp(m[4]));
-    if scale0 == 0.0 || scale1 == 0.0 {
-        return 0;
-    }
-    let theta = (fp(m[1]) / scale1).atan2(fp(m[0]) / scale0).to_degrees();
-    let theta = theta - 360.0 * (theta / 360.0 + 0.9 / 360.0).floor();
-    [90u32, 180, 270]
-        .into_iter()
-        .find(|r| (theta - f64::from(*r)).abs() < 1.0)
-        .unwrap_or(0)
-}
-
-fn stream_rotation(stream: &format::stream::Stream) -> u32 {
-    stream
-        .side_data()
-        .find(|sd| sd.kind() == ff::packet::side_data::Type::DisplayMatrix)
-        .map_or(0, |sd| display_rotation(sd.data()))
 }
 
 /// Settings of one transcode.
@@ -194,7 +77,7 @@ pub struct TranscodeOptions {
 }
 
 /// What a transcode produced (read back from the output file).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct TranscodeReport {
     pub duration_seconds: f64,
     pub width: u32,
@@ -206,960 +89,367 @@ pub struct TranscodeReport {
 
 /// How the caller follows and stops a transcode.
 pub struct JobControl<'a> {
-    /// Set to stop the job at the next packet.
+    /// Set to stop the job (the helper is killed within ~100 ms).
     pub cancel: &'a AtomicBool,
     /// Called with the percentage done whenever it changes.
     pub progress: &'a mut dyn FnMut(u8),
 }
 
-struct VideoPipe {
-    stream: usize,
-    in_tb: Rational,
-    decoder: decoder::Video,
-    graph: Option<filter::Graph>,
-    encoder: encoder::Video,
-    out_stream: usize,
-    out_tb: Rational,
-    size: (u32, u32),
-    /// Clockwise degrees to turn the picture upright (display matrix).
-    rotation: u32,
-    last_pts: Option<i64>,
-    decoded: u64,
-    bad_packets: u32,
-    poster: PosterPicker,
+/// One line of the helper's output.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Line<T> {
+    Progress(u8),
+    Ok(T),
+    Error(HelperError),
 }
 
-struct AudioPipe {
-    stream: usize,
-    in_tb: Rational,
-    decoder: decoder::Audio,
-    graph: Option<filter::Graph>,
-    encoder: encoder::Audio,
-    out_stream: usize,
-    out_tb: Rational,
-    rate: u32,
-    layout: ChannelLayout,
-    next_in_pts: Option<i64>,
-    next_out_pts: i64,
-    bad_packets: u32,
+#[derive(Deserialize)]
+struct HelperError {
+    kind: ErrorKind,
+    message: String,
 }
 
-/// Keeps the most detailed of a few sampled frames (highest luma variance), so the
-/// poster is not a black fade-in.
-struct PosterPicker {
-    targets: Vec<f64>,
-    best: Option<(f64, frame::Video)>,
-    seen: u64,
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum ErrorKind {
+    Invalid,
+    Internal,
 }
 
-impl PosterPicker {
-    fn new(duration: Option<f64>) -> Self {
-        let targets = match duration {
-            Some(d) if d > 0.0 => POSTER_SAMPLES.iter().map(|f| f * d).collect(),
-            _ => Vec::new(),
-        };
-        PosterPicker {
-            targets,
-            best: None,
-            seen: 0,
-        }
-    }
-
-    /// Offer a (scaled, yuv420p) frame shown at `time` seconds.
-    fn offer(&mut self, frame: &frame::Video, time: f64) {
-        self.seen += 1;
-        let wanted = if self.targets.is_empty() {
-            // Unknown duration: every 25th frame, first 10 samples.
-            self.seen % 25 == 1 && self.seen <= 250
-        } else if self.targets.first().is_some_and(|t| time >= *t) {
-            while self.targets.first().is_some_and(|t| time >= *t) {
-                self.targets.remove(0);
-            }
-            true
-        } else {
-            false
-        };
-        if !(wanted || self.best.is_none()) {
-            return;
-        }
-        let score = luma_variance(frame);
-        if self.best.as_ref().is_none_or(|(best, _)| score > *best) {
-            self.best = Some((score, frame.clone()));
-        }
-    }
+/// How one run of the helper ended.
+enum Outcome<T> {
+    Done(T),
+    Failed(HelperError),
+    Cancelled,
+    TimedOut,
+    /// Could not be started (missing, not executable).
+    NotStarted(std::io::Error),
+    /// Died by a signal or panicked: most likely the input made FFmpeg crash.
+    Crashed(String),
+    /// Exited without a result line, or printed something else.
+    Broken(String),
 }
 
-/// Variance of the luma plane, sampled on a grid (enough to tell a black or flat
-/// frame from a picture).
-fn luma_variance(frame: &frame::Video) -> f64 {
-    let (w, h, stride) = (
-        frame.width() as usize,
-        frame.height() as usize,
-        frame.stride(0),
-    );
-    let data = frame.data(0);
-    let (mut n, mut sum, mut sum_sq) = (0f64, 0f64, 0f64);
-    for y in (0..h).step_by(4) {
-        let Some(row) = data.get(y * stride..y * stride + w) else {
-            break;
-        };
-        for &v in row.iter().step_by(4) {
-            let v = f64::from(v);
-            n += 1.0;
-            sum += v;
-            sum_sq += v * v;
-        }
-    }
-    if n == 0.0 {
-        return 0.0;
-    }
-    let mean = sum / n;
-    sum_sq / n - mean * mean
-}
-
-fn write_packets(
-    enc: &mut encoder::Encoder,
-    octx: &mut format::context::Output,
-    stream: usize,
-    enc_tb: Rational,
-    out_tb: Rational,
-) -> Result<(), MediaError> {
-    let mut packet = Packet::empty();
-    while enc.receive_packet(&mut packet).is_ok() {
-        packet.set_stream(stream);
-        packet.rescale_ts(enc_tb, out_tb);
-        packet
-            .write_interleaved(octx)
-            .map_err(internal("Writing the processed video failed"))?;
-    }
-    Ok(())
-}
-
-impl VideoPipe {
-    fn build_graph(&self, first: &frame::Video) -> Result<filter::Graph, MediaError> {
-        let mut graph = filter::Graph::new();
-        let sar = first.aspect_ratio();
-        let (sn, sd) = if sar.numerator() > 0 && sar.denominator() > 0 {
-            (sar.numerator(), sar.denominator())
-        } else {
-            (1, 1)
-        };
-        let args = format!(
-            "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect={sn}/{sd}",
-            first.width(),
-            first.height(),
-            ff::ffi::AVPixelFormat::from(first.format()) as i32,
-            self.in_tb.numerator(),
-            self.in_tb.denominator().max(1),
-        );
-        let find = |name| {
-            filter::find(name)
-                .ok_or_else(|| MediaError::Internal(format!("FFmpeg has no {name} filter")))
-        };
-        let setup = internal("Setting up the video scaler failed");
-        graph.add(&find("buffer")?, "in", &args).map_err(&setup)?;
-        graph.add(&find("buffersink")?, "out", "").map_err(&setup)?;
-        if let Some(mut out) = graph.get("out") {
-            out.set_pixel_format(Pixel::YUV420P);
-        }
-        let turn = match self.rotation {
-            90 => "transpose=clock,",
-            180 => "hflip,vflip,",
-            270 => "transpose=cclock,",
-            _ => "",
-        };
-        let spec = format!(
-            "{turn}scale={}:{}:flags=bicubic,setsar=1,format=yuv420p",
-            self.size.0, self.size.1
-        );
-        graph
-            .output("in", 0)
-            .and_then(|p| p.input("out", 0))
-            .and_then(|p| p.parse(&spec))
-            .map_err(&setup)?;
-        graph.validate().map_err(&setup)?;
-        Ok(graph)
-    }
-
-    /// Decode what the decoder has, filter, encode and write it.
-    fn drain_decoder(
-        &mut self,
-        octx: &mut format::context::Output,
-        progress: &mut dyn FnMut(f64),
-    ) -> Result<(), MediaError> {
-        let mut decoded = frame::Video::empty();
-        while self.decoder.receive_frame(&mut decoded).is_ok() {
-            self.decoded += 1;
-            let mut pts = decoded.timestamp().unwrap_or(0);
-            if let Some(last) = self.last_pts
-                && pts <= last
-            {
-                pts = last.saturating_add(1);
-            }
-            self.last_pts = Some(pts);
-            decoded.set_pts(Some(pts));
-            if self.graph.is_none() {
-                self.graph = Some(self.build_graph(&decoded)?);
-            }
-            if let Some(graph) = self.graph.as_mut()
-                && let Some(mut src) = graph.get("in")
-            {
-                src.source()
-                    .add(&decoded)
-                    .map_err(internal("Scaling the video failed"))?;
-            }
-            progress(seconds(pts, self.in_tb));
-            self.drain_graph(octx)?;
-        }
-        Ok(())
-    }
-
-    fn drain_graph(&mut self, octx: &mut format::context::Output) -> Result<(), MediaError> {
-        let Some(graph) = self.graph.as_mut() else {
-            return Ok(());
-        };
-        let mut filtered = frame::Video::empty();
-        while let Some(mut sink) = graph.get("out")
-            && sink.sink().frame(&mut filtered).is_ok()
-        {
-            let time = seconds(filtered.pts().unwrap_or(0), self.in_tb);
-            self.poster.offer(&filtered, time);
-            filtered.set_kind(ff::picture::Type::None);
-            self.encoder
-                .send_frame(&filtered)
-                .map_err(internal("Encoding the video failed"))?;
-            write_packets(
-                &mut self.encoder,
-                octx,
-                self.out_stream,
-                self.in_tb,
-                self.out_tb,
-            )?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, octx: &mut format::context::Output) -> Result<(), MediaError> {
-        let _ = self.decoder.send_eof();
-        self.drain_decoder(octx, &mut |_| {})?;
-        if let Some(graph) = self.graph.as_mut()
-            && let Some(mut src) = graph.get("in")
-        {
-            let _ = src.source().flush();
-        }
-        self.drain_graph(octx)?;
-        let _ = self.encoder.send_eof();
-        write_packets(
-            &mut self.encoder,
-            octx,
-            self.out_stream,
-            self.in_tb,
-            self.out_tb,
-        )
-    }
-}
-
-impl AudioPipe {
-    fn build_graph(&self, first: &frame::Audio) -> Result<filter::Graph, MediaError> {
-        let mut graph = filter::Graph::new();
-        let layout = if first.channel_layout().bits() == 0 {
-            ChannelLayout::default(i32::from(first.channels().max(1)))
-        } else {
-            first.channel_layout()
-        };
-        let args = format!(
-            "time_base=1/{rate}:sample_rate={rate}:sample_fmt={}:channel_layout=0x{:x}",
-            first.format().name(),
-            layout.bits(),
-            rate = first.rate().max(1),
-        );
-        let find = |name| {
-            filter::find(name)
-                .ok_or_else(|| MediaError::Internal(format!("FFmpeg has no {name} filter")))
-        };
-        let setup = internal("Setting up the audio resampler failed");
-        graph.add(&find("abuffer")?, "in", &args).map_err(&setup)?;
-        graph
-            .add(&find("abuffersink")?, "out", "")
-            .map_err(&setup)?;
-        if let Some(mut out) = graph.get("out") {
-            out.set_sample_format(Sample::F32(ff::format::sample::Type::Planar));
-            out.set_channel_layout(self.layout);
-            out.set_sample_rate(self.rate);
-        }
-        graph
-            .output("in", 0)
-            .and_then(|p| p.input("out", 0))
-            .and_then(|p| p.parse(&format!("aresample={}", self.rate)))
-            .map_err(&setup)?;
-        graph.validate().map_err(&setup)?;
-        if let Some(mut out) = graph.get("out") {
-            out.sink().set_frame_size(self.encoder.frame_size().max(1));
-        }
-        Ok(graph)
-    }
-
-    fn drain_decoder(&mut self, octx: &mut format::context::Output) -> Result<(), MediaError> {
-        let mut decoded = frame::Audio::empty();
-        while self.decoder.receive_frame(&mut decoded).is_ok() {
-            let rate = i64::from(decoded.rate().max(1));
-            let pts = match self.next_in_pts {
-                Some(p) => p,
-                None => {
-                    // Start where the stream starts, so sound stays in step with picture.
-                    let start = decoded.timestamp().unwrap_or(0).max(0);
-                    let start = (seconds(start, self.in_tb) * f64::from(self.rate)) as i64;
-                    self.next_out_pts = start;
-                    start.saturating_mul(rate) / i64::from(self.rate)
-                }
-            };
-            decoded.set_pts(Some(pts));
-            self.next_in_pts = Some(pts.saturating_add(decoded.samples() as i64));
-            if self.graph.is_none() {
-                self.graph = Some(self.build_graph(&decoded)?);
-            }
-            if let Some(graph) = self.graph.as_mut()
-                && let Some(mut src) = graph.get("in")
-                && src.source().add(&decoded).is_err()
-            {
-                // A change of layout or rate mid-stream: drop the frame, keep going.
-                continue;
-            }
-            self.drain_graph(octx)?;
-        }
-        Ok(())
-    }
-
-    fn drain_graph(&mut self, octx: &mut format::context::Output) -> Result<(), MediaError> {
-        let Some(graph) = self.graph.as_mut() else {
-            return Ok(());
-        };
-        let mut filtered = frame::Audio::empty();
-        let enc_tb = Rational::new(1, self.rate as i32);
-        while let Some(mut sink) = graph.get("out")
-            && sink.sink().frame(&mut filtered).is_ok()
-        {
-            filtered.set_pts(Some(self.next_out_pts));
-            self.next_out_pts = self.next_out_pts.saturating_add(filtered.samples() as i64);
-            self.encoder
-                .send_frame(&filtered)
-                .map_err(internal("Encoding the sound failed"))?;
-            write_packets(
-                &mut self.encoder,
-                octx,
-                self.out_stream,
-                enc_tb,
-                self.out_tb,
-            )?;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, octx: &mut format::context::Output) -> Result<(), MediaError> {
-        let _ = self.decoder.send_eof();
-        self.drain_decoder(octx)?;
-        if let Some(graph) = self.graph.as_mut()
-            && let Some(mut src) = graph.get("in")
-        {
-            let _ = src.source().flush();
-        }
-        self.drain_graph(octx)?;
-        let _ = self.encoder.send_eof();
-        let enc_tb = Rational::new(1, self.rate as i32);
-        write_packets(
-            &mut self.encoder,
-            octx,
-            self.out_stream,
-            enc_tb,
-            self.out_tb,
-        )
-    }
-}
-
-fn open_video_encoder(
-    octx: &mut format::context::Output,
-    size: (u32, u32),
-    time_base: Rational,
-    frame_rate: Rational,
-    preset: &str,
-) -> Result<(encoder::Video, usize), MediaError> {
-    let codec = encoder::find_by_name("libx264")
-        .or_else(|| encoder::find(codec::Id::H264))
-        .ok_or_else(|| MediaError::Internal("this FFmpeg has no H.264 encoder".into()))?;
-    let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
-    let mut ost = octx
-        .add_stream(codec)
-        .map_err(internal("Creating the output failed"))?;
-    let index = ost.index();
-    let mut enc = codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .video()
-        .map_err(internal("Creating the H.264 encoder failed"))?;
-    enc.set_width(size.0);
-    enc.set_height(size.1);
-    enc.set_format(Pixel::YUV420P);
-    enc.set_aspect_ratio(Rational::new(1, 1));
-    enc.set_time_base(time_base);
-    if frame_rate.numerator() > 0 && frame_rate.denominator() > 0 {
-        enc.set_frame_rate(Some(frame_rate));
-    }
-    if global_header {
-        enc.set_flags(codec::Flags::GLOBAL_HEADER);
-    }
-    let mut opts = Dictionary::new();
-    opts.set("preset", preset);
-    opts.set("crf", "23");
-    opts.set("profile", "high");
-    let opened = enc
-        .open_with(opts)
-        .map_err(internal("Opening the H.264 encoder failed"))?;
-    ost.set_parameters(&opened);
-    ost.set_time_base(time_base);
-    Ok((opened, index))
-}
-
-fn open_audio_encoder(
-    octx: &mut format::context::Output,
-    rate: u32,
-    layout: ChannelLayout,
-) -> Result<(encoder::Audio, usize), MediaError> {
-    let codec = encoder::find(codec::Id::AAC)
-        .ok_or_else(|| MediaError::Internal("this FFmpeg has no AAC encoder".into()))?;
-    let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
-    let mut ost = octx
-        .add_stream(codec)
-        .map_err(internal("Creating the output failed"))?;
-    let index = ost.index();
-    let mut enc = codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .audio()
-        .map_err(internal("Creating the AAC encoder failed"))?;
-    enc.set_rate(rate as i32);
-    enc.set_channel_layout(layout);
-    enc.set_channels(layout.channels());
-    enc.set_format(Sample::F32(ff::format::sample::Type::Planar));
-    enc.set_bit_rate(if layout.channels() > 1 {
-        128_000
-    } else {
-        96_000
-    });
-    enc.set_time_base(Rational::new(1, rate as i32));
-    if global_header {
-        enc.set_flags(codec::Flags::GLOBAL_HEADER);
-    }
-    let opened = enc
-        .open_as(codec)
-        .map_err(internal("Opening the AAC encoder failed"))?;
-    ost.set_parameters(&opened);
-    ost.set_time_base(Rational::new(1, rate as i32));
-    Ok((opened, index))
-}
-
-/// Transcode `input` to an H.264 + AAC MP4 at `output` (index at the front), at most
-/// `max_height` high, and write a JPEG poster from a representative frame to `poster`.
-/// Inputs without sound give a video-only MP4.
-pub fn transcode(
-    input: &Path,
-    output: &Path,
-    poster: &Path,
-    options: &TranscodeOptions,
-    control: JobControl<'_>,
-) -> Result<TranscodeReport, MediaError> {
-    let info = probe(input)?;
-    let mut ictx = open_input(input)?;
-    let duration = info.duration_seconds;
-
-    let vstream = ictx
-        .streams()
-        .best(media::Type::Video)
-        .ok_or_else(|| MediaError::Invalid("This file has no video picture in it.".into()))?;
-    let v_index = vstream.index();
-    let v_tb = vstream.time_base();
-    let v_rate = vstream.avg_frame_rate();
-    let rotation = stream_rotation(&vstream);
-    let mut vctx = codec::context::Context::from_parameters(vstream.parameters())
-        .map_err(invalid("The video stream cannot be read"))?;
-    vctx.set_threading(codec::threading::Config {
-        kind: codec::threading::Type::Frame,
-        count: 0,
-        ..Default::default()
-    });
-    let vdec = vctx
-        .decoder()
-        .video()
-        .map_err(invalid("The video stream cannot be read"))?;
-    let sar = vdec.aspect_ratio();
-    let size = if rotation == 90 || rotation == 270 {
-        target_size(
-            vdec.height(),
-            vdec.width(),
-            (sar.denominator(), sar.numerator()),
-            options.max_height,
-        )
-    } else {
-        target_size(
-            vdec.width(),
-            vdec.height(),
-            (sar.numerator(), sar.denominator()),
-            options.max_height,
-        )
-    };
-
-    let audio_in = ictx.streams().best(media::Type::Audio).and_then(|s| {
-        let dec = codec::context::Context::from_parameters(s.parameters())
-            .and_then(|c| c.decoder().audio())
-            .ok()?;
-        Some((s.index(), s.time_base(), dec))
-    });
-
-    let mut octx = format::output_as(&output, "mp4")
-        .map_err(internal("Creating the processed video file failed"))?;
-    let (venc, v_out) = open_video_encoder(&mut octx, size, v_tb, v_rate, &options.x264_preset)?;
-    let mut audio = match audio_in {
-        Some((index, tb, dec)) => {
-            let rate = if AAC_RATES.contains(&dec.rate()) {
-                dec.rate()
-            } else {
-                48_000
-            };
-            let layout = if dec.channels() >= 2 {
-                ChannelLayout::STEREO
-            } else {
-                ChannelLayout::MONO
-            };
-            let (aenc, a_out) = open_audio_encoder(&mut octx, rate, layout)?;
-            Some(AudioPipe {
-                stream: index,
-                in_tb: tb,
-                decoder: dec,
-                graph: None,
-                encoder: aenc,
-                out_stream: a_out,
-                out_tb: Rational::new(1, rate as i32),
-                rate,
-                layout,
-                next_in_pts: None,
-                next_out_pts: 0,
-                bad_packets: 0,
-            })
-        }
-        None => None,
-    };
-
-    let mut muxer_opts = Dictionary::new();
-    muxer_opts.set("movflags", "+faststart");
-    octx.write_header_with(muxer_opts)
-        .map_err(internal("Writing the processed video failed"))?;
-    let out_tb = |octx: &format::context::Output, i: usize| {
-        octx.stream(i)
-            .map_or(Rational::new(1, 90_000), |s| s.time_base())
-    };
-    let mut video = VideoPipe {
-        stream: v_index,
-        in_tb: v_tb,
-        decoder: vdec,
-        graph: None,
-        encoder: venc,
-        out_stream: v_out,
-        out_tb: out_tb(&octx, v_out),
-        size,
-        rotation,
-        last_pts: None,
-        decoded: 0,
-        bad_packets: 0,
-        poster: PosterPicker::new(duration),
-    };
-    if let Some(a) = audio.as_mut() {
-        a.out_tb = out_tb(&octx, a.out_stream);
-    }
-
-    let mut last_percent = 0u8;
-    let progress = control.progress;
-    let mut report_time = |t: f64| {
-        if let Some(d) = duration.filter(|d| *d > 0.0) {
-            let pct = ((t / d) * 100.0).clamp(0.0, 99.0) as u8;
-            if pct > last_percent {
-                last_percent = pct;
-                progress(pct);
-            }
-        }
-    };
-
-    loop {
-        if control.cancel.load(Ordering::Relaxed) {
-            return Err(MediaError::Cancelled);
-        }
-        let mut packet = Packet::empty();
-        match packet.read(&mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(ff::Error::InvalidData) => {
-                video.bad_packets += 1;
-                if video.bad_packets > MAX_BAD_PACKETS {
-                    return Err(MediaError::Invalid(
-                        "The video file is damaged: too much of it cannot be read.".into(),
-                    ));
-                }
-                continue;
-            }
-            Err(e) => {
-                return Err(MediaError::Invalid(format!(
-                    "The video file could not be read to the end ({e}); it may be damaged or incomplete."
-                )));
-            }
-        }
-        let index = packet.stream();
-        if index == video.stream {
-            if video.decoder.send_packet(&packet).is_err() {
-                video.bad_packets += 1;
-                if video.bad_packets > MAX_BAD_PACKETS {
-                    return Err(MediaError::Invalid(
-                        "The video picture is damaged: too many frames cannot be decoded.".into(),
-                    ));
-                }
-                continue;
-            }
-            video.drain_decoder(&mut octx, &mut report_time)?;
-        } else if let Some(a) = audio.as_mut().filter(|a| a.stream == index) {
-            if a.decoder.send_packet(&packet).is_err() {
-                a.bad_packets += 1;
-                continue;
-            }
-            a.drain_decoder(&mut octx)?;
-        }
-    }
-    video.finish(&mut octx)?;
-    if let Some(a) = audio.as_mut() {
-        a.finish(&mut octx)?;
-    }
-    if video.decoded == 0 {
-        return Err(MediaError::Invalid(
-            "No picture could be decoded from this file; it may be damaged.".into(),
-        ));
-    }
-    octx.write_trailer()
-        .map_err(internal("Finishing the processed video failed"))?;
-    drop(octx);
-
-    let poster_written = match video.poster.best.take() {
-        Some((_, frame)) => {
-            write_jpeg(&frame, poster)?;
-            true
-        }
-        None => false,
-    };
-    let out = probe(output).map_err(|e| {
-        MediaError::Internal(format!("the processed video cannot be read back: {e}"))
-    })?;
-    Ok(TranscodeReport {
-        duration_seconds: out.duration_seconds.unwrap_or(0.0),
-        width: out.width,
-        height: out.height,
-        video_codec: out.video_codec,
-        audio_codec: out.audio_codec,
-        poster_written,
-    })
-}
-
-/// Encode one yuv420p frame as a JPEG file.
-fn write_jpeg(frame: &frame::Video, path: &Path) -> Result<(), MediaError> {
-    let (w, h) = (frame.width(), frame.height());
-    let mut scaler = ff::software::scaling::Context::get(
-        frame.format(),
-        w,
-        h,
-        Pixel::YUVJ420P,
-        w,
-        h,
-        ff::software::scaling::Flags::BICUBIC,
-    )
-    .map_err(internal("Preparing the poster failed"))?;
-    let mut jpeg_frame = frame::Video::empty();
-    scaler
-        .run(frame, &mut jpeg_frame)
-        .map_err(internal("Preparing the poster failed"))?;
-    jpeg_frame.set_pts(Some(0));
-
-    let codec = encoder::find(codec::Id::MJPEG)
-        .ok_or_else(|| MediaError::Internal("this FFmpeg has no JPEG encoder".into()))?;
-    let mut enc = codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .video()
-        .map_err(internal("Creating the JPEG encoder failed"))?;
-    enc.set_width(w);
-    enc.set_height(h);
-    enc.set_format(Pixel::YUVJ420P);
-    enc.set_time_base(Rational::new(1, 25));
-    enc.set_flags(codec::Flags::QSCALE);
-    let mut opts = Dictionary::new();
-    opts.set("qmin", "3");
-    opts.set("qmax", "3");
-    let mut enc = enc
-        .open_with(opts)
-        .map_err(internal("Opening the JPEG encoder failed"))?;
-    enc.send_frame(&jpeg_frame)
-        .map_err(internal("Encoding the poster failed"))?;
-    let _ = enc.send_eof();
-    let mut packet = Packet::empty();
-    enc.receive_packet(&mut packet)
-        .map_err(internal("Encoding the poster failed"))?;
-    let data = packet
-        .data()
-        .ok_or_else(|| MediaError::Internal("the JPEG encoder produced nothing".into()))?;
-    std::fs::write(path, data)
-        .map_err(|e| MediaError::Internal(format!("writing the poster failed: {e}")))
-}
-
-/// A full decode of a media file (video or image), for checks and tests.
+/// Runs the `pinkflow-media` helper.
 #[derive(Debug, Clone)]
-pub struct Inspection {
-    pub container: String,
-    pub video_codec: String,
-    pub audio_codec: Option<String>,
-    pub width: u32,
-    pub height: u32,
-    pub duration_seconds: Option<f64>,
-    pub video_frames: u64,
-    /// Mean luma (0-255) of the first decoded frame.
-    pub first_frame_mean_luma: f64,
+pub struct MediaHelper {
+    bin: PathBuf,
+    probe_timeout: Duration,
 }
 
-/// Decode every picture of `path` (any format FFmpeg reads, images included).
-pub fn inspect(path: &Path) -> Result<Inspection, MediaError> {
-    let mut ictx = open_input(path)?;
-    let stream = ictx
-        .streams()
-        .best(media::Type::Video)
-        .ok_or_else(|| MediaError::Invalid("no picture stream".into()))?;
-    let index = stream.index();
-    let video_codec = stream.parameters().id().name().to_owned();
-    let mut dec = codec::context::Context::from_parameters(stream.parameters())
-        .and_then(|c| c.decoder().video())
-        .map_err(invalid("cannot open the decoder"))?;
-    let audio_codec = ictx
-        .streams()
-        .best(media::Type::Audio)
-        .map(|s| s.parameters().id().name().to_owned());
-    let container = ictx.format().name().to_owned();
-    let duration_seconds = container_duration(&ictx);
-    let mut frames = 0u64;
-    let mut mean = None;
-    let mut decoded = frame::Video::empty();
-    let mut take = |dec: &mut decoder::Video, frames: &mut u64, mean: &mut Option<f64>| {
-        while dec.receive_frame(&mut decoded).is_ok() {
-            *frames += 1;
-            if mean.is_none() {
-                *mean = Some(mean_luma(&decoded));
+impl MediaHelper {
+    pub fn new(bin: impl Into<PathBuf>) -> Self {
+        MediaHelper {
+            bin: bin.into(),
+            probe_timeout: PROBE_TIMEOUT,
+        }
+    }
+
+    /// A different probe time limit (tests).
+    pub fn with_probe_timeout(mut self, limit: Duration) -> Self {
+        self.probe_timeout = limit;
+        self
+    }
+
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    /// Run `pinkflow-media --version`: the start-up check of `serve` and `worker`. The
+    /// error is one line for the operator.
+    pub fn check(&self) -> Result<String, String> {
+        let fix = "build it with `cargo build --bin pinkflow-media` (it belongs next to the \
+                   pinkflow binary) or set MEDIA_BIN to its path";
+        let out = Command::new(&self.bin)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                format!(
+                    "cannot run the media helper {}: {e}; {fix}",
+                    self.bin.display()
+                )
+            })?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if out.status.success() && version.starts_with(HELPER_NAME) {
+            Ok(version)
+        } else {
+            let said = String::from_utf8_lossy(&out.stderr);
+            let said = said.lines().next().unwrap_or_default();
+            Err(format!(
+                "{} is not a working media helper ({}{}{}); {fix}",
+                self.bin.display(),
+                out.status,
+                if said.is_empty() { "" } else { ": " },
+                said.trim()
+            ))
+        }
+    }
+
+    /// Check that `path` is a video in an accepted container, with a picture stream
+    /// FFmpeg can decode. At most the probe time limit (60 s).
+    pub fn probe(&self, path: &Path) -> Result<ProbeInfo, MediaError> {
+        let never = AtomicBool::new(false);
+        let outcome = self.run(
+            &[OsStr::new("probe"), path.as_os_str()],
+            Some(self.probe_timeout),
+            &never,
+            &mut |_| {},
+        );
+        match outcome {
+            Outcome::Done(info) => Ok(info),
+            Outcome::Failed(e) => Err(e.into()),
+            // A file that crashes FFmpeg or takes a minute to open is hostile or broken:
+            // the uploader is told it cannot be read (nothing is stored, so there is no
+            // job to retry).
+            Outcome::Crashed(how) => {
+                tracing::error!(file = %path.display(), helper = %how, "the media helper crashed while probing an upload; refused as not a video");
+                Err(MediaError::Invalid(NOT_A_VIDEO.into()))
+            }
+            Outcome::TimedOut => {
+                tracing::warn!(file = %path.display(), limit = ?self.probe_timeout, "probing an upload took too long; refused");
+                Err(MediaError::Invalid(
+                    "PinkFlow could not read this file in time; it may be damaged. Upload an MP4, MOV, WebM, AVI or MKV video.".into(),
+                ))
+            }
+            other => Err(self.internal(other, "probing the upload")),
+        }
+    }
+
+    /// Transcode `input` to an H.264 + AAC MP4 at `output` (index at the front), at most
+    /// `max_height` high, and write a JPEG poster from a representative frame to
+    /// `poster`. Inputs without sound give a video-only MP4. Setting `control.cancel`
+    /// kills the helper and returns [`MediaError::Cancelled`].
+    pub fn transcode(
+        &self,
+        input: &Path,
+        output: &Path,
+        poster: &Path,
+        options: &TranscodeOptions,
+        control: JobControl<'_>,
+    ) -> Result<TranscodeReport, MediaError> {
+        let max_height = options.max_height.to_string();
+        let args = [
+            OsStr::new("transcode"),
+            OsStr::new("--max-height"),
+            OsStr::new(&max_height),
+            OsStr::new("--preset"),
+            OsStr::new(&options.x264_preset),
+            input.as_os_str(),
+            output.as_os_str(),
+            poster.as_os_str(),
+        ];
+        match self.run(&args, None, control.cancel, control.progress) {
+            Outcome::Done(report) => Ok(report),
+            Outcome::Failed(e) => Err(e.into()),
+            Outcome::Cancelled => Err(MediaError::Cancelled),
+            // A crash fails this attempt; the job is retried up to VIDEO_MAX_ATTEMPTS.
+            other => Err(self.internal(other, "processing the video")),
+        }
+    }
+
+    fn internal<T>(&self, outcome: Outcome<T>, doing: &str) -> MediaError {
+        let why = match outcome {
+            Outcome::NotStarted(e) => format!(
+                "the media helper {} cannot be started: {e}",
+                self.bin.display()
+            ),
+            Outcome::Crashed(how) => format!("the media helper crashed ({how})"),
+            Outcome::Broken(how) => format!("the media helper failed ({how})"),
+            Outcome::TimedOut => "the media helper took too long".into(),
+            Outcome::Cancelled => "the media helper was stopped".into(),
+            Outcome::Done(_) | Outcome::Failed(_) => "unexpected result".into(),
+        };
+        tracing::error!(helper = %self.bin.display(), "{doing}: {why}");
+        MediaError::Internal(format!("{doing} failed: {why}"))
+    }
+
+    /// Start the helper, pass progress lines on, stop it when `cancel` is set or `limit`
+    /// passes, and always reap it.
+    fn run<T: DeserializeOwned>(
+        &self,
+        args: &[&OsStr],
+        limit: Option<Duration>,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(u8),
+    ) -> Outcome<T> {
+        let mut command = Command::new(&self.bin);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        die_with_parent(&mut command);
+        let mut child = match spawn(&mut command) {
+            Ok(child) => child,
+            Err(e) => return Outcome::NotStarted(e),
+        };
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            reap(&mut child, true);
+            return Outcome::Broken("no pipes".into());
+        };
+        let (tx, lines) = mpsc::channel::<String>();
+        let reader = thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr_tail = keep_tail(stderr);
+
+        let started = Instant::now();
+        let mut result: Option<Line<T>> = None;
+        let mut garbage: Option<String> = None;
+        let mut eof = false;
+        let ended: Result<ExitStatus, Outcome<T>> = loop {
+            if cancel.load(Ordering::Relaxed) {
+                reap(&mut child, true);
+                break Err(Outcome::Cancelled);
+            }
+            if limit.is_some_and(|l| started.elapsed() >= l) {
+                reap(&mut child, true);
+                break Err(Outcome::TimedOut);
+            }
+            if eof {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Ok(status),
+                    Ok(None) => thread::sleep(POLL),
+                    Err(e) => {
+                        reap(&mut child, true);
+                        break Err(Outcome::Broken(format!("cannot wait for it: {e}")));
+                    }
+                }
+                continue;
+            }
+            match lines.recv_timeout(POLL) {
+                Ok(line) => match serde_json::from_str::<Line<T>>(&line) {
+                    Ok(Line::Progress(pct)) => progress(pct),
+                    Ok(last) => result = Some(last),
+                    Err(_) => {
+                        if garbage.is_none() {
+                            garbage = Some(line.chars().take(200).collect());
+                        }
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => eof = true,
+            }
+        };
+        let status = match ended {
+            Ok(status) => status,
+            // Killed: the reading threads end when the pipes close (not waited for, in
+            // case something the helper started still holds them).
+            Err(outcome) => return outcome,
+        };
+        let _ = reader.join();
+        let stderr = stderr_tail.join().unwrap_or_default();
+        let described = describe(status, &stderr);
+        match (result, garbage) {
+            (Some(Line::Ok(value)), None) if status.success() => Outcome::Done(value),
+            (Some(Line::Error(e)), None) if status.code() == Some(1) => Outcome::Failed(e),
+            _ if crashed(status) => {
+                tracing::warn!(stderr = %stderr.trim(), "media helper crashed: {described}");
+                Outcome::Crashed(described)
+            }
+            (_, Some(garbage)) => Outcome::Broken(format!("{described}; printed {garbage:?}")),
+            _ => {
+                tracing::warn!(stderr = %stderr.trim(), "media helper gave no result: {described}");
+                Outcome::Broken(format!("{described} without a result"))
             }
         }
-    };
-    for (s, packet) in ictx.packets() {
-        if s.index() == index && dec.send_packet(&packet).is_ok() {
-            take(&mut dec, &mut frames, &mut mean);
-        }
     }
-    let _ = dec.send_eof();
-    take(&mut dec, &mut frames, &mut mean);
-    Ok(Inspection {
-        container,
-        video_codec,
-        audio_codec,
-        width: dec.width(),
-        height: dec.height(),
-        duration_seconds,
-        video_frames: frames,
-        first_frame_mean_luma: mean.unwrap_or(0.0),
-    })
 }
 
-fn mean_luma(frame: &frame::Video) -> f64 {
-    let Ok(mut scaler) = ff::software::scaling::Context::get(
-        frame.format(),
-        frame.width(),
-        frame.height(),
-        Pixel::GRAY8,
-        frame.width(),
-        frame.height(),
-        ff::software::scaling::Flags::BILINEAR,
-    ) else {
-        return 0.0;
-    };
-    let mut gray = frame::Video::empty();
-    if scaler.run(frame, &mut gray).is_err() {
-        return 0.0;
-    }
-    let (w, h, stride) = (
-        gray.width() as usize,
-        gray.height() as usize,
-        gray.stride(0),
-    );
-    let data = gray.data(0);
-    let mut sum = 0u64;
-    for y in 0..h {
-        if let Some(row) = data.get(y * stride..y * stride + w) {
-            sum += row.iter().map(|&v| u64::from(v)).sum::<u64>();
-        }
-    }
-    sum as f64 / (w * h).max(1) as f64
-}
-
-/// A synthetic clip for tests and benchmarks.
-#[derive(Debug, Clone)]
-pub struct ClipSpec {
-    pub width: u32,
-    pub height: u32,
-    pub seconds: f64,
-    pub fps: i32,
-    /// A 440 Hz tone track.
-    pub audio: bool,
-    /// Seconds of black picture at the start (posters must skip them).
-    pub black_lead_seconds: f64,
-    /// Clockwise rotation recorded in the display matrix (as phones do): 0, 90, 180, 270.
-    pub rotation: u32,
-    /// FFmpeg muxer name: `mp4`, `mov`, `matroska`, `avi`…
-    pub container: &'static str,
-}
-
-impl Default for ClipSpec {
-    fn default() -> Self {
-        ClipSpec {
-            width: 320,
-            height: 240,
-            seconds: 2.0,
-            fps: 25,
-            audio: true,
-            black_lead_seconds: 0.4,
-            rotation: 0,
-            container: "mp4",
+impl From<HelperError> for MediaError {
+    fn from(e: HelperError) -> Self {
+        match e.kind {
+            ErrorKind::Invalid => MediaError::Invalid(e.message),
+            ErrorKind::Internal => MediaError::Internal(e.message),
         }
     }
 }
 
-/// Encode a moving test pattern (and a sine tone) into an H.264/AAC MP4 at `path`.
-pub fn write_test_clip(path: &Path, spec: &ClipSpec) -> Result<(), MediaError> {
-    init();
-    let mut octx =
-        format::output_as(&path, spec.container).map_err(internal("creating the clip"))?;
-    let tb = Rational::new(1, spec.fps);
-    let (mut venc, v_out) = open_video_encoder(
-        &mut octx,
-        (spec.width, spec.height),
-        tb,
-        Rational::new(spec.fps, 1),
-        "ultrafast",
-    )?;
-    let rate = 48_000u32;
-    let mut aenc = if spec.audio {
-        Some(open_audio_encoder(&mut octx, rate, ChannelLayout::MONO)?)
-    } else {
-        None
-    };
-    if spec.rotation != 0
-        && let Some(mut stream) = octx.stream_mut(v_out)
+/// Killed by a signal (SIGSEGV, SIGABRT, the OOM killer...) or a Rust panic (status 101).
+fn crashed(status: ExitStatus) -> bool {
+    #[cfg(unix)]
     {
-        set_display_rotation(&mut stream, spec.rotation);
-    }
-    octx.write_header().map_err(internal("writing the clip"))?;
-    let v_tb = octx.stream(v_out).map_or(tb, |s| s.time_base());
-
-    let frames = (spec.seconds * f64::from(spec.fps)).round() as i64;
-    let black = (spec.black_lead_seconds * f64::from(spec.fps)).round() as i64;
-    let mut picture = frame::Video::new(Pixel::YUV420P, spec.width, spec.height);
-    for i in 0..frames {
-        paint_pattern(&mut picture, i, i < black);
-        picture.set_pts(Some(i));
-        venc.send_frame(&picture)
-            .map_err(internal("encoding the clip"))?;
-        write_packets(&mut venc, &mut octx, v_out, tb, v_tb)?;
-    }
-    let _ = venc.send_eof();
-    write_packets(&mut venc, &mut octx, v_out, tb, v_tb)?;
-
-    if let Some((enc, a_out)) = aenc.as_mut() {
-        let a_tb = Rational::new(1, rate as i32);
-        let out_tb = octx.stream(*a_out).map_or(a_tb, |s| s.time_base());
-        let frame_size = enc.frame_size().max(1) as usize;
-        let total = (spec.seconds * f64::from(rate)) as usize;
-        let mut done = 0usize;
-        while done < total {
-            let n = frame_size.min(total - done);
-            let mut samples = frame::Audio::new(
-                Sample::F32(ff::format::sample::Type::Planar),
-                frame_size,
-                ChannelLayout::MONO,
-            );
-            samples.set_rate(rate);
-            let plane = samples.plane_mut::<f32>(0);
-            for (k, s) in plane.iter_mut().enumerate() {
-                let t = (done + k) as f32 / rate as f32;
-                *s = if k < n {
-                    0.3 * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
-                } else {
-                    0.0
-                };
-            }
-            samples.set_pts(Some(done as i64));
-            enc.send_frame(&samples)
-                .map_err(internal("encoding the tone"))?;
-            write_packets(enc, &mut octx, *a_out, a_tb, out_tb)?;
-            done += n;
+        use std::os::unix::process::ExitStatusExt;
+        if status.signal().is_some() {
+            return true;
         }
-        let _ = enc.send_eof();
-        write_packets(enc, &mut octx, *a_out, a_tb, out_tb)?;
     }
-    octx.write_trailer().map_err(internal("finishing the clip"))
+    status.code() == Some(101)
 }
 
-/// Record a clockwise display rotation on an output stream (test clips only).
-fn set_display_rotation(stream: &mut format::stream::StreamMut, clockwise: u32) {
-    // SAFETY: the stream pointer is valid for the life of `stream`; FFmpeg allocates
-    // the 36-byte side data buffer, which av_display_rotation_set fills (it takes the
-    // counter-clockwise angle).
-    unsafe {
-        let data = ff::ffi::av_stream_new_side_data(
-            stream.as_mut_ptr(),
-            ff::ffi::AVPacketSideDataType::AV_PKT_DATA_DISPLAYMATRIX,
-            36,
-        );
-        if !data.is_null() {
-            ff::ffi::av_display_rotation_set(data.cast::<i32>(), -f64::from(clockwise));
+fn describe(status: ExitStatus, stderr: &str) -> String {
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+    match last {
+        Some(line) => format!("{status}: {}", line.trim()),
+        None => status.to_string(),
+    }
+}
+
+/// Start the helper; retry briefly on "text file busy" (the helper being replaced, or
+/// written by a test while another thread forks).
+fn spawn(command: &mut Command) -> std::io::Result<Child> {
+    const ETXTBSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 20 => {
+                tries += 1;
+                thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
         }
     }
 }
 
-fn paint_pattern(picture: &mut frame::Video, index: i64, black: bool) {
-    let (w, h) = (picture.width() as usize, picture.height() as usize);
-    let stride = picture.stride(0);
-    let luma = picture.data_mut(0);
-    for y in 0..h {
-        for x in 0..w {
-            let v = if black {
-                16
-            } else {
-                let bar = ((x as i64 + index * 4) / 40) % 8;
-                (16 + bar * 28 + (y as i64 * 20 / h.max(1) as i64)) as u8
-            };
-            if let Some(p) = luma.get_mut(y * stride + x) {
-                *p = v;
+/// Kill (when asked) and wait, so no zombie is left behind.
+fn reap(child: &mut Child, kill: bool) {
+    if kill {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// Read a pipe to its end on a thread, keeping the last few kilobytes.
+fn keep_tail(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut tail = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+            if tail.len() > STDERR_TAIL {
+                tail.drain(..tail.len() - STDERR_TAIL);
             }
         }
-    }
-    for plane in 1..3 {
-        let stride = picture.stride(plane);
-        let data = picture.data_mut(plane);
-        for y in 0..h / 2 {
-            for x in 0..w / 2 {
-                let v = if black {
-                    128
-                } else {
-                    (64 + ((x + y + plane * 50) % 128)) as u8
-                };
-                if let Some(p) = data.get_mut(y * stride + x) {
-                    *p = v;
-                }
-            }
+        String::from_utf8_lossy(&tail).into_owned()
+    })
+}
+
+/// On Linux the helper gets SIGKILL when the thread that started it goes away (a
+/// SIGKILLed worker does not leave a transcode running).
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 #[cfg(test)]
@@ -1167,221 +457,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn target_size_keeps_aspect_even_and_never_upscales() {
-        assert_eq!(target_size(1920, 1080, (1, 1), 720), (1280, 720));
-        assert_eq!(target_size(320, 240, (1, 1), 720), (320, 240));
-        assert_eq!(target_size(1080, 1920, (0, 1), 720), (406, 720));
-        // Anamorphic DV: 720x576 with 16:15 pixels shows as 768x576.
-        assert_eq!(target_size(720, 576, (16, 15), 480), (640, 480));
-        assert_eq!(target_size(320, 240, (1_000_000, 1), 720).0, 8192);
-        let (w, h) = target_size(333, 199, (1, 1), 720);
-        assert!(w % 2 == 0 && h % 2 == 0, "{w}x{h}");
-    }
-
-    fn matrix(values: [i32; 9]) -> Vec<u8> {
-        values.iter().flat_map(|v| v.to_ne_bytes()).collect()
-    }
-
-    #[test]
-    fn display_matrices_give_the_rotation() {
-        let one = 1 << 16;
-        let w = 1 << 30;
-        assert_eq!(
-            display_rotation(&matrix([one, 0, 0, 0, one, 0, 0, 0, w])),
-            0
-        );
-        // A phone held upright: turn 90 degrees clockwise.
-        assert_eq!(
-            display_rotation(&matrix([0, one, 0, -one, 0, 0, 0, 0, w])),
-            90
-        );
-        assert_eq!(
-            display_rotation(&matrix([-one, 0, 0, 0, -one, 0, 0, 0, w])),
-            180
-        );
-        assert_eq!(
-            display_rotation(&matrix([0, -one, 0, one, 0, 0, 0, 0, w])),
-            270
-        );
-        assert_eq!(display_rotation(&[1, 2, 3]), 0);
-        assert_eq!(display_rotation(&matrix([0; 9])), 0);
+    fn protocol_lines_parse() {
+        let p: Line<ProbeInfo> = serde_json::from_str(r#"{"progress": 42}"#).unwrap();
+        assert!(matches!(p, Line::Progress(42)));
+        let ok: Line<ProbeInfo> = serde_json::from_str(
+            r#"{"ok":{"container":"avi","duration_seconds":null,"width":2,"height":4,"video_codec":"h264","audio_codec":null}}"#,
+        )
+        .unwrap();
+        assert!(matches!(ok, Line::Ok(ProbeInfo { width: 2, .. })));
+        let e: Line<ProbeInfo> =
+            serde_json::from_str(r#"{"error":{"kind":"invalid","message":"no"}}"#).unwrap();
+        let Line::Error(e) = e else { panic!() };
+        assert!(MediaError::from(e).is_permanent());
+        assert!(serde_json::from_str::<Line<ProbeInfo>>(r#"{"progress": 300}"#).is_err());
     }
 
     #[test]
-    fn garbage_is_not_a_video() {
+    fn a_missing_helper_is_a_clear_error() {
+        let helper = MediaHelper::new("/nonexistent/pinkflow-media");
+        let e = helper.check().unwrap_err();
+        assert!(e.contains("cannot run the media helper /nonexistent/pinkflow-media"));
+        assert!(e.contains("MEDIA_BIN"), "{e}");
+        let e = helper.probe(Path::new("/tmp/x.mp4")).unwrap_err();
+        assert!(!e.is_permanent());
+        assert!(e.to_string().contains("cannot be started"), "{e}");
+    }
+
+    /// A stand-in helper: a shell script.
+    #[cfg(unix)]
+    fn script(dir: &Path, name: &str, body: &str) -> MediaHelper {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        MediaHelper::new(path)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn not_a_helper_fails_the_check() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("notes.mp4");
-        std::fs::write(&path, "just some text, not a video\n".repeat(100)).unwrap();
-        let e = probe(&path).unwrap_err();
+        let e = script(dir.path(), "hello", "echo hello")
+            .check()
+            .unwrap_err();
+        assert!(e.contains("is not a working media helper"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn crashes_garbage_and_slowness() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.mp4");
+        // Killed by a signal while probing: the uploader is told the file cannot be read.
+        let e = script(dir.path(), "segv", "kill -SEGV $$")
+            .probe(&file)
+            .unwrap_err();
         assert!(e.is_permanent());
         assert_eq!(e.to_string(), NOT_A_VIDEO);
-    }
-
-    #[test]
-    fn transcodes_a_clip_with_a_non_black_poster() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("in.mp4");
-        write_test_clip(&src, &ClipSpec::default()).unwrap();
-        let info = probe(&src).unwrap();
-        assert_eq!((info.width, info.height), (320, 240));
-
-        let out = dir.path().join("out.mp4");
-        let poster = dir.path().join("poster.jpg");
+        // ... while transcoding: retried.
         let cancel = AtomicBool::new(false);
-        let mut seen = Vec::new();
-        let mut progress = |p: u8| seen.push(p);
-        let report = transcode(
-            &src,
-            &out,
-            &poster,
-            &TranscodeOptions {
-                max_height: 180,
-                x264_preset: "ultrafast".into(),
-            },
-            JobControl {
-                cancel: &cancel,
-                progress: &mut progress,
-            },
-        )
-        .unwrap();
-        assert_eq!((report.width, report.height), (240, 180));
-        assert_eq!(report.video_codec, "h264");
-        assert_eq!(report.audio_codec.as_deref(), Some("aac"));
-        assert!((report.duration_seconds - 2.0).abs() < 0.2, "{report:?}");
-        assert!(!seen.is_empty() && seen.windows(2).all(|w| w[0] < w[1]));
-
-        let check = inspect(&out).unwrap();
-        assert!(check.video_frames >= 45, "{check:?}");
-        let jpeg = inspect(&poster).unwrap();
-        assert_eq!(jpeg.video_codec, "mjpeg");
-        assert!(jpeg.first_frame_mean_luma > 40.0, "{jpeg:?}");
-        // The index (moov) is before the media data (mdat): fast start.
-        let bytes = std::fs::read(&out).unwrap();
-        let moov = bytes.windows(4).position(|w| w == b"moov").unwrap();
-        let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap();
-        assert!(moov < mdat);
-    }
-
-    #[test]
-    fn every_accepted_container_is_probed_and_transcoded() {
-        let dir = tempfile::tempdir().unwrap();
-        for (container, ext, name) in [
-            ("mov", "mov", "mov,mp4,m4a,3gp,3g2,mj2"),
-            ("matroska", "mkv", "matroska,webm"),
-            ("avi", "avi", "avi"),
-        ] {
-            let src = dir.path().join(format!("in.{ext}"));
-            write_test_clip(
-                &src,
-                &ClipSpec {
-                    container,
-                    seconds: 1.0,
-                    ..ClipSpec::default()
-                },
-            )
-            .unwrap();
-            assert_eq!(probe(&src).unwrap().container, name);
-            let cancel = AtomicBool::new(false);
-            let report = transcode(
-                &src,
-                &dir.path().join(format!("out-{ext}.mp4")),
-                &dir.path().join(format!("poster-{ext}.jpg")),
-                &TranscodeOptions {
-                    max_height: 720,
-                    x264_preset: "ultrafast".into(),
-                },
-                JobControl {
-                    cancel: &cancel,
-                    progress: &mut |_| {},
-                },
-            )
-            .unwrap_or_else(|e| panic!("{container}: {e}"));
-            assert_eq!(report.video_codec, "h264", "{container}");
-            assert_eq!(report.audio_codec.as_deref(), Some("aac"), "{container}");
-            assert!(
-                (report.duration_seconds - 1.0).abs() < 0.2,
-                "{container}: {report:?}"
-            );
-        }
-        // A container outside the allow-list (MPEG-TS) is refused by content.
-        let ts = dir.path().join("clip.mp4");
-        write_test_clip(
-            &ts,
-            &ClipSpec {
-                container: "mpegts",
-                ..ClipSpec::default()
-            },
-        )
-        .unwrap();
-        assert!(probe(&ts).unwrap_err().is_permanent());
-    }
-
-    #[test]
-    fn portrait_phone_video_is_turned_upright() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("phone.mp4");
-        write_test_clip(
-            &src,
-            &ClipSpec {
-                width: 320,
-                height: 180,
-                rotation: 90,
-                ..ClipSpec::default()
-            },
-        )
-        .unwrap();
-        let cancel = AtomicBool::new(false);
-        let report = transcode(
-            &src,
-            &dir.path().join("o.mp4"),
-            &dir.path().join("p.jpg"),
-            &TranscodeOptions {
-                max_height: 720,
-                x264_preset: "ultrafast".into(),
-            },
-            JobControl {
-                cancel: &cancel,
-                progress: &mut |_| {},
-            },
-        )
-        .unwrap();
-        assert_eq!((report.width, report.height), (180, 320));
-    }
-
-    #[test]
-    fn silent_clips_transcode_and_cancel_stops() {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("silent.mp4");
-        write_test_clip(
-            &src,
-            &ClipSpec {
-                audio: false,
-                ..ClipSpec::default()
-            },
-        )
-        .unwrap();
         let opts = TranscodeOptions {
             max_height: 720,
             x264_preset: "ultrafast".into(),
         };
-        let cancel = AtomicBool::new(false);
-        let report = transcode(
-            &src,
-            &dir.path().join("o.mp4"),
-            &dir.path().join("p.jpg"),
-            &opts,
-            JobControl {
-                cancel: &cancel,
-                progress: &mut |_| {},
-            },
+        let e = script(
+            dir.path(),
+            "segv2",
+            "echo '{\"progress\": 5}'; kill -SEGV $$",
         )
-        .unwrap();
-        assert_eq!(report.audio_codec, None);
-        cancel.store(true, Ordering::Relaxed);
-        let e = transcode(
-            &src,
-            &dir.path().join("o2.mp4"),
-            &dir.path().join("p2.jpg"),
+        .transcode(
+            &file,
+            &file,
+            &file,
             &opts,
             JobControl {
                 cancel: &cancel,
@@ -1389,6 +536,78 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(e, MediaError::Cancelled));
+        assert!(matches!(e, MediaError::Internal(_)), "{e:?}");
+        // Garbage or nothing: internal.
+        let e = script(dir.path(), "garbage", "echo not json")
+            .probe(&file)
+            .unwrap_err();
+        assert!(matches!(e, MediaError::Internal(_)), "{e:?}");
+        let e = script(dir.path(), "silent", "exit 0")
+            .probe(&file)
+            .unwrap_err();
+        assert!(matches!(e, MediaError::Internal(_)), "{e:?}");
+        // A probe over its time limit is killed and refused.
+        let start = Instant::now();
+        let e = script(dir.path(), "slow", "exec sleep 30")
+            .with_probe_timeout(Duration::from_millis(300))
+            .probe(&file)
+            .unwrap_err();
+        assert!(e.is_permanent(), "{e:?}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    /// This process's children called `name` (running or zombie).
+    #[cfg(target_os = "linux")]
+    fn children_named(name: &str) -> Vec<String> {
+        let me = std::process::id().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|entry| {
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+                let mut rest = stat.get(close + 2..)?.split(' ');
+                let (_state, ppid) = (rest.next()?, rest.next()?);
+                (stat.get(open + 1..close)? == name && ppid == me).then(|| stat.clone())
+            })
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cancel_kills_and_reaps_the_helper() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.mp4");
+        let helper = script(
+            dir.path(),
+            "fake-cancel",
+            "echo '{\"progress\": 1}'; while :; do sleep 0.05; done",
+        );
+        let cancel = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let mut progress = |pct: u8| {
+            seen.push(pct);
+            cancel.store(true, Ordering::Relaxed);
+        };
+        let start = Instant::now();
+        let e = helper
+            .transcode(
+                &file,
+                &file,
+                &file,
+                &TranscodeOptions {
+                    max_height: 720,
+                    x264_preset: "ultrafast".into(),
+                },
+                JobControl {
+                    cancel: &cancel,
+                    progress: &mut progress,
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(e, MediaError::Cancelled), "{e:?}");
+        assert_eq!(seen, [1]);
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(children_named("fake-cancel"), Vec::<String>::new());
     }
 }

@@ -1,5 +1,5 @@
 //! Sign-language videos: upload storage, the job queue's workers, the FFmpeg pipeline
-//! (behind [`media`], the only module that uses ffmpeg-next), WebVTT captions and the
+//! (run by [`media`] in the `pinkflow-media` helper process), WebVTT captions and the
 //! [`VideoService`] the API and the pages call. Nothing here knows actix.
 
 pub mod input;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use super::input::{CaptionDetails, FieldErrors, Rating, VideoDetails, video_extension};
-use super::media::{self, MediaError};
+use super::media::{MediaError, MediaHelper};
 use super::storage::{Area, IncomingError, IncomingFile, Storage};
 use super::webvtt::{self, TranscriptLine};
 use crate::config::VideoSettings;
@@ -242,6 +242,7 @@ pub struct VideoService {
     db: Db,
     storage: Arc<Storage>,
     settings: Arc<VideoSettings>,
+    media: Arc<MediaHelper>,
     events: EventBus,
     wake: Arc<Notify>,
 }
@@ -251,6 +252,7 @@ impl VideoService {
         VideoService {
             db,
             storage: Arc::new(storage),
+            media: Arc::new(MediaHelper::new(settings.media_bin.clone())),
             settings: Arc::new(settings),
             events,
             wake: Arc::new(Notify::new()),
@@ -265,6 +267,10 @@ impl VideoService {
     }
     pub fn settings(&self) -> &VideoSettings {
         &self.settings
+    }
+    /// Runs FFmpeg (the `pinkflow-media` helper).
+    pub fn media(&self) -> &MediaHelper {
+        &self.media
     }
     pub fn events(&self) -> &EventBus {
         &self.events
@@ -341,7 +347,8 @@ impl VideoService {
             return Err(VideoError::field("file", "The selected file is empty"));
         }
         let probe_path = file.path().to_owned();
-        let info = tokio::task::spawn_blocking(move || media::probe(&probe_path))
+        let media = self.media.clone();
+        let info = tokio::task::spawn_blocking(move || media.probe(&probe_path))
             .await
             .map_err(|e| VideoError::Io(std::io::Error::other(e.to_string())))?
             .map_err(|e| match e {

@@ -292,6 +292,7 @@ impl Worker {
             x264_preset: self.service.settings().x264_preset.clone(),
         };
         let db = self.service.db().clone();
+        let media = self.service.media().clone();
         let (video_id, token) = (video.id, token.to_owned());
         let joined = tokio::task::spawn_blocking(move || {
             let mut last_write = Instant::now() - PROGRESS_EVERY;
@@ -310,7 +311,7 @@ impl Worker {
                 }
             };
             std::panic::catch_unwind(AssertUnwindSafe(|| {
-                media::transcode(
+                media.transcode(
                     &input,
                     &output,
                     &poster,

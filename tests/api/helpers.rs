@@ -124,6 +124,11 @@ pub fn base_settings(files: &tempfile::TempDir, database_url: String) -> HashMap
         "CACHE_KEY_PREFIX".into(),
         format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
     );
+    // The helper cargo built for this test run (not next to the test executable).
+    map.insert(
+        "MEDIA_BIN".into(),
+        env!("CARGO_BIN_EXE_pinkflow-media").into(),
+    );
     map.insert(
         "VIDEO_UPLOAD_FOLDER".into(),
         files.path().join("videos").display().to_string(),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pinkflow::video::media::{ClipSpec, write_test_clip};
+use pinkflow_media::{ClipSpec, write_test_clip};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use pinkflow::events::Event;
-use pinkflow::video::media;
+use pinkflow_media as media;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json_body, spawn_app_with};

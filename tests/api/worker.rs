@@ -327,7 +327,7 @@ async fn progress_is_written_while_a_job_runs() {
     let path = crate::video_helpers::clip_with(
         &app,
         "longer.mp4",
-        &pinkflow::video::media::ClipSpec {
+        &pinkflow_media::ClipSpec {
             width: 640,
             height: 360,
             seconds: 8.0,

@@ -18,13 +18,21 @@ function binaryPath() {
   return path.join(target, 'debug', 'pinkflow');
 }
 
-/** Build the binary when it is missing (the Makefile target always builds first). */
+/**
+ * Build the binary and its FFmpeg helper (`pinkflow-media`, found next to it) when either is
+ * missing (the Makefile target always builds first).
+ */
 function ensureBinary() {
   const bin = binaryPath();
-  if (fs.existsSync(bin)) return bin;
-  if (process.env.PINKFLOW_BIN) throw new Error(`PINKFLOW_BIN=${bin} does not exist`);
-  const r = spawnSync('cargo', ['build', '--bin', 'pinkflow'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0 || !fs.existsSync(bin)) throw new Error(`cargo build failed; no binary at ${bin}`);
+  const helper = path.join(path.dirname(bin), 'pinkflow-media');
+  if (fs.existsSync(bin) && fs.existsSync(helper)) return bin;
+  if (process.env.PINKFLOW_BIN) {
+    throw new Error(`PINKFLOW_BIN=${bin}: it and pinkflow-media next to it must exist`);
+  }
+  const r = spawnSync('cargo', ['build', '--bin', 'pinkflow', '--bin', 'pinkflow-media'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0 || !fs.existsSync(bin) || !fs.existsSync(helper)) {
+    throw new Error(`cargo build failed; no binaries at ${bin} and ${helper}`);
+  }
   return bin;
 }
 
