@@ -53,7 +53,7 @@ migrate: build
 test: deps assets test-sqlite test-postgres test-browser test-browser-postgres
 
 test-sqlite: assets
-	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test
+	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test --workspace
 
 test-postgres: assets
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
@@ -106,10 +106,9 @@ bench-http: deps
 
 ## Video benchmarks (release build): a 60 s 720p transcode + poster against the ffmpeg
 ## command (ratio, target <= 1.15; skipped without ffmpeg) and the server's peak memory
-## while a 1 GiB upload streams in (target < 64 MiB).
+## while a 1 GiB upload streams in (target < 64 MiB); writes docs/VIDEO_BENCHMARKS.md.
 bench-video:
-	$(CARGO) build --release --bin pinkflow --bin pinkflow-media --example video_bench
-	$(CARGO_TARGET_DIR)/release/examples/video_bench
+	bash bench/video.sh
 
 bench: bench-http bench-video
 

@@ -456,7 +456,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
   if [ -f bench/MEMORY.md ]; then cat bench/MEMORY.md; echo; fi
   echo "## How it was run"
   echo
-  echo "\`make bench-http\` (= \`bash bench/run.sh\`), then \`make bench-video\` for the video figures."
+  echo "\`make bench-http\` (= \`bash bench/run.sh\`), then \`make bench-video\` for the video figures ([VIDEO_BENCHMARKS.md](VIDEO_BENCHMARKS.md)); fault tests: \`make faults\` ([FAULTS.md](FAULTS.md))."
   echo "Each server: \`APP_ENV=production BCRYPT_COST=$BCRYPT_COST RATE_LIMIT_API=100000000/second"
   echo "RATE_LIMIT_LOGIN=100000000/second LOGIN_THROTTLE_ATTEMPTS=1000 RUST_LOG=warn pinkflow serve\`"
   echo "(the cache MISS row on a second server with \`CACHE_DEFAULT_TIMEOUT=0\`). The wrk commands:"
