@@ -92,11 +92,11 @@ test-browser-postgres: assets chromium
 	fi
 
 lint: assets
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
-	$(CARGO) fmt
+	$(CARGO) fmt --all
 
 ## Load benchmarks (release build, wrk on loopback, ~5 min): SQLite and PostgreSQL + Redis side
 ## by side (bare handler, /healthz, token JSON, cached and uncached fragment, sign-in, pages
