@@ -24,8 +24,9 @@ mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); do not edit by hand."
   echo
   echo "Machine: $(nproc) cores (${cpu}), ${mem} RAM, Linux $(uname -r). Release build; the"
-  echo "transcode runs in the \`pinkflow-media\` helper exactly as the worker runs it, and the"
-  echo "\`ffmpeg\` command (when installed) does the same work for the ratio. Targets: transcode"
+  echo "transcode calls the pipeline of the \`pinkflow-media\` crate (the code the helper runs for"
+  echo "the worker) and the \`ffmpeg\` command (when installed) does the same work for the ratio;"
+  echo "the upload goes to a real \`pinkflow serve\`. Targets: transcode"
   echo "time ≤ 1.15 × the ffmpeg command; server peak memory < 64 MiB while a 1 GiB upload streams in."
   echo "Exit status of the run: ${status} (0: every target met)."
   echo
