@@ -760,12 +760,12 @@ def scenario_sigterm(pg: Postgres, redis: Redis) -> Result:
     fives = [s for s in samples if s.status is not None and s.status >= 500]
     errors = [s for s in samples if s.status is None]
     # In flight when SIGTERM arrived: must have been answered.
-    inflight = [s for s in samples if s.start < term_at <= s.end]
-    inflight_failed = [s for s in inflight if s.status is None and s in before]
-    uploads = [s for s in samples if s.kind == "upload"]
     # A request counts as sent before the signal only when the send had returned before
     # it (a client thread can stall between taking `start` and writing the bytes).
     before = [s for s in errors if s.end < term_at or (s.sent is not None and s.sent < term_at)]
+    inflight = [s for s in samples if s.start < term_at <= s.end]
+    inflight_failed = [s for s in inflight if s.status is None and s in before]
+    uploads = [s for s in samples if s.kind == "upload"]
     after = [s for s in errors if s not in before]
     refused_after = [s for s in after if s.error == "refused"]
     # A request sent after the signal on a kept-alive connection the server is closing
