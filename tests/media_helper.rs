@@ -19,6 +19,14 @@ fn options() -> TranscodeOptions {
 }
 
 /// This process's children named `pinkflow-media`, running or zombie.
+/// The tests here run one at a time: `helper_children` sees every helper this test
+/// process started, so a helper of a concurrent test would look like a leftover.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn helper_children() -> Vec<String> {
     let me = std::process::id().to_string();
     std::fs::read_dir("/proc")
@@ -35,12 +43,14 @@ fn helper_children() -> Vec<String> {
 
 #[test]
 fn the_helper_passes_the_start_up_check() {
+    let _serial = serial();
     let version = helper().check().unwrap();
     assert!(version.starts_with("pinkflow-media "), "{version}");
 }
 
 #[test]
 fn probe_and_transcode_through_the_helper() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("in.mp4");
     write_test_clip(&src, &ClipSpec::default()).unwrap();
@@ -76,6 +86,7 @@ fn probe_and_transcode_through_the_helper() {
 
 #[test]
 fn a_text_file_is_not_a_video_with_the_same_words() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.mp4");
     std::fs::write(&path, "just some text, not a video\n".repeat(100)).unwrap();
@@ -105,6 +116,7 @@ fn a_text_file_is_not_a_video_with_the_same_words() {
 
 #[test]
 fn cancelling_kills_the_helper_and_leaves_no_zombie() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("long.mp4");
     write_test_clip(
