@@ -223,19 +223,8 @@ async fn the_near_cache_is_dropped_by_events_and_bounded_in_time() {
     })
     .await;
     let b = crate::helpers::spawn_peer(&a, &[]).await;
-    // Wait until B hears A's events.
-    let mut on_b = b.state.events.subscribe();
-    let started = Instant::now();
-    loop {
-        a.state.events.publish(Event::UserDeleted { user_id: -1 });
-        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "B never heard A"
-        );
-    }
+    // B hears A's events from here on.
+    let _on_b = crate::helpers::subscribe_when_fanned_out(&a, &b).await;
     let key = CacheKey::shared(
         pinkflow::cache::CATALOGUE,
         "near-test",

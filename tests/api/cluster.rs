@@ -8,13 +8,16 @@
 //! Runs on the PostgreSQL backend with `TEST_REDIS_URL` set (as in CI); skipped
 //! otherwise, saying so.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pinkflow::events::{Envelope, Event, Publish};
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use crate::helpers::{Backend, TestApp, backend, json_body, session_cookie, spawn_app_with};
+use crate::helpers::{
+    Backend, backend, get_with_cookie, json_body, session_cookie, spawn_app_with,
+    subscribe_when_fanned_out,
+};
 
 const SHARED: [&str; 6] = [
     "DATABASE_URL",
@@ -35,19 +38,6 @@ async fn drain(rx: &mut broadcast::Receiver<Envelope>, wait: Duration) -> Vec<En
 
 fn count(events: &[Envelope], name: &str) -> usize {
     events.iter().filter(|e| e.event.name() == name).count()
-}
-
-/// A client with no cookies that sends `cookie` as the session cookie.
-async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(path))
-        .header("Cookie", format!("pinkflow_session={cookie}"))
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -75,22 +65,9 @@ async fn two_instances_on_postgres_and_redis_behave_as_one_system() {
     .await;
     assert!(a.postgres_database().is_some() && b.postgres_database().is_some());
     assert_eq!(a.settings["DATABASE_URL"], b.settings["DATABASE_URL"]);
-    let mut on_b = b.state.events.subscribe();
+    let mut on_b = subscribe_when_fanned_out(&a, &b).await;
 
-    // 1. An event published on A reaches B's subscriber exactly once. (Probe until B's
-    //    Redis listener is subscribed, then measure with a fresh event.)
-    let started = Instant::now();
-    loop {
-        a.state.events.publish(Event::UserDeleted { user_id: -1 });
-        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "B never heard from A"
-        );
-    }
-    drain(&mut on_b, Duration::from_millis(300)).await;
+    // 1. An event published on A reaches B's subscriber exactly once.
     let probe = Event::ModuleError {
         module: "cluster-probe".into(),
         error: "test".into(),

@@ -294,23 +294,8 @@ async fn with_redis_an_event_reaches_every_instance_once_and_is_audited_once() {
     })
     .await;
     let mut on_a = a.state.events.subscribe();
-    let mut on_b = b.state.events.subscribe();
-
-    // Wait until B's listener is subscribed: probe until one arrives.
-    let started = Instant::now();
-    loop {
-        a.state.events.publish(Event::UserDeleted { user_id: -1 });
-        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "B never heard from A"
-        );
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut on_b = crate::helpers::subscribe_when_fanned_out(&a, &b).await;
     while on_a.try_recv().is_ok() {}
-    while on_b.try_recv().is_ok() {}
 
     // An event published on A reaches B's subscriber exactly once, as A's.
     let probe = Event::ModuleError {

@@ -409,3 +409,41 @@ pub fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
 }
+
+/// A client without a cookie jar that sends exactly this session cookie.
+pub async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(path))
+        .header("Cookie", format!("pinkflow_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Subscribe to `b`'s events once `b` hears what `a` publishes (its Redis listener is
+/// up): probe events are published on `a` until one arrives, then drained.
+pub async fn subscribe_when_fanned_out(
+    a: &TestApp,
+    b: &TestApp,
+) -> tokio::sync::broadcast::Receiver<pinkflow::events::Envelope> {
+    use pinkflow::events::{Event, Publish};
+    use std::time::{Duration, Instant};
+    let mut on_b = b.state.events.subscribe();
+    let started = Instant::now();
+    loop {
+        a.state.events.publish(Event::UserDeleted { user_id: -1 });
+        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B never heard from A"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while on_b.try_recv().is_ok() {}
+    on_b
+}

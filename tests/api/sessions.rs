@@ -3,20 +3,9 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, csrf_from, location, session_cookie, spawn_app, spawn_app_with};
-
-/// A client without a cookie jar that sends exactly this session cookie.
-async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url(path))
-        .header("Cookie", format!("pinkflow_session={cookie}"))
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{
+    csrf_from, get_with_cookie, location, session_cookie, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_lax_and_not_secure_outside_production() {
