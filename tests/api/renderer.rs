@@ -1,7 +1,7 @@
 //! The renderer: each preference changes what is rendered, for signed-in people (their
 //! account) and signed-out visitors (the preferences cookie).
 
-use crate::helpers::{TestApp, header, location, spawn_app};
+use crate::helpers::{TestApp, csrf_from, header, location, spawn_app};
 
 /// The opening `<html ...>` tag of a page.
 async fn html_tag(app: &TestApp, path: &str) -> String {
@@ -355,4 +355,158 @@ async fn signing_out_keeps_chosen_preferences_on_the_device() {
     sign_out(&app).await;
     let tag = html_tag(&app, "/").await;
     assert!(tag.contains("data-contrast=\"high\""), "{tag}");
+}
+
+/// Density 1 asks one question per screen: "Question N of 5", one fieldset, "Save and
+/// continue", a way back, then the answers with a "Change" link each; every question
+/// is still on one page with `?all=1`. Works with plain posts (303) and with htmx.
+#[tokio::test]
+async fn density_one_asks_one_question_per_screen() {
+    let app = spawn_app().await;
+    app.browser_user("stepper").await;
+    let r = app.save_preferences(&[("visual_density", "1")]).await;
+    assert_eq!(r.status(), 303);
+
+    let html = app.get_html("/preferences").await;
+    assert!(html.contains("Question 1 of 5"), "{html}");
+    assert_eq!(html.matches("<fieldset").count(), 1);
+    assert!(html.contains("name=\"visual_density\""));
+    assert!(html.contains("name=\"step\" value=\"1\""));
+    assert!(html.contains("Save and continue"));
+    assert!(
+        !html.contains("id=\"preview\""),
+        "one thing at a time: no preview"
+    );
+    assert!(
+        !html.contains("id=\"previous-question\""),
+        "nothing before question 1"
+    );
+    assert!(html.contains("href=\"/preferences?all=1\""));
+    let token = csrf_from(&html).unwrap();
+
+    // Plain posts walk through the questions.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("step", "1"),
+                ("visual_density", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/preferences?step=2")
+    );
+    let html = app.get_html("/preferences?step=2").await;
+    assert!(html.contains("Question 2 of 5") && html.contains("name=\"reading_level\""));
+    assert!(html.contains("Preferences saved"), "the save is confirmed");
+    assert!(html.contains("href=\"/preferences?step=1\""), "a way back");
+    assert_eq!(html.matches("<fieldset").count(), 1);
+
+    // An invalid answer stays on its question with the error summary.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("step", "2"),
+                ("reading_level", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Question 2 of 5") && html.contains("error-summary"));
+    assert_eq!(html.matches("<fieldset").count(), 1);
+
+    // With htmx the next question is swapped in, announced and pushed to the history.
+    let r = app
+        .post_form_hx(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("step", "3"),
+                ("color_contrast", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "hx-push-url"), "/preferences?step=4");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Question 4 of 5") && html.contains("name=\"motion_sensitivity\""));
+    assert!(
+        html.contains("Preferences saved. Question 4 of 5"),
+        "announced: {html}"
+    );
+
+    // After the last question: the answers, each with a "Change" link.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("step", "5"),
+                ("preferred_sign_language", "BSL"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/preferences?step=done")
+    );
+    let html = app.get_html("/preferences?step=done").await;
+    assert!(html.contains("Your answers"));
+    assert_eq!(html.matches("<dt class=\"summary-key\">").count(), 5);
+    for n in 1..=5 {
+        assert!(
+            html.contains(&format!("href=\"/preferences?step={n}\"")),
+            "change {n}"
+        );
+    }
+    assert!(html.contains("BSL – British Sign Language") || html.contains("BSL"));
+    assert_eq!(html.matches("<fieldset").count(), 0);
+
+    // Every question at once, on request; saving it stays there.
+    let html = app.get_html("/preferences?all=1").await;
+    assert_eq!(html.matches("<fieldset").count(), 5);
+    assert!(html.contains("name=\"all\" value=\"1\""));
+    let r = app
+        .post_form(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("all", "1"),
+                ("visual_density", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/preferences?all=1")
+    );
+
+    // Odd step values fall back to the first question, never an error.
+    for q in ["?step=abc", "?step=99", "?step=0", "?step="] {
+        let r = app.get(&format!("/preferences{q}")).await;
+        assert_eq!(r.status(), 200, "{q}");
+        assert!(r.text().await.unwrap().contains("Question 1 of 5"), "{q}");
+    }
+
+    // Leaving density 1 on its question ends the walk-through: the whole page again.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[
+                ("csrf_token", &token),
+                ("step", "1"),
+                ("visual_density", "3"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/preferences"));
+    let html = app.get_html("/preferences").await;
+    assert_eq!(html.matches("<fieldset").count(), 5);
+    assert!(!html.contains("Question 1 of 5"));
 }

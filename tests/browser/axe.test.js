@@ -151,8 +151,9 @@ test('signed-out pages have no axe violations for each preference value (prefere
   const page = await context.newPage();
   for (const state of states()) {
     await t.test(state.name, async (st) => {
-      // Signed-out visitors save their choices on /preferences too (kept in a cookie).
-      await page.goto('/preferences');
+      // Signed-out visitors save their choices on /preferences too (kept in a cookie);
+      // every question on one page, also at density 1 (which otherwise asks one per screen).
+      await page.goto('/preferences?all=1');
       await choosePrefs(page, state.prefs);
       await submitForm(page, 'visual_density');
       await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Preferences saved'));
@@ -212,7 +213,7 @@ test('states after HTMX swaps have no axe violations', async (t) => {
       });
       await st.test('preferences: saved and announced', async () => {
         await b.signIn(page, user);
-        await page.goto('/preferences');
+        await page.goto('/preferences?all=1');
         // Save the same values through the form: the swapped-in page must still pass.
         await choosePrefs(page, prefs);
         await submitForm(page, 'visual_density');
@@ -221,7 +222,7 @@ test('states after HTMX swaps have no axe violations', async (t) => {
         await b.expectNoViolations(page, `/preferences after saving (${name})`);
       });
       await st.test('preferences: error summary after an invalid value', async () => {
-        await page.goto('/preferences');
+        await page.goto('/preferences?all=1');
         await page.evaluate(() => {
           const r = document.querySelector('[name="visual_density"]:checked') || document.querySelector('[name="visual_density"]');
           r.value = '9';
@@ -287,4 +288,43 @@ test('the 500 page (database broken behind the server\'s back) has no axe violat
     await context.close();
     await broken.stop();
   }
+});
+
+test('density 1 asks one question per screen: axe, focus and announcements at each step', async (t) => {
+  const user = await b.apiUser(server.baseURL, 'stepuser');
+  await b.apiPrefs(server.baseURL, user, EXTREME_LOW);
+  const context = await b.newContext(browser, server.baseURL, { bypassCSP: true });
+  const page = await context.newPage();
+  await b.signIn(page, user);
+  await page.goto('/preferences');
+  await page.evaluate(() => { window.__pfSamePage = true; });
+  const answers = [['visual_density', '1'], ['reading_level', '1'], ['color_contrast', 'high'], ['motion_sensitivity', 'true'], ['preferred_sign_language', 'BSL']];
+  for (const [i, [field, value]] of answers.entries()) {
+    await t.test(`question ${i + 1} of 5 (${field})`, async () => {
+      assert.equal((await page.textContent('#prefs-step')).trim(), `Question ${i + 1} of 5`);
+      assert.equal(await page.locator('fieldset').count(), 1, 'one question on the screen');
+      await b.expectNoViolations(page, `/preferences question ${i + 1} (density 1)`, { extraRules: ['color-contrast-enhanced'] });
+      await page.check(`[name="${field}"][value="${value}"]`);
+      await page.locator('#preferences-submit').focus();
+      await page.keyboard.press('Enter');
+      const next = i + 2 <= 5 ? `Question ${i + 2} of 5` : 'Preferences saved';
+      await page.waitForFunction((text) => document.querySelector('#status')?.textContent.includes(text), next, { timeout: 10000 })
+        .catch(async () => assert.fail(`#status reads "${await page.textContent('#status')}", expected "${next}"`));
+      // Focus moves once the swap has settled (a11y.js): never left on <body>.
+      await page.waitForFunction(() => document.activeElement && document.activeElement !== document.body, null, { timeout: 3000 })
+        .catch(async () => assert.fail(`focus is on ${await b.describeActive(page)} after the swap`));
+    });
+  }
+  await t.test('the answers, each with a Change link', async () => {
+    await page.waitForFunction(() => location.search === '?step=done');
+    assert.equal(await page.locator('.prefs-answers .summary-row').count(), 5);
+    await b.expectNoViolations(page, '/preferences answers (density 1)', { extraRules: ['color-contrast-enhanced'] });
+    assert.equal(await page.evaluate(() => window.__pfSamePage), true, 'the walk-through was swapped in place by htmx');
+  });
+  await t.test('every question on one page on request', async () => {
+    await page.goto('/preferences?all=1');
+    assert.equal(await page.locator('fieldset').count(), 5);
+    await b.expectNoViolations(page, '/preferences?all=1 (density 1)', { extraRules: ['color-contrast-enhanced'] });
+  });
+  await context.close();
 });

@@ -4,6 +4,8 @@
 //!
 //! [`AuthService::update_preferences`]: crate::auth::AuthService::update_preferences
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -39,6 +41,51 @@ struct PreferencesContent<'a> {
     signed_in: bool,
     groups: Vec<RadioGroup>,
     preview_texts: Vec<(u8, &'static str)>,
+    /// Density 1 asks one question per screen: which one, and the words around it.
+    step: Option<Step>,
+    /// The density-1 summary after the last question: (question, answer, change link).
+    answers: Vec<(&'static str, String, String)>,
+    /// Density 1 with every question on one page (`?all=1`).
+    all_at_once: bool,
+}
+
+/// One question of the density-1 walk-through.
+struct Step {
+    number: usize,
+    caption: String,
+    submit: &'static str,
+    previous: Option<String>,
+}
+
+/// How many questions the walk-through has (one per preference).
+const STEPS: usize = 5;
+
+/// Which screen of the preferences page a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// Every question at once (densities 2-5, or `?all=1`).
+    All,
+    /// Density 1: question `n` (1-based) on its own.
+    Question(usize),
+    /// Density 1, after the last question: the answers, each with a "Change" link.
+    Answers,
+}
+
+impl Screen {
+    /// The screen for `v` and the `step`/`all` query or form values.
+    fn of(v: &View, step: Option<&str>, all: Option<&str>) -> Screen {
+        if !v.minimal() || all == Some("1") {
+            return Screen::All;
+        }
+        match step.map(str::trim) {
+            Some("done") => Screen::Answers,
+            Some(n) => match n.parse::<usize>() {
+                Ok(n) if (1..=STEPS).contains(&n) => Screen::Question(n),
+                _ => Screen::Question(1),
+            },
+            None => Screen::Question(1),
+        }
+    }
 }
 
 /// The value each group shows as chosen: what was submitted, else the current choice.
@@ -172,9 +219,51 @@ fn render(
     page: Page,
     errors: &Errors,
     chosen: &Chosen,
+    screen: Screen,
 ) -> Result<HttpResponse, PageError> {
     let token = ctx.csrf_token()?;
     let v = &ctx.view;
+    let mut all = groups(v, errors, chosen);
+    let (step, answers) = match screen {
+        Screen::All => (None, Vec::new()),
+        Screen::Question(n) => {
+            let group = all.remove(n - 1);
+            all = vec![group];
+            (
+                Some(Step {
+                    number: n,
+                    caption: v
+                        .t("prefs.step")
+                        .replace("{n}", &n.to_string())
+                        .replace("{total}", &STEPS.to_string()),
+                    submit: if n < STEPS {
+                        v.t("prefs.continue")
+                    } else {
+                        v.t("prefs.submit")
+                    },
+                    previous: (n > 1).then(|| format!("/preferences?step={}", n - 1)),
+                }),
+                Vec::new(),
+            )
+        }
+        Screen::Answers => {
+            let answers = all
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let answer = g
+                        .options
+                        .iter()
+                        .find(|o| o.checked)
+                        .map(|o| o.label.clone())
+                        .unwrap_or_default();
+                    (g.legend, answer, format!("/preferences?step={}", i + 1))
+                })
+                .collect();
+            all.clear();
+            (None, answers)
+        }
+    };
     ctx.render(
         page,
         &PreferencesContent {
@@ -182,22 +271,34 @@ fn render(
             csrf_token: &token,
             errors,
             signed_in: ctx.user.is_some(),
-            groups: groups(v, errors, chosen),
+            groups: all,
             preview_texts: (1..=5)
                 .map(|l| (l, copy::text("prefs.preview.text", l)))
                 .collect(),
+            step,
+            answers,
+            all_at_once: v.minimal() && screen == Screen::All,
         },
     )
 }
 
-/// `GET /preferences`
-pub async fn page(ctx: PageCtx) -> Result<HttpResponse, PageError> {
+/// `GET /preferences` (`?step=N` / `?step=done` / `?all=1` at density 1).
+pub async fn page(
+    ctx: PageCtx,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let screen = Screen::of(
+        &ctx.view,
+        query.get("step").map(String::as_str),
+        query.get("all").map(String::as_str),
+    );
     let page = ctx.page_with_flash(ctx.view.t("prefs.heading"));
     render(
         &ctx,
         page,
         &Errors::default(),
         &Chosen::from_prefs(&ctx.view.prefs),
+        screen,
     )
 }
 
@@ -241,8 +342,14 @@ pub async fn save(
             let errors = field_errors(&ctx.view, &found);
             let chosen = Chosen::from_prefs(&ctx.view.prefs).with_form(&form);
             let page = Page::new(ctx.view.t("prefs.heading")).invalid();
-            return render(&ctx, page, &errors, &chosen);
+            let screen = Screen::of(&ctx.view, form.get("step").map(String::as_str), None);
+            return render(&ctx, page, &errors, &chosen, screen);
         }
+    };
+    // A question of the density-1 walk-through: the next one follows (or the answers).
+    let asked = match Screen::of(&ctx.view, form.get("step").map(String::as_str), None) {
+        Screen::Question(n) if form.contains_key("step") => Some(n),
+        _ => None,
     };
     let (saved, cookie) = match &ctx.user {
         Some(user) => {
@@ -262,15 +369,48 @@ pub async fn save(
     };
     ctx.set_preferences(saved);
     let message = ctx.view.t("prefs.saved");
+    // Where the walk-through goes next (still at density 1): the next question, or the
+    // answers after the last one. Anything else shows the whole page again.
+    let minimal = ctx.view.minimal();
+    let from_all = form.get("all").map(String::as_str) == Some("1");
+    let next = match asked {
+        Some(n) if minimal && n < STEPS => Screen::Question(n + 1),
+        Some(_) if minimal => Screen::Answers,
+        _ if minimal && from_all => Screen::All,
+        _ => Screen::of(&ctx.view, None, None),
+    };
+    let url = match next {
+        Screen::Question(n) if asked.is_some() => format!("/preferences?step={n}"),
+        Screen::Answers => "/preferences?step=done".to_owned(),
+        Screen::All if minimal => "/preferences?all=1".to_owned(),
+        _ => "/preferences".to_owned(),
+    };
     let mut res = if ctx.hx.request {
+        let announce = match next {
+            Screen::Question(n) if asked.is_some() => format!(
+                "{}. {}",
+                message.trim_end_matches('.'),
+                ctx.view
+                    .t("prefs.step")
+                    .replace("{n}", &n.to_string())
+                    .replace("{total}", &STEPS.to_string())
+            ),
+            _ => message.to_owned(),
+        };
         let page = Page::new(ctx.view.t("prefs.heading"))
-            .announce(message)
+            .announce(announce)
             .banner(Some(message.to_owned()))
-            .push_url("/preferences");
-        render(&ctx, page, &Errors::default(), &Chosen::from_prefs(&saved))?
+            .push_url(&url);
+        render(
+            &ctx,
+            page,
+            &Errors::default(),
+            &Chosen::from_prefs(&saved),
+            next,
+        )?
     } else {
         session::set_flash(&ctx.session, message).map_err(PageError::internal)?;
-        see_other(&ctx, "/preferences")
+        see_other(&ctx, &url)
     };
     if let Some(cookie) = cookie {
         res.add_cookie(&cookie).map_err(PageError::internal)?;
