@@ -36,7 +36,7 @@ pub fn start_cache(
         async move {
             if e.local || !shared_cache {
                 invalidate(&cache, &e.event).await;
-            } else if invalidates(&e.event) {
+            } else if invalidation(&e.event).is_some() {
                 // Another instance bumped the shared versions; forget our near copies.
                 cache.forget_near();
             }
@@ -93,9 +93,11 @@ const AUDIT_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 /// sign-in traffic) loses rows, and that is logged and counted.
 fn start_audit(bus: &EventBus, metrics: Metrics, db: Db) -> tokio::task::JoinHandle<()> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Envelope>(AUDIT_QUEUE);
-    let writer = tokio::spawn(write_audit_batches(db, rx));
+    // The writer ends by itself once the subscriber (the only sender) is stopped and
+    // what was queued is written.
+    tokio::spawn(write_audit_batches(db, rx));
     let m = metrics.clone();
-    let subscriber = bus.spawn_subscriber("audit", Some(metrics), move |e| {
+    bus.spawn_subscriber("audit", Some(metrics), move |e| {
         let (tx, m) = (tx.clone(), m.clone());
         async move {
             if e.local && audit_details(&e.event).is_some() && tx.try_send(e).is_err() {
@@ -103,18 +105,6 @@ fn start_audit(bus: &EventBus, metrics: Metrics, db: Db) -> tokio::task::JoinHan
                 m.record_events_lagged("audit-writer", 1);
             }
         }
-    });
-    // One handle for both: aborting it stops the subscriber, and the writer then ends
-    // once it has written what was queued.
-    tokio::spawn(async move {
-        struct AbortOnDrop(tokio::task::JoinHandle<()>);
-        impl Drop for AbortOnDrop {
-            fn drop(&mut self) {
-                self.0.abort();
-            }
-        }
-        let _subscriber = AbortOnDrop(subscriber);
-        let _ = writer.await;
     })
 }
 
@@ -181,27 +171,28 @@ impl AuditRow {
     }
 }
 
-async fn invalidate(cache: &Cache, event: &Event) {
+/// What an event drops from the cache.
+enum Invalidation {
+    User(i32),
+    Catalogue,
+}
+
+fn invalidation(event: &Event) -> Option<Invalidation> {
     match event {
-        Event::PreferencesUpdated { user_id, .. } => cache.invalidate_user(*user_id).await,
+        Event::PreferencesUpdated { user_id, .. } => Some(Invalidation::User(*user_id)),
         Event::VideoProcessingCompleted { .. }
         | Event::VideoUpdated { .. }
-        | Event::VideoDeleted { .. } => {
-            cache.invalidate_catalogue().await;
-        }
-        _ => {}
+        | Event::VideoDeleted { .. } => Some(Invalidation::Catalogue),
+        _ => None,
     }
 }
 
-/// Whether `event` drops cache entries (see [`invalidate`]).
-fn invalidates(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::PreferencesUpdated { .. }
-            | Event::VideoProcessingCompleted { .. }
-            | Event::VideoUpdated { .. }
-            | Event::VideoDeleted { .. }
-    )
+async fn invalidate(cache: &Cache, event: &Event) {
+    match invalidation(event) {
+        Some(Invalidation::User(user_id)) => cache.invalidate_user(user_id).await,
+        Some(Invalidation::Catalogue) => cache.invalidate_catalogue().await,
+        None => {}
+    }
 }
 
 fn is_queue_change(event: &Event) -> bool {
@@ -263,26 +254,12 @@ pub fn audit_details(event: &Event) -> Option<Value> {
 
 /// Write one envelope's audit row (if the event is audited), on a blocking thread.
 pub async fn write_audit(db: &Db, e: &Envelope) {
-    let Some(details) = audit_details(&e.event) else {
+    let Some(row) = AuditRow::of(e) else {
         return;
     };
-    let (name, user_id, at, origin) = (e.event.name(), e.event.user_id(), e.at, e.origin.clone());
-    let details = details.to_string();
-    let written = db
-        .run(move |c| {
-            audit_db::insert(
-                c,
-                &NewAuditEntry {
-                    occurred_at: at,
-                    event: name,
-                    user_id,
-                    origin: &origin,
-                    details: &details,
-                },
-            )
-        })
-        .await;
+    let event = row.event;
+    let written = db.run(move |c| audit_db::insert(c, &row.entry())).await;
     if let Err(e) = written {
-        tracing::error!(error = %e, event = name, "audit row not written");
+        tracing::error!(error = %e, event, "audit row not written");
     }
 }

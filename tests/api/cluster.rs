@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use pinkflow::events::{Envelope, Event, Publish};
 use serde_json::json;
-use tokio::sync::broadcast;
 
 use crate::helpers::{
-    Backend, backend, get_with_cookie, json_body, session_cookie, spawn_app_with,
+    Backend, backend, drain, get_with_cookie, json_body, session_cookie, spawn_app_with,
     subscribe_when_fanned_out,
 };
 
@@ -27,14 +26,6 @@ const SHARED: [&str; 6] = [
     "CACHE_KEY_PREFIX",
     "AUTH_CACHE_TTL",
 ];
-
-async fn drain(rx: &mut broadcast::Receiver<Envelope>, wait: Duration) -> Vec<Envelope> {
-    let mut out = Vec::new();
-    while let Ok(Ok(e)) = tokio::time::timeout(wait, rx.recv()).await {
-        out.push(e);
-    }
-    out
-}
 
 fn count(events: &[Envelope], name: &str) -> usize {
     events.iter().filter(|e| e.event.name() == name).count()

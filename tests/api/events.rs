@@ -6,18 +6,8 @@ use std::time::{Duration, Instant};
 use pinkflow::events::{Envelope, Event, Publish, Via};
 use pinkflow::models::audit::{self as audit_db, AuditEntry};
 use serde_json::json;
-use tokio::sync::broadcast;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-
-/// Everything received within `wait` after the last event.
-async fn drain(rx: &mut broadcast::Receiver<Envelope>, wait: Duration) -> Vec<Envelope> {
-    let mut out = Vec::new();
-    while let Ok(Ok(e)) = tokio::time::timeout(wait, rx.recv()).await {
-        out.push(e);
-    }
-    out
-}
+use crate::helpers::{TestApp, drain, spawn_app, spawn_app_with};
 
 fn names(events: &[Envelope]) -> Vec<&'static str> {
     events.iter().map(|e| e.event.name()).collect()

@@ -447,3 +447,15 @@ pub async fn subscribe_when_fanned_out(
     while on_b.try_recv().is_ok() {}
     on_b
 }
+
+/// Every event `rx` receives until none arrives for `wait`.
+pub async fn drain(
+    rx: &mut tokio::sync::broadcast::Receiver<pinkflow::events::Envelope>,
+    wait: std::time::Duration,
+) -> Vec<pinkflow::events::Envelope> {
+    let mut out = Vec::new();
+    while let Ok(Ok(e)) = tokio::time::timeout(wait, rx.recv()).await {
+        out.push(e);
+    }
+    out
+}

@@ -465,7 +465,10 @@ async fn density_one_asks_one_question_per_screen() {
             "change {n}"
         );
     }
-    assert!(html.contains("BSL – British Sign Language") || html.contains("BSL"));
+    assert!(
+        html.contains("<dd class=\"summary-value\">BSL – British Sign Language</dd>"),
+        "the answer given: {html}"
+    );
     assert_eq!(html.matches("<fieldset").count(), 0);
 
     // Every question at once, on request; saving it stays there.
@@ -486,6 +489,17 @@ async fn density_one_asks_one_question_per_screen() {
         (r.status().as_u16(), location(&r)),
         (303, "/preferences?all=1")
     );
+    // An invalid value sent from the whole page comes back on the whole page.
+    let r = app
+        .post_form(
+            "/preferences",
+            &[("csrf_token", &token), ("all", "1"), ("reading_level", "9")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("<fieldset").count(), 5, "{html}");
+    assert!(html.contains("error-summary") && !html.contains("Question 1 of 5"));
 
     // Odd step values fall back to the first question, never an error.
     for q in ["?step=abc", "?step=99", "?step=0", "?step="] {

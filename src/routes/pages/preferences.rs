@@ -60,6 +60,13 @@ struct Step {
 /// How many questions the walk-through has (one per preference).
 const STEPS: usize = 5;
 
+/// "Question 2 of 5".
+fn step_caption(v: &View, n: usize) -> String {
+    v.t("prefs.step")
+        .replace("{n}", &n.to_string())
+        .replace("{total}", &STEPS.to_string())
+}
+
 /// Which screen of the preferences page a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Screen {
@@ -232,10 +239,7 @@ fn render(
             (
                 Some(Step {
                     number: n,
-                    caption: v
-                        .t("prefs.step")
-                        .replace("{n}", &n.to_string())
-                        .replace("{total}", &STEPS.to_string()),
+                    caption: step_caption(v, n),
                     submit: if n < STEPS {
                         v.t("prefs.continue")
                     } else {
@@ -336,20 +340,22 @@ pub async fn save(
     state: web::Data<AppState>,
     form: FormFields,
 ) -> Result<HttpResponse, PageError> {
-    let update = match PreferencesUpdate::from_form(|name| form.get(name).map(String::as_str)) {
+    let field = |name: &str| form.get(name).map(String::as_str);
+    // The screen the form was on, and the question it answered when it was one step of
+    // the density-1 walk-through.
+    let posted = Screen::of(&ctx.view, field("step"), field("all"));
+    let asked = match posted {
+        Screen::Question(n) if field("step").is_some() => Some(n),
+        _ => None,
+    };
+    let update = match PreferencesUpdate::from_form(field) {
         Ok(update) => update,
         Err(found) => {
             let errors = field_errors(&ctx.view, &found);
             let chosen = Chosen::from_prefs(&ctx.view.prefs).with_form(&form);
             let page = Page::new(ctx.view.t("prefs.heading")).invalid();
-            let screen = Screen::of(&ctx.view, form.get("step").map(String::as_str), None);
-            return render(&ctx, page, &errors, &chosen, screen);
+            return render(&ctx, page, &errors, &chosen, posted);
         }
-    };
-    // A question of the density-1 walk-through: the next one follows (or the answers).
-    let asked = match Screen::of(&ctx.view, form.get("step").map(String::as_str), None) {
-        Screen::Question(n) if form.contains_key("step") => Some(n),
-        _ => None,
     };
     let (saved, cookie) = match &ctx.user {
         Some(user) => {
@@ -372,7 +378,7 @@ pub async fn save(
     // Where the walk-through goes next (still at density 1): the next question, or the
     // answers after the last one. Anything else shows the whole page again.
     let minimal = ctx.view.minimal();
-    let from_all = form.get("all").map(String::as_str) == Some("1");
+    let from_all = field("all") == Some("1");
     let next = match asked {
         Some(n) if minimal && n < STEPS => Screen::Question(n + 1),
         Some(_) if minimal => Screen::Answers,
@@ -390,10 +396,7 @@ pub async fn save(
             Screen::Question(n) if asked.is_some() => format!(
                 "{}. {}",
                 message.trim_end_matches('.'),
-                ctx.view
-                    .t("prefs.step")
-                    .replace("{n}", &n.to_string())
-                    .replace("{total}", &STEPS.to_string())
+                step_caption(&ctx.view, n)
             ),
             _ => message.to_owned(),
         };
