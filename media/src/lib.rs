@@ -1171,6 +1171,30 @@ fn paint_pattern(picture: &mut frame::Video, index: i64, black: bool) {
 mod tests {
     use super::*;
 
+    /// Transcode `src` to `out` and `poster` at up to 720 lines with the fastest preset,
+    /// ignoring progress; `cancelled` starts the job already cancelled.
+    fn quick_transcode(
+        src: &Path,
+        out: &Path,
+        poster: &Path,
+        cancelled: bool,
+    ) -> Result<TranscodeReport, MediaError> {
+        let cancel = AtomicBool::new(cancelled);
+        transcode(
+            src,
+            out,
+            poster,
+            &TranscodeOptions {
+                max_height: 720,
+                x264_preset: "ultrafast".into(),
+            },
+            JobControl {
+                cancel: &cancel,
+                progress: &mut |_| {},
+            },
+        )
+    }
+
     #[test]
     fn target_size_keeps_aspect_even_and_never_upscales() {
         assert_eq!(target_size(1920, 1080, (1, 1), 720), (1280, 720));
@@ -1286,19 +1310,11 @@ mod tests {
             )
             .unwrap();
             assert_eq!(probe(&src).unwrap().container, name);
-            let cancel = AtomicBool::new(false);
-            let report = transcode(
+            let report = quick_transcode(
                 &src,
                 &dir.path().join(format!("out-{ext}.mp4")),
                 &dir.path().join(format!("poster-{ext}.jpg")),
-                &TranscodeOptions {
-                    max_height: 720,
-                    x264_preset: "ultrafast".into(),
-                },
-                JobControl {
-                    cancel: &cancel,
-                    progress: &mut |_| {},
-                },
+                false,
             )
             .unwrap_or_else(|e| panic!("{container}: {e}"));
             assert_eq!(report.video_codec, "h264", "{container}");
@@ -1335,19 +1351,11 @@ mod tests {
             },
         )
         .unwrap();
-        let cancel = AtomicBool::new(false);
-        let report = transcode(
+        let report = quick_transcode(
             &src,
             &dir.path().join("o.mp4"),
             &dir.path().join("p.jpg"),
-            &TranscodeOptions {
-                max_height: 720,
-                x264_preset: "ultrafast".into(),
-            },
-            JobControl {
-                cancel: &cancel,
-                progress: &mut |_| {},
-            },
+            false,
         )
         .unwrap();
         assert_eq!((report.width, report.height), (180, 320));
@@ -1365,33 +1373,19 @@ mod tests {
             },
         )
         .unwrap();
-        let opts = TranscodeOptions {
-            max_height: 720,
-            x264_preset: "ultrafast".into(),
-        };
-        let cancel = AtomicBool::new(false);
-        let report = transcode(
+        let report = quick_transcode(
             &src,
             &dir.path().join("o.mp4"),
             &dir.path().join("p.jpg"),
-            &opts,
-            JobControl {
-                cancel: &cancel,
-                progress: &mut |_| {},
-            },
+            false,
         )
         .unwrap();
         assert_eq!(report.audio_codec, None);
-        cancel.store(true, Ordering::Relaxed);
-        let e = transcode(
+        let e = quick_transcode(
             &src,
             &dir.path().join("o2.mp4"),
             &dir.path().join("p2.jpg"),
-            &opts,
-            JobControl {
-                cancel: &cancel,
-                progress: &mut |_| {},
-            },
+            true,
         )
         .unwrap_err();
         assert!(matches!(e, MediaError::Cancelled));
