@@ -263,6 +263,21 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// Run `f` inside one transaction on a pooled connection (on the blocking pool):
+    /// committed when `f` returns `Ok`, rolled back when it returns `Err`. Services use
+    /// this instead of opening diesel transactions themselves.
+    pub async fn transaction<F, T>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(f)
+        })
+        .await
+    }
+
     /// Apply pending migrations; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
         let mut conn = self.get()?;
