@@ -4,7 +4,10 @@
 #
 # Scenarios per backend: a bare handler, /healthz, GET /api/auth/user with a token, the
 # preference-varied home fragment (HX-Request) as a cache HIT and as a cache MISS (a second
-# server with CACHE_DEFAULT_TIMEOUT=0, i.e. caching off; /metrics confirms both), sign-in
+# server with CACHE_DEFAULT_TIMEOUT=0, i.e. caching off; /metrics confirms both), the watch
+# page of a captioned video with a signed edition and feedback (signed out and signed in,
+# page and HTMX fragment), the catalogue, GET /api/auth/user with AUTH_CACHE_TTL=0 (every
+# request checks revocation in the database; on the second server), sign-in
 # (bcrypt), pages during a login storm, and memory: idle, with 1,000 keep-alive
 # connections, after load; plus start-to-ready time.
 #
@@ -62,14 +65,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 if [ -z "${BENCH_BIN:-}" ]; then
-  cargo build --release --quiet --bin pinkflow --bin pinkflow-media
+  cargo build --release --quiet --bin pinkflow --bin pinkflow-media --example test_clip
 fi
+CLIP_BIN="$(dirname "${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}")/examples/test_clip"
 # A private copy: a build from another checkout sharing CARGO_TARGET_DIR cannot swap the
 # binary in the middle of the run. The FFmpeg helper goes next to it, where serve finds it.
 SRC_BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}"
 cp "$SRC_BIN" "$WORK/pinkflow"
 cp "$(dirname "$SRC_BIN")/pinkflow-media" "$WORK/pinkflow-media"
 BIN="$WORK/pinkflow"
+# The clip the watch page and catalogue rows show (2 s, 320x240).
+"$CLIP_BIN" "$WORK/clip.mp4" 2 320 240 >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -209,11 +215,25 @@ bench_backend() {
     FAILED+=("$backend: GET / with HX-Request returned a whole page, not a fragment")
   fi
 
+  # A captioned video with a signed edition and a rating, 20 more catalogue cards, and a
+  # browser signed in through the sign-in form.
+  local vid browser_cookie
+  read -r vid browser_cookie < <(python3 bench/seed.py "$BASE" "$TOKEN" "$WORK/clip.mp4" "$WORK")
+  [ -n "${vid:-}" ] || { echo "bench: seeding failed in $backend" >&2; exit 1; }
+  if ! curl -sf "$BASE/videos/$vid" | grep -q 'Line 60 of the bench captions'; then
+    FAILED+=("$backend: the watch page does not show the transcript it is measured with")
+  fi
+
   local w=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$BASE/bench/bare" >/dev/null # warm-up
   measure "$backend" bare "${w[@]}" "$BASE/bench/bare"
   measure "$backend" healthz "${w[@]}" "$BASE/healthz"
   measure "$backend" user "${w[@]}" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/user"
+  measure "$backend" watch "${w[@]}" "$BASE/videos/$vid"
+  measure "$backend" watch_frag "${w[@]}" -H 'HX-Request: true' "$BASE/videos/$vid"
+  measure "$backend" watch_in "${w[@]}" -H "Cookie: $browser_cookie" "$BASE/videos/$vid"
+  measure "$backend" watch_in_frag "${w[@]}" -H 'HX-Request: true' -H "Cookie: $browser_cookie" "$BASE/videos/$vid"
+  measure "$backend" catalogue "${w[@]}" "$BASE/catalogue"
 
   local before after
   before="$(cache_counts)"
@@ -288,23 +308,30 @@ PY
   stop_server
 
   # Cache MISS: a second server with caching off; the same requests render every time.
-  start_server "$backend-nocache" "$url" "$redis" CACHE_DEFAULT_TIMEOUT=0
+  # It also keeps no principals (AUTH_CACHE_TTL=0): every authenticated request checks
+  # revocation in the database.
+  start_server "$backend-nocache" "$url" "$redis" CACHE_DEFAULT_TIMEOUT=0 AUTH_CACHE_TTL=0
   wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$BASE/bench/bare" >/dev/null # warm-up
   before="$(cache_counts)"
   measure "$backend" miss "${w[@]}" -H 'HX-Request: true' -H "Cookie: pinkflow_prefs=$PROFILE" "$BASE/"
   after="$(cache_counts)"
   check_cache "$backend" miss $before $after miss
+  TOKEN="$(curl -sf -X POST "$BASE/api/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"bench@example.com","password":"benchpassword"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+  measure "$backend" user_nocache "${w[@]}" -H "Authorization: Bearer $TOKEN" "$BASE/api/auth/user"
   stop_server
   TOKEN=""
 
   local bare_rps; read -r bare_rps _ < <(echo "${R[$backend|bare]}")
   local s
-  for s in bare healthz user hit miss login paced storm_page keepalive; do
+  for s in $SCENARIOS; do
     read -r rps _ < <(echo "${R[$backend|$s]}")
     R["$backend|$s"]+=" $(ratio "$rps" "$bare_rps")"
   done
 }
 
+SCENARIOS="bare healthz user user_nocache watch watch_frag watch_in watch_in_frag catalogue hit miss login paced storm_page keepalive"
 bench_backend SQLite "sqlite://$WORK/bench.db"
 PG_NOTE=""
 if command -v psql >/dev/null && psql "$PG_ADMIN" -Atc 'select 1' >/dev/null 2>&1; then
@@ -329,6 +356,12 @@ label() {
     bare) echo "bare handler (\`GET /bench/bare\`)" ;;
     healthz) echo "\`GET /healthz\`" ;;
     user) echo "\`GET /api/auth/user\` (Bearer token)" ;;
+    user_nocache) echo "\`GET /api/auth/user\`, \`AUTH_CACHE_TTL=0\` (revocation read per request)" ;;
+    watch) echo "watch page \`GET /videos/{id}\`, signed out" ;;
+    watch_frag) echo "watch page fragment (HX-Request), signed out" ;;
+    watch_in) echo "watch page, signed in" ;;
+    watch_in_frag) echo "watch page fragment (HX-Request), signed in" ;;
+    catalogue) echo "\`GET /catalogue\` (22 videos), signed out" ;;
     hit) echo "home fragment, cache HIT (\`GET /\`, HX-Request, one profile)" ;;
     miss) echo "home fragment, cache MISS (same, \`CACHE_DEFAULT_TIMEOUT=0\`)" ;;
     login) echo "sign-in \`POST /api/auth/login\` (bcrypt cost $BCRYPT_COST, $LOGIN_CONNECTIONS conns)" ;;
@@ -348,6 +381,14 @@ for b in "${BACKENDS[@]}"; do
   read -r _ _ sp99 _ < <(echo "${R[$b|storm_page]}")
   v="$(verdict lt 0.495 "$ur")"
   target "$b — authenticated JSON ≥ 0.50 × bare: **$v** (ratio $ur)."
+  read -r _ _ _ unr < <(echo "${R[$b|user_nocache]}")
+  v="$(verdict lt 0.295 "$unr")"
+  target "$b — authenticated JSON with \`AUTH_CACHE_TTL=0\` ≥ 0.30 × bare: **$v** (ratio $unr)."
+  for s in watch watch_frag watch_in watch_in_frag catalogue; do
+    read -r _ _ _ sr < <(echo "${R[$b|$s]}")
+    v="$(verdict lt 0.245 "$sr")"
+    target "$b — $(label "$s") ≥ 0.25 × bare: **$v** (ratio $sr)."
+  done
   read -r _ _ _ mr < <(echo "${R[$b|miss]}")
   v="$(verdict lt 0.495 "$hr")"
   why=""
@@ -406,7 +447,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
   done
   echo "$header"
   echo "$rule"
-  for s in bare healthz user hit miss login paced storm_page keepalive; do
+  for s in $SCENARIOS; do
     row="| $(label "$s") |"
     for b in "${BACKENDS[@]}"; do
       read -r rps p50 p99 rt < <(echo "${R[$b|$s]}")
