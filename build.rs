@@ -3,19 +3,17 @@
 
 use std::path::Path;
 
-fn main() {
+fn main() -> Result<(), String> {
     let source = Path::new("node_modules/htmx.org/dist/htmx.min.js");
     println!("cargo:rerun-if-changed={}", source.display());
     println!("cargo:rerun-if-changed=package-lock.json");
-    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR is not set: {e}"))?;
     let target = Path::new(&out).join("htmx.min.js");
-    match std::fs::read(source) {
-        Ok(bytes) => {
-            std::fs::write(&target, bytes).expect("write htmx.min.js to OUT_DIR");
-        }
-        Err(e) => panic!(
+    let bytes = std::fs::read(source).map_err(|e| {
+        format!(
             "htmx is missing ({}: {e}). Install the pinned front-end assets first: `make assets` (runs `npm ci`).",
             source.display()
-        ),
-    }
+        )
+    })?;
+    std::fs::write(&target, bytes).map_err(|e| format!("cannot write {}: {e}", target.display()))
 }

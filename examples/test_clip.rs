@@ -3,6 +3,12 @@
 //!
 //!     cargo run --example test_clip -- OUT.mp4 [SECONDS] [WIDTH] [HEIGHT]
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 use std::path::PathBuf;
 
 use pinkflow_media::{ClipSpec, write_test_clip};

@@ -9,6 +9,12 @@
 //!
 //!     cargo run --release --example video_bench [-- transcode|upload]
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

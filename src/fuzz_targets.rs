@@ -8,6 +8,11 @@
 //!   time, so `cargo test` exercises them everywhere.
 //!
 
+#![allow(
+    clippy::expect_used,
+    reason = "a fuzz target reports a broken promise by panicking, as libFuzzer expects"
+)]
+
 use std::sync::LazyLock;
 use std::time::Duration;
 

@@ -1,5 +1,11 @@
 //! The `pinkflow` binary itself: configuration errors, `migrate`, and what `serve` logs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

@@ -7,6 +7,12 @@
 //! `FUZZ_SMOKE_SECS` (per target, default 1) and `FUZZ_SMOKE_SEED` (default: a fixed
 //! seed, so `cargo test` is reproducible) tune it: `make fuzz-smoke` uses a random seed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,6 +1,12 @@
 //! The `pinkflow-media` helper through the server's client (src/video/media.rs): the
 //! protocol, the same answers as the in-process pipeline, and cancellation by killing it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 

@@ -32,7 +32,9 @@ impl LowPriorityPool {
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads {
             let rx = rx.clone();
-            std::thread::Builder::new()
+            // A thread that cannot start leaves fewer workers; with none at all the
+            // receiver is gone and every hash fails with `HashError::Task`, never hangs.
+            let started = std::thread::Builder::new()
                 .name(format!("bcrypt-{i}"))
                 .spawn(move || {
                     lower_priority();
@@ -43,8 +45,10 @@ impl LowPriorityPool {
                         };
                         job();
                     }
-                })
-                .expect("a bcrypt thread starts");
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "could not start a bcrypt thread");
+            }
         }
         LowPriorityPool {
             jobs: Mutex::new(tx),

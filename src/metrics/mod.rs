@@ -80,7 +80,12 @@ impl Metrics {
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(JOB_DURATION.into()), MEDIA_BUCKETS)
             })
-            .expect("bucket lists are not empty");
+            // The bucket lists are constants and not empty, so this only guards a future edit:
+            // without buckets the histograms are exported as summaries, still usable.
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "histogram buckets refused; exporting summaries");
+                PrometheusBuilder::new()
+            });
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         let m = Metrics {

@@ -19,6 +19,10 @@ const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
 /// The signing key for session cookies, derived from `SECRET_KEY`.
+#[expect(
+    clippy::expect_used,
+    reason = "HMAC takes keys of any length, so new_from_slice cannot fail"
+)]
 fn cookie_key(settings: &Settings) -> Key {
     let mut mac = Hmac::<Sha512>::new_from_slice(settings.secret_key.expose_secret().as_bytes())
         .expect("HMAC accepts keys of any length");

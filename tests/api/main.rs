@@ -1,6 +1,12 @@
 //! Integration tests of the HTTP application. Run on SQLite by default and on
 //! PostgreSQL (+ Redis) with `PINKFLOW_TEST_BACKEND=postgres` (see helpers.rs).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and tool code: a failed unwrap is a failed run, with its message"
+)]
+
 mod auth_login;
 mod auth_register;
 mod auth_tokens;
