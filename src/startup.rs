@@ -137,9 +137,13 @@ impl Application {
             )));
         }
         let limiters = RateLimiters::new(&settings)?;
-        let sessions = AppSessionStore::new(&state.db, state.redis.as_ref())
-            .await
-            .context("session store")?;
+        let sessions = AppSessionStore::new(
+            &state.db,
+            state.redis.as_ref(),
+            settings.session_idle_timeout,
+        )
+        .await
+        .context("session store")?;
         tracing::debug!(store = sessions.name(), "browser sessions");
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))

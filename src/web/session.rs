@@ -113,6 +113,9 @@ pub fn set_flash(
     session.insert(FLASH, message)
 }
 
+/// The flash message, removed. A session without one is left unchanged (actix-session
+/// marks a session changed, and writes it back, on any `remove`, even of a missing key).
 pub fn take_flash(session: &Session) -> Option<String> {
+    session.get::<String>(FLASH).ok().flatten()?;
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }

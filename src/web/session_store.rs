@@ -88,17 +88,36 @@ pub async fn count_redis_sessions(redis: &Redis) -> Option<u64> {
 
 /// The store chosen at start-up.
 #[derive(Clone)]
-pub enum AppSessionStore {
+pub struct AppSessionStore {
+    store: Store,
+    /// Sessions whose expiry this instance pushed back less than [`EXTEND_EVERY`] ago: a
+    /// signed-in visitor's every request reads the session, but its idle expiry is written
+    /// at most once per interval (it is then up to that much earlier than "idle timeout
+    /// after the last request").
+    extended: moka::sync::Cache<String, ()>,
+}
+
+#[derive(Clone)]
+enum Store {
     Redis(RedisWithFallback),
     Database(DbSessionStore),
 }
 
+/// Longest time between two writes of one session's idle expiry (at most a quarter of
+/// the idle timeout).
+pub const EXTEND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl AppSessionStore {
     /// The Redis store sharing the application's pool, or the database store.
-    pub async fn new(db: &Db, redis: Option<&Redis>) -> anyhow::Result<Self> {
+    /// `idle_timeout` is `SESSION_IDLE_TIMEOUT`.
+    pub async fn new(
+        db: &Db,
+        redis: Option<&Redis>,
+        idle_timeout: std::time::Duration,
+    ) -> anyhow::Result<Self> {
         let database = DbSessionStore::new(db.clone());
-        Ok(match redis {
-            Some(redis) => AppSessionStore::Redis(RedisWithFallback {
+        let store = match redis {
+            Some(redis) => Store::Redis(RedisWithFallback {
                 redis: RedisSessionStore::builder_pooled(redis.pool().clone())
                     .cache_keygen(|key| format!("{REDIS_KEY_PREFIX}{key}"))
                     .build()
@@ -106,22 +125,27 @@ impl AppSessionStore {
                 db: database,
                 breaker: redis.breaker().clone(),
             }),
-            None => AppSessionStore::Database(database),
-        })
+            None => Store::Database(database),
+        };
+        let extended = moka::sync::Cache::builder()
+            .time_to_live(EXTEND_EVERY.min(idle_timeout / 4))
+            .max_capacity(1_000_000)
+            .build();
+        Ok(Self { store, extended })
     }
 
     pub fn name(&self) -> &'static str {
-        match self {
-            AppSessionStore::Redis(_) => "redis",
-            AppSessionStore::Database(_) => "database",
+        match &self.store {
+            Store::Redis(_) => "redis",
+            Store::Database(_) => "database",
         }
     }
 
     /// Delete expired database sessions (Redis expires its own keys).
     pub async fn purge_expired(&self) -> anyhow::Result<usize> {
-        let db = match self {
-            AppSessionStore::Redis(s) => &s.db,
-            AppSessionStore::Database(s) => s,
+        let db = match &self.store {
+            Store::Redis(s) => &s.db,
+            Store::Database(s) => s,
         };
         Ok(db.db.run(rows::delete_expired).await?)
     }
@@ -129,9 +153,9 @@ impl AppSessionStore {
 
 impl SessionStore for AppSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let loaded = match self {
-            AppSessionStore::Redis(s) => s.load(key).await,
-            AppSessionStore::Database(s) => s.load(key).await,
+        let loaded = match &self.store {
+            Store::Redis(s) => s.load(key).await,
+            Store::Database(s) => s.load(key).await,
         };
         match loaded {
             // A store that cannot be reached (the database is down) must not turn every
@@ -147,10 +171,13 @@ impl SessionStore for AppSessionStore {
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        let saved = match self {
-            AppSessionStore::Redis(s) => s.save(state, ttl).await,
-            AppSessionStore::Database(s) => s.save(state, ttl).await,
+        let saved = match &self.store {
+            Store::Redis(s) => s.save(state, ttl).await,
+            Store::Database(s) => s.save(state, ttl).await,
         };
+        if let Ok(key) = &saved {
+            self.extended.insert(key.as_ref().to_owned(), ());
+        }
         match saved {
             // Nowhere to store a new session (the database is down, and Redis too when
             // configured): serve the page anyway under a key that leads nowhere, so the
@@ -172,10 +199,13 @@ impl SessionStore for AppSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let unchanged = SessionKey::try_from(key.as_ref().to_owned())
             .map_err(|e| UpdateError::Other(e.into()))?;
-        let updated = match self {
-            AppSessionStore::Redis(s) => s.update(key, state, ttl).await,
-            AppSessionStore::Database(s) => s.update(key, state, ttl).await,
+        let updated = match &self.store {
+            Store::Redis(s) => s.update(key, state, ttl).await,
+            Store::Database(s) => s.update(key, state, ttl).await,
         };
+        if let Ok(key) = &updated {
+            self.extended.insert(key.as_ref().to_owned(), ());
+        }
         match updated {
             Err(UpdateError::Other(e)) => {
                 tracing::warn!(error = %e, "session store unavailable; a session change is not kept");
@@ -186,10 +216,16 @@ impl SessionStore for AppSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        let extended = match self {
-            AppSessionStore::Redis(s) => s.update_ttl(key, ttl).await,
-            AppSessionStore::Database(s) => s.update_ttl(key, ttl).await,
+        if self.extended.contains_key(key.as_ref()) {
+            return Ok(());
+        }
+        let extended = match &self.store {
+            Store::Redis(s) => s.update_ttl(key, ttl).await,
+            Store::Database(s) => s.update_ttl(key, ttl).await,
         };
+        if extended.is_ok() {
+            self.extended.insert(key.as_ref().to_owned(), ());
+        }
         // Failing to extend an idle timeout must not fail the request it rides on.
         if let Err(e) = extended {
             tracing::warn!(error = %e, "could not extend a session's expiry");
@@ -198,9 +234,10 @@ impl SessionStore for AppSessionStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
-        match self {
-            AppSessionStore::Redis(s) => s.delete(key).await,
-            AppSessionStore::Database(s) => s.delete(key).await,
+        self.extended.invalidate(key.as_ref());
+        match &self.store {
+            Store::Redis(s) => s.delete(key).await,
+            Store::Database(s) => s.delete(key).await,
         }
     }
 }

@@ -223,11 +223,50 @@ async fn expired_database_sessions_are_purged() {
             .unwrap()
     };
     assert_eq!(count().await, 1);
-    let store = pinkflow::web::session_store::AppSessionStore::new(&app.state.db, None)
-        .await
-        .unwrap();
+    let store = pinkflow::web::session_store::AppSessionStore::new(
+        &app.state.db,
+        None,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.purge_expired().await.unwrap(), 0, "not expired yet");
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert_eq!(store.purge_expired().await.unwrap(), 1);
     assert_eq!(count().await, 0);
+}
+
+#[tokio::test]
+async fn a_signed_in_visitors_requests_do_not_each_write_the_session() {
+    let app = spawn_app().await;
+    if app.state.redis.is_some() {
+        return; // The same throttle covers Redis; the rows are what can be read here.
+    }
+    app.browser_user("quiet").await;
+    let expiries = || async {
+        app.state
+            .db
+            .run(|c| {
+                use diesel::prelude::*;
+                use pinkflow::db::schema::sessions;
+                Ok(sessions::table
+                    .select(sessions::expires_at)
+                    .load::<chrono::NaiveDateTime>(c)?)
+            })
+            .await
+            .unwrap()
+    };
+    // The first page after sign-in changes the session (it shows and drops the flash).
+    assert_eq!(app.get("/account").await.status(), 200);
+    let after_sign_in = expiries().await;
+    assert_eq!(after_sign_in.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/account").await.status(), 200);
+    }
+    assert_eq!(
+        expiries().await,
+        after_sign_in,
+        "the idle expiry is written at most once per interval, not on every request"
+    );
 }
