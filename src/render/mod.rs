@@ -1,20 +1,23 @@
 //! The renderer: the one place that decides what each person sees.
 //!
 //! - Page or fragment: htmx requests (`HX-Request`) get the inside of `#page` plus a
-//!   `<title>` and out-of-band live-region updates; history-restore requests and plain
-//!   browsers get the full document. Every response says `Vary: HX-Request`.
+//!   `<title>` and out-of-band live-region updates ([`live`]); history-restore requests
+//!   and plain browsers get the full document. Every response says `Vary: HX-Request`.
 //! - Preferences become attributes on `<html>` (and on `#page-meta`, which our script
 //!   copies to `<html>` after a swap) that the CSS turns into tokens.
 //! - Variants: [`Variant`] (from visual density) picks layouts; [`View::t`] picks copy by
 //!   reading level.
 
 pub mod copy;
+pub mod live;
 pub mod prefs;
 
 use actix_session::{Session, SessionExt};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+
+pub use live::LiveRegions;
 
 use crate::domain::{Contrast, Preferences, SIGN_LANGUAGES, SignLanguage};
 use crate::models::User;

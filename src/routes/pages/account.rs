@@ -1,12 +1,12 @@
 //! `/account`: the signed-in home — who you are and your preferences at a glance, in the
 //! layout variant of your visual density.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::sign_in_first;
-use crate::render::{PageCtx, View};
+use super::SignedIn;
+use crate::render::View;
 use crate::web::errors::PageError;
 
 /// What the account page shows, in all three layouts.
@@ -65,10 +65,7 @@ pub fn preference_rows(v: &View) -> Vec<(&'static str, String)> {
 }
 
 /// `GET /account`
-pub async fn account(ctx: PageCtx, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let Some(user) = &ctx.user else {
-        return Ok(sign_in_first(&ctx, &req));
-    };
+pub async fn account(SignedIn { ctx, user }: SignedIn) -> Result<HttpResponse, PageError> {
     let v = &ctx.view;
     let d = AccountData {
         username: &user.username,

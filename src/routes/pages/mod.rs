@@ -7,6 +7,7 @@ mod auth;
 mod developers;
 mod home;
 mod preferences;
+mod signed_in;
 mod videos;
 
 use std::collections::HashMap;
@@ -16,8 +17,10 @@ use actix_web::error::UrlencodedError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+pub use signed_in::SignedIn;
+
 use crate::http::rate_limit::RateLimiters;
-use crate::render::PageCtx;
+use crate::render::{Hx, PageCtx};
 use crate::web::errors::PageError;
 
 /// Largest form body accepted.
@@ -61,7 +64,12 @@ pub fn local_path(raw: &str) -> Option<&str> {
 /// browsers, and for htmx a client-side navigation (`HX-Location`) that swaps the page
 /// in place and updates the address bar.
 pub fn see_other(ctx: &PageCtx, location: &str) -> HttpResponse {
-    if ctx.hx.request {
+    redirect(ctx.hx, location)
+}
+
+/// [`see_other`] for a request htmx did (or did not) send.
+fn redirect(hx: Hx, location: &str) -> HttpResponse {
+    if hx.request {
         let target = serde_json::json!({"path": location, "target": "#page"}).to_string();
         HttpResponse::Ok()
             .insert_header(("HX-Location", target))
@@ -75,16 +83,6 @@ pub fn see_other(ctx: &PageCtx, location: &str) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish()
     }
-}
-
-/// Send a signed-out visitor to the sign-in page, to come back here afterwards.
-pub fn sign_in_first(ctx: &PageCtx, req: &HttpRequest) -> HttpResponse {
-    let here = match req.query_string() {
-        "" => req.path().to_owned(),
-        q => format!("{}?{q}", req.path()),
-    };
-    let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
-    see_other(ctx, &format!("/login?{query}"))
 }
 
 /// Any path nobody handles: 404 (an HTML page outside `/api`, JSON inside it).
@@ -121,33 +119,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                 .route(web::get().to(preferences::page))
                 .route(web::post().to(preferences::save)),
         )
-        .service(
-            web::resource("/videos")
-                .route(web::get().to(videos::list))
-                .route(web::post().to(videos::upload)),
-        )
-        .route("/videos/new", web::get().to(videos::new))
-        .route("/videos/rows", web::get().to(videos::rows))
-        .route("/videos/{id}", web::get().to(videos::show))
-        .route("/videos/{id}/status", web::get().to(videos::status))
-        .route("/videos/{id}/feedback", web::post().to(videos::feedback))
-        .route("/videos/{id}/load-time", web::post().to(videos::load_time))
-        .route(
-            "/videos/{id}/captions",
-            web::post().to(videos::add_captions),
-        )
-        .route("/videos/{id}/retry", web::post().to(videos::retry))
-        .service(
-            web::resource("/videos/{id}/edit")
-                .route(web::get().to(videos::edit))
-                .route(web::post().to(videos::update)),
-        )
-        .service(
-            web::resource("/videos/{id}/delete")
-                .route(web::get().to(videos::confirm_delete))
-                .route(web::post().to(videos::delete)),
-        )
-        .route("/catalogue", web::get().to(videos::catalogue));
+        .configure(videos::configure);
 }
 
 #[cfg(test)]

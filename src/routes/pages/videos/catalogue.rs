@@ -1,0 +1,105 @@
+//! `/catalogue`: the public videos, newest first with the viewer's sign language ahead
+//! (or only one sign language when filtered), in the layout variant of the viewer's
+//! visual density. Open to everyone.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{languages, page_error};
+use crate::domain::SignLanguage;
+use crate::render::{Page, PageCtx, View, sign_language_name};
+use crate::state::AppState;
+use crate::web::errors::PageError;
+
+struct Card {
+    id: i32,
+    title: String,
+    description: String,
+    sign_language: String,
+    language_name: &'static str,
+    poster_url: Option<String>,
+    duration: Option<String>,
+}
+
+struct CatalogueData<'a> {
+    cards: Vec<Card>,
+    filter: String,
+    languages: Vec<(&'static str, &'static str, bool)>,
+    preferred: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/catalogue/minimal.html")]
+struct CatalogueMinimal<'a> {
+    v: &'a View,
+    d: &'a CatalogueData<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/catalogue/standard.html")]
+struct CatalogueStandard<'a> {
+    v: &'a View,
+    d: &'a CatalogueData<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/catalogue/compact.html")]
+struct CatalogueCompact<'a> {
+    v: &'a View,
+    d: &'a CatalogueData<'a>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct CatalogueQuery {
+    #[serde(default)]
+    sign_language: String,
+}
+
+fn duration_text(seconds: Option<f64>) -> Option<String> {
+    seconds.map(|s| {
+        // Whole seconds only; the value is a small, non-negative duration.
+        let total = s.max(0.0).round() as u64;
+        format!("{}:{:02}", total / 60, total % 60)
+    })
+}
+
+/// `GET /catalogue?sign_language=BSL`
+pub async fn catalogue(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<CatalogueQuery>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = ctx.user.as_ref().map(|u| u.id);
+    let v = &ctx.view;
+    let only = SignLanguage::parse(query.sign_language.trim()).ok();
+    let list = state
+        .videos
+        .list_public(viewer, only, Some(v.prefs.sign_language))
+        .await
+        .map_err(page_error)?;
+    let filter = only.map(|s| s.code().to_owned()).unwrap_or_default();
+    let d = CatalogueData {
+        cards: list
+            .into_iter()
+            .map(|video| Card {
+                language_name: sign_language_name(&video.sign_language),
+                id: video.id,
+                title: video.title,
+                description: video.description,
+                sign_language: video.sign_language,
+                poster_url: video.poster_url,
+                duration: duration_text(video.duration_seconds),
+            })
+            .collect(),
+        languages: languages(&filter),
+        filter,
+        preferred: v.sign_language(),
+    };
+    let page = Page::new(v.t("catalogue.heading"));
+    ctx.render_variant(
+        page,
+        &CatalogueMinimal { v, d: &d },
+        &CatalogueStandard { v, d: &d },
+        &CatalogueCompact { v, d: &d },
+    )
+}

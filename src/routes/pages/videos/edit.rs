@@ -1,0 +1,236 @@
+//! The owner's changes to a video: its details (`/videos/{id}/edit`), caption tracks
+//! (`POST /videos/{id}/captions`, from the watch page), deleting it after a confirmation
+//! step (`/videos/{id}/delete`) and trying a failed job again (`POST /videos/{id}/retry`).
+//! Anyone but the owner gets the same 404 as for a private video.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::show::{CaptionAnswers, ShowForms, render_show};
+use super::{DetailsForm, languages, owned_video, page_error, video_id};
+use crate::render::{Errors, Page, PageCtx, View};
+use crate::routes::pages::{FormFields, SignedIn, field, see_other};
+use crate::routes::video_forms::{self, read_caption_upload_answers};
+use crate::state::AppState;
+use crate::video::VideoError;
+use crate::video::input::VideoDetails;
+use crate::web::errors::PageError;
+use crate::web::session;
+
+#[derive(Template)]
+#[template(path = "pages/videos/edit.html")]
+struct EditContent<'a> {
+    v: &'a View,
+    id: i32,
+    errors: &'a Errors,
+    csrf_token: &'a str,
+    form: &'a DetailsForm,
+    languages: Vec<(&'static str, &'static str, bool)>,
+}
+
+fn render_edit(
+    ctx: &PageCtx,
+    page: Page,
+    id: i32,
+    errors: &Errors,
+    form: &DetailsForm,
+) -> Result<HttpResponse, PageError> {
+    let token = ctx.csrf_token()?;
+    ctx.render(
+        page,
+        &EditContent {
+            v: &ctx.view,
+            id,
+            errors,
+            csrf_token: &token,
+            form,
+            languages: languages(&form.sign_language),
+        },
+    )
+}
+
+/// `GET /videos/{id}/edit`
+pub async fn edit(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let video = owned_video(&state, &path, user.id).await?;
+    let id = video.id;
+    let form = DetailsForm {
+        title: video.title,
+        description: video.description,
+        sign_language: video.sign_language,
+        visibility: video.visibility,
+    };
+    render_edit(
+        &ctx,
+        Page::new(ctx.view.t("video.edit")),
+        id,
+        &Errors::default(),
+        &form,
+    )
+}
+
+/// `POST /videos/{id}/edit`
+pub async fn update(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let id = owned_video(&state, &path, user.id).await?.id;
+    let get = |name: &str| form.get(name).map(String::as_str);
+    match VideoDetails::parse(
+        get("title"),
+        get("description"),
+        get("sign_language"),
+        get("visibility"),
+        user.preferences().sign_language,
+    ) {
+        Ok(details) => {
+            state
+                .videos
+                .update_details(id, user.id, details)
+                .await
+                .map_err(page_error)?;
+            session::set_flash(&ctx.session, ctx.view.t("video.edit.saved"))
+                .map_err(PageError::internal)?;
+            Ok(see_other(&ctx, &format!("/videos/{id}")))
+        }
+        Err(found) => {
+            let v = &ctx.view;
+            let mut errors = Errors::default();
+            for (name, anchor) in [
+                ("title", "title"),
+                ("description", "description"),
+                ("sign_language", "sign_language"),
+                ("visibility", "visibility-private"),
+            ] {
+                if let Some(message) = found.get(name) {
+                    errors.add(name, anchor, v.err(message));
+                }
+            }
+            let answers = DetailsForm {
+                title: field(&form, "title").to_owned(),
+                description: field(&form, "description").to_owned(),
+                sign_language: field(&form, "sign_language").to_owned(),
+                visibility: field(&form, "visibility").to_owned(),
+            };
+            render_edit(
+                &ctx,
+                Page::new(v.t("video.edit")).invalid(),
+                id,
+                &errors,
+                &answers,
+            )
+        }
+    }
+}
+
+/// `POST /videos/{id}/captions` (multipart, CSRF token in the query string). A refused
+/// track shows the watch page again with the caption form's errors and answers.
+pub async fn add_captions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: Multipart,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    // Only the owner gets this far; others see the same 404 as for a private video.
+    let id = owned_video(&state, &path, user.id).await?.id;
+    let mut answers = video_forms::CaptionAnswers::default();
+    match read_caption_upload_answers(payload, &state.videos, id, &user, &mut answers).await {
+        Ok(_) => {
+            session::set_flash(&ctx.session, ctx.view.t("video.captions.added"))
+                .map_err(PageError::internal)?;
+            Ok(see_other(&ctx, &format!("/videos/{id}")))
+        }
+        Err(e) => {
+            let v = &ctx.view;
+            let caption = CaptionAnswers {
+                language: answers.language.unwrap_or_default(),
+                label: answers.label.unwrap_or_default(),
+            };
+            let mut errors = Errors::default();
+            match &e {
+                VideoError::Invalid(found) => {
+                    for name in ["file", "language", "label", "kind"] {
+                        if let Some(message) = found.get(name) {
+                            errors.add(name, &format!("caption-{name}"), v.err(message));
+                        }
+                    }
+                }
+                VideoError::BadCaptions(message) => {
+                    errors.add("file", "caption-file", message.clone());
+                }
+                _ => return Err(page_error(e)),
+            }
+            let forms = ShowForms {
+                errors,
+                caption,
+                feedback_error: None,
+            };
+            let page = |title: &str| Page::new(title).invalid();
+            render_show(&ctx, &req, &state, id, page, &forms).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/videos/delete.html")]
+struct DeleteContent<'a> {
+    v: &'a View,
+    id: i32,
+    title: &'a str,
+    csrf_token: &'a str,
+}
+
+/// `GET /videos/{id}/delete`: the confirmation step (works without JavaScript).
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let video = owned_video(&state, &path, user.id).await?;
+    let token = ctx.csrf_token()?;
+    ctx.render(
+        Page::new(ctx.view.t("video.delete.heading")),
+        &DeleteContent {
+            v: &ctx.view,
+            id: video.id,
+            title: &video.title,
+            csrf_token: &token,
+        },
+    )
+}
+
+/// `POST /videos/{id}/delete`
+pub async fn delete(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let id = video_id(&path)?;
+    state.videos.delete(id, user.id).await.map_err(page_error)?;
+    session::set_flash(&ctx.session, ctx.view.t("video.deleted")).map_err(PageError::internal)?;
+    Ok(see_other(&ctx, "/videos"))
+}
+
+/// `POST /videos/{id}/retry` (`next=video` returns to the video page, else the list).
+pub async fn retry(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+    SignedIn { ctx, user }: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let id = video_id(&path)?;
+    state.videos.retry(id, user.id).await.map_err(page_error)?;
+    session::set_flash(&ctx.session, ctx.view.t("videos.retried")).map_err(PageError::internal)?;
+    let back = match field(&form, "next") {
+        "video" => format!("/videos/{id}"),
+        _ => "/videos".to_owned(),
+    };
+    Ok(see_other(&ctx, &back))
+}

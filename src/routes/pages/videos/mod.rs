@@ -1,0 +1,129 @@
+//! The video pages, one module per screen: [`list`] (`/videos`, my videos with live
+//! processing status), [`upload`] (`/videos/new`), [`show`] (`/videos/{id}`: player,
+//! transcript, status panel and the player's load-time beacon) with its [`feedback`]
+//! form, [`edit`] (the owner's changes: details, captions, delete, try again) and
+//! [`catalogue`] (public videos). Handlers call [`VideoService`] and hand the result to
+//! the renderer; everything works without JavaScript. This module registers the routes
+//! and holds what several screens share.
+//!
+//! [`VideoService`]: crate::video::VideoService
+
+mod catalogue;
+mod edit;
+mod feedback;
+mod list;
+mod show;
+mod upload;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+
+use crate::models::Video;
+use crate::render::{LiveRegions, View};
+use crate::state::AppState;
+use crate::video::VideoError;
+use crate::web::errors::PageError;
+
+/// The video routes, in matching order (`/videos/new` and `/videos/rows` before
+/// `/videos/{id}`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/videos")
+            .route(web::get().to(list::list))
+            .route(web::post().to(upload::upload)),
+    )
+    .route("/videos/new", web::get().to(upload::new))
+    .route("/videos/rows", web::get().to(list::rows))
+    .route("/videos/{id}", web::get().to(show::show))
+    .route("/videos/{id}/status", web::get().to(show::status))
+    .route("/videos/{id}/feedback", web::post().to(feedback::feedback))
+    .route("/videos/{id}/load-time", web::post().to(show::load_time))
+    .route("/videos/{id}/captions", web::post().to(edit::add_captions))
+    .route("/videos/{id}/retry", web::post().to(edit::retry))
+    .service(
+        web::resource("/videos/{id}/edit")
+            .route(web::get().to(edit::edit))
+            .route(web::post().to(edit::update)),
+    )
+    .service(
+        web::resource("/videos/{id}/delete")
+            .route(web::get().to(edit::confirm_delete))
+            .route(web::post().to(edit::delete)),
+    )
+    .route("/catalogue", web::get().to(catalogue::catalogue));
+}
+
+/// Statuses that will change by themselves (a job is pending).
+fn pending(status: &str) -> bool {
+    matches!(status, "uploaded" | "queued" | "processing")
+}
+
+/// A video's status in this person's words.
+fn status_text(v: &View, status: &str) -> &'static str {
+    v.t(&format!("status.{status}"))
+}
+
+/// Errors of the video service as page errors (validation is handled by each form).
+fn page_error(e: VideoError) -> PageError {
+    match e {
+        VideoError::NotFound => PageError::not_found(),
+        VideoError::Forbidden(_) => PageError::new(StatusCode::FORBIDDEN),
+        VideoError::Conflict(_) => PageError::new(StatusCode::CONFLICT),
+        VideoError::TooLarge { .. } => PageError::new(StatusCode::PAYLOAD_TOO_LARGE),
+        VideoError::Malformed(_) => PageError::new(StatusCode::BAD_REQUEST),
+        VideoError::Db(db) => db.into(),
+        other => PageError::internal(other),
+    }
+}
+
+fn video_id(raw: &str) -> Result<i32, PageError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(PageError::not_found)
+}
+
+/// The video `raw_id` names, if `user_id` owns it; anyone else gets the same 404 as for a
+/// private video.
+async fn owned_video(state: &AppState, raw_id: &str, user_id: i32) -> Result<Video, PageError> {
+    let id = video_id(raw_id)?;
+    state
+        .videos
+        .get_owned(id, user_id)
+        .await
+        .map_err(page_error)
+}
+
+/// Sign languages as (code, name, selected) for a select list or radio group.
+fn languages(selected: &str) -> Vec<(&'static str, &'static str, bool)> {
+    crate::render::sign_languages()
+        .map(|(code, name)| (code, name, code.eq_ignore_ascii_case(selected)))
+        .collect()
+}
+
+/// The answers of a video's details fields (`details_fields.html`), on the upload and
+/// edit forms.
+struct DetailsForm {
+    title: String,
+    description: String,
+    sign_language: String,
+    visibility: String,
+}
+
+/// What the status polls of the list and of a video page last showed.
+#[derive(serde::Deserialize)]
+pub struct SeenQuery {
+    #[serde(default)]
+    seen: String,
+}
+
+/// An htmx fragment that is not a page (no title, no chrome), with its live-region
+/// updates.
+fn fragment(mut body: String, live: LiveRegions) -> Result<HttpResponse, PageError> {
+    live.append_to(&mut body)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "HX-Request"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
