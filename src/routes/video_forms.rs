@@ -1,6 +1,9 @@
 //! Reading the multipart forms of video and caption uploads, shared by the JSON API
-//! and the HTML pages. The video file is streamed to disk chunk by chunk as it
-//! arrives (never held in memory) and refused as soon as it passes the size limit.
+//! (`routes::api::videos`) and the HTML pages (`routes::pages::videos`: the upload
+//! screen and the caption form of the edit controls). The video file is streamed to disk
+//! chunk by chunk as it arrives (never held in memory) and refused as soon as it passes
+//! the size limit. The pages use the `*_answers` readers, which also hand back the text
+//! fields so a refused form can be shown again as it was sent.
 
 use actix_multipart::{Field, Multipart};
 use actix_web::HttpRequest;
@@ -79,7 +82,7 @@ const MAX_EXTRA_FIELDS: usize = 16;
 
 /// Read a video upload form (`file`, `title`, `description`, `sign_language`,
 /// `visibility`), store the file and queue its processing. Any refusal deletes what
-/// was received. For API clients; pages use [`read_video_upload_guarded`].
+/// was received. For API clients; pages use [`read_video_upload_answers`].
 pub async fn read_video_upload(
     req: &HttpRequest,
     payload: Multipart,

@@ -189,6 +189,71 @@ async fn video_pages_need_sign_in_and_catalogue_does_not() {
 }
 
 #[tokio::test]
+async fn strangers_are_sent_to_sign_in_from_every_screen_that_needs_an_account() {
+    let app = crate::helpers::spawn_app().await;
+    for (path, back) in [
+        ("/videos?sort=new", "%2Fvideos%3Fsort%3Dnew"),
+        ("/videos/new", "%2Fvideos%2Fnew"),
+        (
+            "/videos/rows?seen=1:queued",
+            "%2Fvideos%2Frows%3Fseen%3D1%3Aqueued",
+        ),
+        ("/videos/1/edit", "%2Fvideos%2F1%2Fedit"),
+        ("/videos/1/delete", "%2Fvideos%2F1%2Fdelete"),
+        ("/account", "%2Faccount"),
+    ] {
+        let to = format!("/login?next={back}");
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(location(&r), to, "{path}");
+        assert_eq!(header(&r, "vary"), "HX-Request", "{path}");
+        assert_eq!(header(&r, "cache-control"), "no-store", "{path}");
+        // htmx is sent on in place.
+        let r = app.get_hx(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            header(&r, "hx-location"),
+            format!("{{\"path\":\"{to}\",\"target\":\"#page\"}}"),
+            "{path}"
+        );
+        assert_eq!(location(&r), "", "{path}");
+    }
+    let token = app.csrf("/login").await;
+    for action in ["retry", "edit", "delete", "feedback"] {
+        let path = format!("/videos/1/{action}");
+        let r = app
+            .post_form(&path, &[("csrf_token", &token), ("rating", "helpful")])
+            .await;
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(
+            location(&r),
+            format!("/login?next=%2Fvideos%2F1%2F{action}")
+        );
+    }
+    let r = app
+        .client
+        .post(app.url(&format!("/videos/1/captions?csrf_token={token}")))
+        .multipart(Form::new().text("csrf_token", token.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login?next=%2Fvideos%2F1%2Fcaptions"));
+    // A form that cannot be read still gets its own error page, signed in or not.
+    let r = app
+        .client
+        .post(app.url("/videos/1/retry"))
+        .header("X-CSRF-Token", &token)
+        .header("Content-Type", "text/plain")
+        .body("next=video")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(header(&r, "content-type").starts_with("text/html"));
+}
+
+#[tokio::test]
 async fn my_videos_and_upload_form_render_for_a_signed_in_user() {
     let app = app_with_worker(|_| {}).await;
     app.browser_user("uploader").await;
