@@ -7,8 +7,10 @@ use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::show::{CaptionAnswers, ShowForms, render_show};
-use super::{DetailsForm, languages, owned_video, page_error, video_id};
+use super::show::{CaptionAnswers, ShowForms, render_refused};
+use super::{
+    DETAILS_FIELDS, DetailsForm, field_errors, languages, owned_video, page_error, video_id,
+};
 use crate::render::{Errors, Page, PageCtx, View};
 use crate::routes::pages::{FormFields, SignedIn, field, see_other};
 use crate::routes::video_forms::{self, read_caption_upload_answers};
@@ -100,18 +102,7 @@ pub async fn update(
             Ok(see_other(&ctx, &format!("/videos/{id}")))
         }
         Err(found) => {
-            let v = &ctx.view;
-            let mut errors = Errors::default();
-            for (name, anchor) in [
-                ("title", "title"),
-                ("description", "description"),
-                ("sign_language", "sign_language"),
-                ("visibility", "visibility-private"),
-            ] {
-                if let Some(message) = found.get(name) {
-                    errors.add(name, anchor, v.err(message));
-                }
-            }
+            let errors = field_errors(&ctx.view, &found, &DETAILS_FIELDS);
             let answers = DetailsForm {
                 title: field(&form, "title").to_owned(),
                 description: field(&form, "description").to_owned(),
@@ -120,7 +111,7 @@ pub async fn update(
             };
             render_edit(
                 &ctx,
-                Page::new(v.t("video.edit")).invalid(),
+                Page::new(ctx.view.t("video.edit")).invalid(),
                 id,
                 &errors,
                 &answers,
@@ -128,6 +119,14 @@ pub async fn update(
         }
     }
 }
+
+/// The caption form's fields in page order, each with the input its error links to.
+const CAPTION_FIELDS: [(&str, &str); 4] = [
+    ("file", "caption-file"),
+    ("language", "caption-language"),
+    ("label", "caption-label"),
+    ("kind", "caption-kind"),
+];
 
 /// `POST /videos/{id}/captions` (multipart, CSRF token in the query string). A refused
 /// track shows the watch page again with the caption form's errors and answers.
@@ -148,32 +147,25 @@ pub async fn add_captions(
             Ok(see_other(&ctx, &format!("/videos/{id}")))
         }
         Err(e) => {
-            let v = &ctx.view;
+            let errors = match &e {
+                VideoError::Invalid(found) => field_errors(&ctx.view, found, &CAPTION_FIELDS),
+                VideoError::BadCaptions(message) => {
+                    let mut errors = Errors::default();
+                    errors.add("file", "caption-file", message.clone());
+                    errors
+                }
+                _ => return Err(page_error(e)),
+            };
             let caption = CaptionAnswers {
                 language: answers.language.unwrap_or_default(),
                 label: answers.label.unwrap_or_default(),
             };
-            let mut errors = Errors::default();
-            match &e {
-                VideoError::Invalid(found) => {
-                    for name in ["file", "language", "label", "kind"] {
-                        if let Some(message) = found.get(name) {
-                            errors.add(name, &format!("caption-{name}"), v.err(message));
-                        }
-                    }
-                }
-                VideoError::BadCaptions(message) => {
-                    errors.add("file", "caption-file", message.clone());
-                }
-                _ => return Err(page_error(e)),
-            }
             let forms = ShowForms {
                 errors,
                 caption,
                 feedback_error: None,
             };
-            let page = |title: &str| Page::new(title).invalid();
-            render_show(&ctx, &req, &state, id, page, &forms).await
+            render_refused(&ctx, &req, &state, id, &forms).await
         }
     }
 }

@@ -5,9 +5,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::show::{CaptionAnswers, ShowForms, render_show};
+use super::show::{CaptionAnswers, ShowForms, render_refused};
 use super::{fragment, page_error, video_id};
-use crate::render::{Errors, LiveRegions, Page, View};
+use crate::render::{Errors, LiveRegions, View};
 use crate::routes::pages::{FormFields, SignedIn, field, see_other};
 use crate::state::AppState;
 use crate::video::input::Rating;
@@ -103,8 +103,7 @@ pub async fn feedback(
                 caption: CaptionAnswers::default(),
                 feedback_error: Some(message),
             };
-            let page = |title: &str| Page::new(title).invalid();
-            return render_show(&ctx, &req, &state, id, page, &forms).await;
+            return render_refused(&ctx, &req, &state, id, &forms).await;
         }
         session::set_flash(&ctx.session, v.t("video.feedback.saved"))
             .map_err(PageError::internal)?;

@@ -19,9 +19,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
 use crate::models::Video;
-use crate::render::{LiveRegions, View};
+use crate::render::{Errors, LiveRegions, View};
 use crate::state::AppState;
 use crate::video::VideoError;
+use crate::video::input::FieldErrors;
 use crate::web::errors::PageError;
 
 /// The video routes, in matching order (`/videos/new` and `/videos/rows` before
@@ -108,6 +109,30 @@ struct DetailsForm {
     description: String,
     sign_language: String,
     visibility: String,
+}
+
+/// The details fields in page order, each with the input its error links to.
+const DETAILS_FIELDS: [(&str, &str); 4] = [
+    ("title", "title"),
+    ("description", "description"),
+    ("sign_language", "sign_language"),
+    ("visibility", "visibility-private"),
+];
+
+/// The errors `found` for `fields` (name, anchor), in that order, at this person's
+/// reading level.
+fn field_errors<'a>(
+    v: &View,
+    found: &FieldErrors,
+    fields: impl IntoIterator<Item = &'a (&'a str, &'a str)>,
+) -> Errors {
+    let mut errors = Errors::default();
+    for (name, anchor) in fields {
+        if let Some(message) = found.get(*name) {
+            errors.add(name, anchor, v.err(message));
+        }
+    }
+    errors
 }
 
 /// What the status polls of the list and of a video page last showed.

@@ -121,7 +121,7 @@ fn render_status(
 
 /// The watch page of video `id`, titled by `page` (given the video's title), with its
 /// forms as `forms` says.
-pub(super) async fn render_show(
+async fn render_show(
     ctx: &PageCtx,
     req: &HttpRequest,
     state: &AppState,
@@ -196,6 +196,26 @@ pub(super) async fn render_show(
         caption: &forms.caption,
     };
     ctx.render(page(&video.title), &content)
+}
+
+/// The watch page again after one of its forms was refused: 422, "Error: " in the title,
+/// the forms as `forms` says.
+pub(super) async fn render_refused(
+    ctx: &PageCtx,
+    req: &HttpRequest,
+    state: &AppState,
+    id: i32,
+    forms: &ShowForms,
+) -> Result<HttpResponse, PageError> {
+    render_show(
+        ctx,
+        req,
+        state,
+        id,
+        |title| Page::new(title).invalid(),
+        forms,
+    )
+    .await
 }
 
 /// `GET /videos/{id}`

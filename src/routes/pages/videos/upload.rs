@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{DetailsForm, languages, page_error};
+use super::{DETAILS_FIELDS, DetailsForm, field_errors, languages, page_error};
 use crate::models::User;
 use crate::render::{Errors, Page, PageCtx, View};
 use crate::routes::pages::{SignedIn, see_other};
@@ -133,26 +133,21 @@ pub async fn new(
 
 /// Field errors of an upload in page order, anchored to their inputs.
 fn upload_errors(v: &View, e: &VideoError) -> Option<Errors> {
-    let mut errors = Errors::default();
+    let file_error = |message: String| {
+        let mut errors = Errors::default();
+        errors.add("file", "file", message);
+        errors
+    };
     match e {
-        VideoError::Invalid(found) => {
-            for (name, anchor) in [
-                ("title", "title"),
-                ("description", "description"),
-                ("sign_language", "sign_language"),
-                ("visibility", "visibility-private"),
-                ("file", "file"),
-            ] {
-                if let Some(message) = found.get(name) {
-                    errors.add(name, anchor, v.err(message));
-                }
-            }
-        }
-        VideoError::NotAVideo(message) => errors.add("file", "file", v.err(message)),
-        VideoError::TooLarge { .. } => errors.add("file", "file", v.err(&e.to_string())),
-        _ => return None,
+        VideoError::Invalid(found) => Some(field_errors(
+            v,
+            found,
+            DETAILS_FIELDS.iter().chain(&[("file", "file")]),
+        )),
+        VideoError::NotAVideo(message) => Some(file_error(v.err(message))),
+        VideoError::TooLarge { .. } => Some(file_error(v.err(&e.to_string()))),
+        _ => None,
     }
-    Some(errors)
 }
 
 /// `POST /videos` (multipart; the CSRF token is checked from the query string by the
