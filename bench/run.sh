@@ -90,7 +90,8 @@ start_server() {
     REFRESH_SECRET_KEY="bench-refresh-secret-0123456789abcdef012345678" \
     BCRYPT_COST="$BCRYPT_COST" RATE_LIMIT_API=100000000/second RATE_LIMIT_LOGIN=100000000/second \
     RATE_LIMIT_REGISTER=1000000/second RATE_LIMIT_REFRESH=1000000/second \
-    LOGIN_THROTTLE_ATTEMPTS=1000 VIDEO_UPLOAD_FOLDER="$WORK/videos" RUST_LOG=warn "$@" \
+    LOGIN_THROTTLE_ATTEMPTS=1000 VIDEO_UPLOAD_FOLDER="$WORK/videos" WORKER_EMBEDDED=true \
+    WORKER_CONCURRENCY=2 RUST_LOG=warn "$@" \
     "$BIN" serve >"$WORK/$name.log" 2>&1 &
   SERVER_PID=$!
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do

@@ -51,8 +51,16 @@ pub struct SignInFirst {
 
 impl SignInFirst {
     fn new(hx: Hx, req: &HttpRequest) -> Self {
-        let here = match req.query_string() {
-            "" => req.path().to_owned(),
+        // A multipart form carries its CSRF token in the query string: never put it in a
+        // link (it would reach logs and the sign-in page's address bar).
+        let kept: Vec<&str> = req
+            .query_string()
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| pair.split('=').next() != Some(crate::web::csrf::FIELD))
+            .collect();
+        let here = match kept.join("&") {
+            q if q.is_empty() => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
         };
         let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
@@ -105,6 +113,18 @@ mod tests {
             &TestRequest::with_uri("/account").to_http_request(),
         );
         assert_eq!(plain.location, "/login?next=%2Faccount");
+    }
+
+    #[test]
+    fn the_way_back_never_carries_a_csrf_token() {
+        let req = TestRequest::with_uri("/videos?csrf_token=secret&a=1").to_http_request();
+        let answer = SignInFirst::new(Hx::default(), &req);
+        assert_eq!(answer.location, "/login?next=%2Fvideos%3Fa%3D1");
+        let only = TestRequest::with_uri("/videos?csrf_token=secret").to_http_request();
+        assert_eq!(
+            SignInFirst::new(Hx::default(), &only).location,
+            "/login?next=%2Fvideos"
+        );
     }
 
     #[test]
