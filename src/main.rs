@@ -76,13 +76,13 @@ async fn main() {
     if matches!(command, Command::Serve | Command::Worker) {
         // Uploads are probed and videos processed by the helper: without it, stop now
         // with one line rather than fail every upload.
-        let helper = MediaHelper::new(settings.video.media_bin.clone());
+        let helper = MediaHelper::new(settings.video.media.bin.clone());
         if let Err(e) = helper.check() {
             eprintln!("pinkflow: configuration error: MEDIA_BIN: {e}");
             std::process::exit(2);
         }
     }
-    pinkflow::telemetry::init(settings.log_format);
+    pinkflow::telemetry::init(settings.telemetry.log_format);
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
@@ -101,7 +101,7 @@ async fn main() {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let (env, db) = (settings.app_env, settings.database_url.redacted());
+    let (env, db) = (settings.app_env, settings.database.url.redacted());
     let app = Application::build(settings).await?;
     tracing::info!(port = app.port(), environment = ?env, database = %db, "PinkFlow is ready");
     app.run_until_stopped().await?;
@@ -110,7 +110,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url, 1)?;
+    let db = Db::connect(&settings.database.url, 1)?;
     let applied = tokio::task::spawn_blocking(move || db.migrate()).await??;
     if applied.is_empty() {
         println!("database is up to date");
@@ -146,46 +146,46 @@ async fn shutdown_signal() {
 }
 
 async fn worker(settings: Settings) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url, settings.database_pool_size)?;
-    let storage = Storage::new(&settings.video_upload_folder);
+    let db = Db::connect(&settings.database.url, settings.database.pool_size)?;
+    let storage = Storage::new(&settings.video.upload_folder);
     storage.ensure_dirs().with_context(|| {
         format!(
             "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
-            settings.video_upload_folder.display()
+            settings.video.upload_folder.display()
         )
     })?;
-    let concurrency = settings.video.worker_concurrency;
+    let concurrency = settings.video.worker.concurrency;
     // With Redis, video events reach the serving instances' subscribers, and the worker
     // drops the shared (Redis) catalogue itself when a video becomes ready.
-    let redis = match &settings.redis_url {
+    let redis = match &settings.redis.url {
         Some(url) => Some(Redis::connect(
             url,
             Arc::new(CircuitBreaker::new(
                 "redis",
-                settings.circuit_breaker_failure_threshold,
-                settings.circuit_breaker_recovery_timeout,
+                settings.redis.breaker.failure_threshold,
+                settings.redis.breaker.recovery_timeout,
             )),
         )?),
         None => None,
     };
     let events = match &redis {
         Some(r) => {
-            EventBus::with_redis(1024, r.clone(), events::channel(&settings.cache_key_prefix))
+            EventBus::with_redis(1024, r.clone(), events::channel(&settings.cache.key_prefix))
         }
         None => EventBus::default(),
     };
     let _cache_subscriber = redis.as_ref().map(|r| {
         let cache = pinkflow::cache::Cache::new(
             Some(r.clone()),
-            &settings.cache_key_prefix,
-            settings.cache_default_timeout,
+            &settings.cache.key_prefix,
+            settings.cache.default_timeout,
         );
         events::subscribers::start_cache(&events, cache, None)
     });
     let service = VideoService::new(db, storage, settings.video.clone(), events);
     tracing::info!(
         concurrency,
-        database = %settings.database_url.redacted(),
+        database = %settings.database.url.redacted(),
         "PinkFlow video worker is running"
     );
     let pool = WorkerPool::start(service, concurrency);
@@ -210,7 +210,7 @@ fn valid_module(module: &str) -> anyhow::Result<String> {
 }
 
 async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url, 1)?;
+    let db = Db::connect(&settings.database.url, 1)?;
     let db_for_audit = db.clone();
     let (email, module, grant) = match command {
         UserCommand::Grant { email, module } => (email, module, true),
@@ -259,7 +259,7 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         announce(&settings, &db_for_audit, event).await;
     }
     // Running servers may hold the account in their principal cache: tell them.
-    match &settings.redis_url {
+    match &settings.redis.url {
         Some(url) => {
             if let Err(e) = pinkflow::auth::fanout::publish_once(url).await {
                 eprintln!(
@@ -269,7 +269,7 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         }
         None => println!(
             "running servers see the change within AUTH_CACHE_TTL ({} s)",
-            settings.auth_cache_ttl.as_secs()
+            settings.auth.cache_ttl.as_secs()
         ),
     }
     Ok(())
@@ -294,8 +294,8 @@ async fn announce(settings: &Settings, db: &Db, event: Event) {
             local: true,
         };
         events::subscribers::write_audit(db, &envelope).await;
-        if let Some(url) = &settings.redis_url {
-            let channel = events::channel(&settings.cache_key_prefix);
+        if let Some(url) = &settings.redis.url {
+            let channel = events::channel(&settings.cache.key_prefix);
             if let Err(e) = events::fanout::publish_once(url, &channel, &envelope).await {
                 eprintln!(
                     "could not send the {} event to running servers ({e:#})",
@@ -308,7 +308,7 @@ async fn announce(settings: &Settings, db: &Db, event: Event) {
 
 async fn audit(settings: Settings, user: Option<String>, limit: u32) -> anyhow::Result<()> {
     use pinkflow::models::audit as audit_db;
-    let db = Db::connect(&settings.database_url, 1)?;
+    let db = Db::connect(&settings.database.url, 1)?;
     let limit = i64::from(limit.clamp(1, 10_000));
     let rows = db
         .run(move |c| {

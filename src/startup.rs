@@ -44,35 +44,35 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let db =
-            Db::connect(&settings.database_url, settings.database_pool_size).context("database")?;
+            Db::connect(&settings.database.url, settings.database.pool_size).context("database")?;
         let migrator = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrator.migrate())
             .await?
             .with_context(|| {
                 format!(
                     "could not prepare the database at {}",
-                    settings.database_url.redacted()
+                    settings.database.url.redacted()
                 )
             })?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
 
-        let redis = match &settings.redis_url {
+        let redis = match &settings.redis.url {
             None => None,
             Some(url) => Some(crate::redis::Redis::connect(
                 url,
                 Arc::new(CircuitBreaker::new(
                     "redis",
-                    settings.circuit_breaker_failure_threshold,
-                    settings.circuit_breaker_recovery_timeout,
+                    settings.redis.breaker.failure_threshold,
+                    settings.redis.breaker.recovery_timeout,
                 )),
             )?),
         };
         let cache = Cache::new(
             redis.clone(),
-            &settings.cache_key_prefix,
-            settings.cache_default_timeout,
+            &settings.cache.key_prefix,
+            settings.cache.default_timeout,
         );
         let metrics = Metrics::new();
         // Events: delivered here directly, and to other instances through Redis.
@@ -80,36 +80,37 @@ impl Application {
             Some(r) => EventBus::with_redis(
                 1024,
                 r.clone(),
-                crate::events::channel(&settings.cache_key_prefix),
+                crate::events::channel(&settings.cache.key_prefix),
             ),
             None => EventBus::default(),
         };
 
         let keys = Arc::new(TokenKeys::new(
-            &settings.secret_key,
-            &settings.refresh_secret_key,
-            settings.access_token_ttl,
-            settings.refresh_token_ttl,
+            &settings.auth.secret_key,
+            &settings.auth.refresh_secret_key,
+            settings.auth.access_token_ttl,
+            settings.auth.refresh_token_ttl,
         )?);
-        let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency);
+        let hasher =
+            PasswordHasher::new(settings.auth.bcrypt_cost, settings.auth.bcrypt_concurrency);
         let auth = AuthService::new(
             db.clone(),
             keys,
             hasher,
-            settings.default_modules.clone(),
-            settings.auth_cache_ttl,
+            settings.auth.default_modules.clone(),
+            settings.auth.cache_ttl,
         )
         .with_fanout(redis.clone())
         .with_events(events.clone())
         .with_throttle(crate::auth::service::LoginThrottle {
-            max_failures: settings.login_throttle_attempts,
-            window: settings.login_throttle_window,
+            max_failures: settings.auth.login_throttle_attempts,
+            window: settings.auth.login_throttle_window,
         });
-        let storage = Storage::new(&settings.video_upload_folder);
+        let storage = Storage::new(&settings.video.upload_folder);
         storage.ensure_dirs().with_context(|| {
             format!(
                 "cannot create the video folders under VIDEO_UPLOAD_FOLDER={}",
-                settings.video_upload_folder.display()
+                settings.video.upload_folder.display()
             )
         })?;
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
@@ -129,10 +130,10 @@ impl Application {
             state.metrics.clone(),
             state.db.clone(),
         );
-        if let Some(url) = &settings.redis_url {
+        if let Some(url) = &settings.redis.url {
             tasks.push(tokio::spawn(crate::events::fanout::listen(
                 url.clone(),
-                crate::events::channel(&settings.cache_key_prefix),
+                crate::events::channel(&settings.cache.key_prefix),
                 state.events.clone(),
             )));
         }
@@ -140,22 +141,28 @@ impl Application {
         let sessions = AppSessionStore::new(
             &state.db,
             state.redis.as_ref(),
-            settings.session_idle_timeout,
+            settings.session.idle_timeout,
         )
         .await
         .context("session store")?;
         tracing::debug!(store = sessions.name(), "browser sessions");
 
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.http.host, settings.http.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let app_limits = limiters.clone();
         let app_sessions = sessions.clone();
         let server = HttpServer::new(move || {
             let settings = &data.settings;
-            let cors_on = !settings.cors_allowed_origins.is_empty();
+            let cors_on = !settings.http.cors_allowed_origins.is_empty();
             let cors = settings
+                .http
                 .cors_allowed_origins
                 .iter()
                 .fold(Cors::default(), |c, o| c.allowed_origin(o))
@@ -181,7 +188,7 @@ impl Application {
                 .configure(|cfg| routes::pages::configure(cfg, &app_limits))
                 .default_service(web::to(routes::pages::not_found))
         })
-        .workers(settings.workers)
+        .workers(settings.http.workers)
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
@@ -222,7 +229,7 @@ impl Application {
                 metrics.upkeep();
             }
         }));
-        if let Some(url) = &self.state.settings.redis_url {
+        if let Some(url) = &self.state.settings.redis.url {
             tasks.push(tokio::spawn(crate::auth::fanout::listen(
                 url.clone(),
                 self.state.auth.clone(),
@@ -232,7 +239,8 @@ impl Application {
             .state
             .settings
             .video
-            .worker_embedded
+            .worker
+            .embedded
             .then(|| WorkerPool::start(self.state.videos.clone(), 1));
         let result = self.server.await;
         for task in tasks {

@@ -99,12 +99,12 @@ pub struct RateLimiters {
 
 impl RateLimiters {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let key = ClientIpKey::new(settings.trusted_proxies.clone());
+        let key = ClientIpKey::new(settings.http.trusted_proxies.clone());
         Ok(RateLimiters {
-            register: governor(&settings.rate_limit_register, &key)?,
-            login: governor(&settings.rate_limit_login, &key)?,
-            refresh: governor(&settings.rate_limit_refresh, &key)?,
-            api: governor(&settings.rate_limit_api, &key)?,
+            register: governor(&settings.rate_limits.register, &key)?,
+            login: governor(&settings.rate_limits.login, &key)?,
+            refresh: governor(&settings.rate_limits.refresh, &key)?,
+            api: governor(&settings.rate_limits.api, &key)?,
         })
     }
 

@@ -181,7 +181,7 @@ impl PageCtx {
             .cloned()
             .ok_or_else(|| PageError::internal(anyhow::anyhow!("application state missing")))?;
         let session = req.get_session();
-        let user = match session::user_id(&session, state.settings.session_absolute_timeout) {
+        let user = match session::user_id(&session, state.settings.session.absolute_timeout) {
             None => None,
             Some(id) => {
                 let user = state.db.run(move |c| user_db::find(c, id)).await?;

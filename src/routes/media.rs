@@ -30,7 +30,7 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bearer = MaybeBearer::from_request(req, payload);
         let session_user = req.app_data::<web::Data<AppState>>().and_then(|state| {
-            session::user_id(&req.get_session(), state.settings.session_absolute_timeout)
+            session::user_id(&req.get_session(), state.settings.session.absolute_timeout)
         });
         Box::pin(async move { Ok(Viewer(bearer.await?.user_id().or(session_user))) })
     }

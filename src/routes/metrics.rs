@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::web::session_store::count_redis_sessions;
 
 pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Some(token) = &state.settings.metrics_token {
+    if let Some(token) = &state.settings.telemetry.metrics_token {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -39,7 +39,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
 async fn collect(state: &AppState) {
     let m = &state.metrics;
     let (connections, idle) = state.db.pool_state();
-    m.set_db_pool(connections, idle, state.settings.database_pool_size);
+    m.set_db_pool(connections, idle, state.settings.database.pool_size);
     if let Some(redis) = &state.redis {
         m.set_breaker("redis", redis.breaker().snapshot());
     }

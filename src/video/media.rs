@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-/// The helper's file name, next to `pinkflow` or on `PATH`.
-pub const HELPER_NAME: &str = "pinkflow-media";
+pub use crate::config::HELPER_NAME;
 /// How long an upload probe may take before the file is refused (a probe reads headers:
 /// healthy files take milliseconds).
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);

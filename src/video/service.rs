@@ -252,7 +252,7 @@ impl VideoService {
         VideoService {
             db,
             storage: Arc::new(storage),
-            media: Arc::new(MediaHelper::new(settings.media_bin.clone())),
+            media: Arc::new(MediaHelper::new(settings.media.bin.clone())),
             settings: Arc::new(settings),
             events,
             wake: Arc::new(Notify::new()),

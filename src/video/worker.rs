@@ -92,7 +92,7 @@ impl Worker {
 
         let token = uuid::Uuid::new_v4().to_string();
         let claim_token = token.clone();
-        let lease = settings.lease_duration;
+        let lease = settings.worker.lease_duration;
         let claimed = self
             .service
             .db()
@@ -144,7 +144,7 @@ impl Worker {
                 cancel.clone(),
                 shutting_down.clone(),
             );
-            let every = (settings.lease_duration / 3).max(Duration::from_millis(200));
+            let every = (settings.worker.lease_duration / 3).max(Duration::from_millis(200));
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 tick.tick().await;
@@ -152,7 +152,7 @@ impl Worker {
                     tokio::select! {
                         _ = tick.tick() => {
                             let token = token.clone();
-                            let lease = settings.lease_duration;
+                            let lease = settings.worker.lease_duration;
                             let renewed = db
                                 .run(move |conn| {
                                     video_job::renew(conn, video_id, &token, lease_end(now(), lease))
@@ -288,8 +288,8 @@ impl Worker {
             ));
         }
         let options = TranscodeOptions {
-            max_height: self.service.settings().max_height,
-            x264_preset: self.service.settings().x264_preset.clone(),
+            max_height: self.service.settings().media.max_height,
+            x264_preset: self.service.settings().media.x264_preset.clone(),
         };
         let db = self.service.db().clone();
         let media = self.service.media().clone();
@@ -416,7 +416,7 @@ impl WorkerPool {
 }
 
 async fn run_loop(worker: Worker, mut stop: watch::Receiver<bool>, n: usize) {
-    let poll = worker.service.settings().poll_interval;
+    let poll = worker.service.settings().worker.poll_interval;
     let wake = worker.service.wake().clone();
     tracing::info!(worker = n, "video worker started");
     loop {

@@ -24,8 +24,9 @@ const FLASH: &str = "flash";
     reason = "HMAC takes keys of any length, so new_from_slice cannot fail"
 )]
 fn cookie_key(settings: &Settings) -> Key {
-    let mut mac = Hmac::<Sha512>::new_from_slice(settings.secret_key.expose_secret().as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha512>::new_from_slice(settings.auth.secret_key.expose_secret().as_bytes())
+            .expect("HMAC accepts keys of any length");
     mac.update(b"pinkflow session cookie signing key v1");
     Key::from(&mac.finalize().into_bytes())
 }
@@ -37,7 +38,7 @@ pub fn middleware(
     settings: &Settings,
 ) -> SessionMiddleware<AppSessionStore> {
     let idle = actix_web::cookie::time::Duration::seconds(
-        i64::try_from(settings.session_idle_timeout.as_secs()).unwrap_or(i64::MAX),
+        i64::try_from(settings.session.idle_timeout.as_secs()).unwrap_or(i64::MAX),
     );
     SessionMiddleware::builder(store, cookie_key(settings))
         .cookie_name(COOKIE_NAME.to_owned())

@@ -1,0 +1,148 @@
+//! Sign-language videos: where uploads are kept and how large they may be, the job
+//! queue's workers, and the `pinkflow-media` helper that runs FFmpeg.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::ConfigError;
+use super::env::{Env, at_most, err};
+
+/// The media helper's file name, next to `pinkflow` or on `PATH`.
+pub const HELPER_NAME: &str = "pinkflow-media";
+
+/// x264 presets accepted by `VIDEO_X264_PRESET`.
+pub const X264_PRESETS: [&str; 9] = [
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+/// Settings of the video upload, queue and workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoSettings {
+    /// Where uploads and processed files live (`VIDEO_UPLOAD_FOLDER`, default
+    /// `./data/videos`).
+    pub upload_folder: PathBuf,
+    /// Largest upload accepted (`VIDEO_MAX_SIZE_MB`, default 500), in bytes.
+    pub max_upload_bytes: u64,
+    /// Processing attempts before a job is marked failed (`VIDEO_MAX_ATTEMPTS`, default 3).
+    pub max_attempts: i32,
+    /// The processes that run the queue's jobs.
+    pub worker: WorkerSettings,
+    /// The FFmpeg helper and what it produces.
+    pub media: MediaSettings,
+}
+
+/// `WORKER_*`: the processes that run the video queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerSettings {
+    /// Jobs one worker process runs at the same time (`WORKER_CONCURRENCY`, default 1).
+    pub concurrency: usize,
+    /// Whether `pinkflow serve` runs one worker in-process (`WORKER_EMBEDDED`; default on
+    /// for SQLite, off for PostgreSQL).
+    pub embedded: bool,
+    /// How long a claimed job stays leased without renewal (`WORKER_LEASE_DURATION`, 60s).
+    pub lease_duration: Duration,
+    /// How often an idle worker looks for jobs (`WORKER_POLL_INTERVAL`, default 2s).
+    pub poll_interval: Duration,
+}
+
+/// `MEDIA_BIN`, `VIDEO_MAX_HEIGHT`, `VIDEO_X264_PRESET`: the transcode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSettings {
+    /// The `pinkflow-media` helper that runs FFmpeg (`MEDIA_BIN`; default: next to the
+    /// running executable, else on `PATH`).
+    pub bin: PathBuf,
+    /// Largest output height in pixels (`VIDEO_MAX_HEIGHT`, default 720; even).
+    pub max_height: u32,
+    /// libx264 preset (`VIDEO_X264_PRESET`, default `veryfast`).
+    pub x264_preset: String,
+}
+
+/// Where the `pinkflow-media` helper is when `MEDIA_BIN` is unset: next to the running
+/// executable when it is there, else looked up on `PATH`.
+pub fn default_media_bin() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(HELPER_NAME)))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(HELPER_NAME))
+}
+
+impl VideoSettings {
+    pub(crate) fn load(env: &Env<'_>, is_sqlite: bool) -> Result<Self, ConfigError> {
+        let upload_folder = PathBuf::from(
+            env.get("VIDEO_UPLOAD_FOLDER")
+                .unwrap_or_else(|| "./data/videos".into()),
+        );
+        let max_mb: u64 = env.number("VIDEO_MAX_SIZE_MB", 500, 1..=100_000)?;
+        let max_attempts = env.number("VIDEO_MAX_ATTEMPTS", 3i32, 1..=20)?;
+        let media = MediaSettings::load(env)?;
+        let worker = WorkerSettings::load(env, is_sqlite)?;
+        Ok(VideoSettings {
+            upload_folder,
+            max_upload_bytes: max_mb * 1024 * 1024,
+            max_attempts,
+            worker,
+            media,
+        })
+    }
+}
+
+impl MediaSettings {
+    fn load(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let max_height = env.number("VIDEO_MAX_HEIGHT", 720u32, 144..=4320)?;
+        if !max_height.is_multiple_of(2) {
+            return Err(err("VIDEO_MAX_HEIGHT", "must be an even number of pixels"));
+        }
+        let x264_preset = env
+            .text("VIDEO_X264_PRESET", "veryfast")
+            .to_ascii_lowercase();
+        if !X264_PRESETS.contains(&x264_preset.as_str()) {
+            return Err(err(
+                "VIDEO_X264_PRESET",
+                format!("use one of {}", X264_PRESETS.join(", ")),
+            ));
+        }
+        let bin = env
+            .get("MEDIA_BIN")
+            .map(|v| PathBuf::from(v.trim()))
+            .unwrap_or_else(default_media_bin);
+        Ok(MediaSettings {
+            bin,
+            max_height,
+            x264_preset,
+        })
+    }
+}
+
+impl WorkerSettings {
+    fn load(env: &Env<'_>, is_sqlite: bool) -> Result<Self, ConfigError> {
+        let concurrency = env.number("WORKER_CONCURRENCY", 1usize, 1..=64)?;
+        let embedded = env.flag("WORKER_EMBEDDED", is_sqlite)?;
+        let lease_duration = at_most(
+            "WORKER_LEASE_DURATION",
+            env.duration("WORKER_LEASE_DURATION", 60)?,
+            Duration::from_secs(3_600),
+            "must be at most one hour (the lease is renewed while a job runs)",
+        )?;
+        let poll_interval = at_most(
+            "WORKER_POLL_INTERVAL",
+            env.duration("WORKER_POLL_INTERVAL", 2)?,
+            Duration::from_secs(600),
+            "must be at most 10 minutes",
+        )?;
+        Ok(WorkerSettings {
+            concurrency,
+            embedded,
+            lease_duration,
+            poll_interval,
+        })
+    }
+}
