@@ -75,6 +75,9 @@ impl Application {
             settings.cache.default_timeout,
         );
         let metrics = Metrics::new();
+        // The queue may hold jobs from before this start: its gauge is right from the
+        // first scrape.
+        crate::events::subscribers::read_queue_depth(&db, &metrics).await;
         // Events: delivered here directly, and to other instances through Redis.
         let events = match &redis {
             Some(r) => EventBus::with_redis(

@@ -41,6 +41,12 @@ pub const PAGES: &str = "pages";
 /// Namespace of the video catalogue and its page (dropped when a video changes).
 pub const CATALOGUE: &str = "catalogue";
 
+/// The home page's content (an item name: what a key's hits and misses are counted as).
+pub const HOME: &str = "home";
+/// Every item the application caches, by name: their hit and miss counters are exported
+/// from the start (at 0). A new cached item gets its name here.
+pub const ITEMS: &[&str] = &[HOME];
+
 /// Who an entry belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {

@@ -342,6 +342,9 @@ impl EventBus {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let mut rx = self.subscribe();
+        if let Some(m) = &metrics {
+            m.register_subscriber(name);
+        }
         tokio::spawn(async move {
             loop {
                 match rx.recv().await {

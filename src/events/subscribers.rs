@@ -59,24 +59,24 @@ pub fn start(
             async move {
                 record(&m, &e);
                 if is_queue_change(&e.event) {
-                    // The queue lives in the shared database: any instance can read it.
-                    match db
-                        .run(|c| {
-                            crate::models::video_job::count_by_status(
-                                c,
-                                crate::models::video::STATUS_QUEUED,
-                            )
-                        })
-                        .await
-                    {
-                        Ok(n) => m.set_queue_depth(u64::try_from(n).unwrap_or(0)),
-                        Err(e) => tracing::debug!(error = %e, "queue depth not read"),
-                    }
+                    read_queue_depth(&db, &m).await;
                 }
             }
         }),
         start_audit(bus, metrics, db),
     ]
+}
+
+/// Read the video queue's depth into its gauge. The queue lives in the shared database:
+/// any instance can read it (after each queue change, and once at start).
+pub async fn read_queue_depth(db: &Db, metrics: &Metrics) {
+    match db
+        .run(|c| crate::models::video_job::count_by_status(c, crate::models::video::STATUS_QUEUED))
+        .await
+    {
+        Ok(n) => metrics.set_queue_depth(u64::try_from(n).unwrap_or(0)),
+        Err(e) => tracing::debug!(error = %e, "queue depth not read"),
+    }
 }
 
 /// Most audit rows waiting to be written (about 200 bytes each).
@@ -97,6 +97,7 @@ fn start_audit(bus: &EventBus, metrics: Metrics, db: Db) -> tokio::task::JoinHan
     // what was queued is written.
     tokio::spawn(write_audit_batches(db, rx));
     let m = metrics.clone();
+    m.register_lag("audit-writer");
     bus.spawn_subscriber("audit", Some(metrics), move |e| {
         let (tx, m) = (tx.clone(), m.clone());
         async move {

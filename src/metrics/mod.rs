@@ -8,46 +8,39 @@
 //!
 //! Hooks for the video and event branches are the `record_*` methods at the end; they
 //! are plain methods so event subscribers can call them.
+//!
+//! Every family is in [`FAMILIES`] with its help text. A new recorder describes them all
+//! and starts at 0 every series whose labels are known in advance (cache items, event
+//! names, sign languages, levels, verdicts...), so a fresh instance's `/metrics` already
+//! shows what dashboards and `absent()` alerts look for; [`Metrics::render`] adds the
+//! `# HELP`/`# TYPE` lines of the families whose labels come from traffic (routes,
+//! videos) until their first series.
 
+mod families;
+
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{KeyName, Recorder, counter, gauge, histogram};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
+pub use families::*;
+
+use crate::domain::SIGN_LANGUAGES;
+use crate::events::Event;
 use crate::models::feedback::RATINGS;
 use crate::models::stats::UsageCounts;
 use crate::resilience::{BreakerSnapshot, BreakerState};
 
-pub const HTTP_REQUESTS: &str = "pinkflow_http_requests_total";
-pub const HTTP_DURATION: &str = "pinkflow_http_request_duration_seconds";
-pub const DB_CONNECTIONS: &str = "pinkflow_db_pool_connections";
-pub const DB_IDLE: &str = "pinkflow_db_pool_idle_connections";
-pub const DB_MAX: &str = "pinkflow_db_pool_max_connections";
-pub const CACHE_HITS: &str = "pinkflow_cache_hits_total";
-pub const CACHE_MISSES: &str = "pinkflow_cache_misses_total";
-pub const BREAKER_STATE: &str = "pinkflow_circuit_breaker_state";
-pub const BREAKER_OPENED: &str = "pinkflow_circuit_breaker_opened_total";
-pub const BREAKER_FAILURES: &str = "pinkflow_circuit_breaker_consecutive_failures";
-pub const SESSIONS_ACTIVE: &str = "pinkflow_sessions_active";
-pub const USERS_BY_DENSITY: &str = "pinkflow_users_by_visual_density";
-pub const USERS_BY_READING: &str = "pinkflow_users_by_reading_level";
-pub const EVENTS: &str = "pinkflow_events_total";
-pub const EVENTS_LAGGED: &str = "pinkflow_events_lagged_total";
-pub const SUBSCRIBER_PANICS: &str = "pinkflow_event_subscriber_panics_total";
-pub const VIDEO_LOAD: &str = "pinkflow_video_load_seconds";
-pub const SIGN_FEEDBACK: &str = "pinkflow_sign_language_feedback_total";
-pub const VIDEO_RATINGS: &str = "pinkflow_video_feedback_ratings";
-pub const VIDEO_ACCURACY: &str = "pinkflow_video_sign_accuracy_ratio";
-pub const LANGUAGE_ACCURACY: &str = "pinkflow_sign_language_accuracy_ratio";
-pub const QUEUE_DEPTH: &str = "pinkflow_video_queue_depth";
-pub const JOB_DURATION: &str = "pinkflow_video_job_duration_seconds";
-
 /// Most videos given their own feedback series (the most-rated ones), so the number of
 /// series stays bounded however many videos there are.
 pub const FEEDBACK_VIDEOS_MAX: usize = 500;
+
+/// Outcomes a video job's duration is recorded under.
+pub const JOB_OUTCOMES: &[&str] = &["completed"];
 
 /// How long the database usage counts are reused between scrapes.
 pub const USAGE_TTL: Duration = Duration::from_secs(30);
@@ -93,80 +86,67 @@ impl Metrics {
             handle,
             usage: Arc::new(Mutex::new(None)),
         };
-        m.with(|| {
-            describe_counter!(
-                HTTP_REQUESTS,
-                "HTTP requests by method, route pattern and status."
-            );
-            describe_histogram!(
-                HTTP_DURATION,
-                metrics::Unit::Seconds,
-                "HTTP request latency by route pattern."
-            );
-            describe_gauge!(DB_CONNECTIONS, "Open database pool connections.");
-            describe_gauge!(DB_IDLE, "Idle database pool connections.");
-            describe_gauge!(DB_MAX, "Database pool size limit.");
-            describe_counter!(CACHE_HITS, "Preference-aware cache hits by cached item.");
-            describe_counter!(
-                CACHE_MISSES,
-                "Preference-aware cache misses by cached item."
-            );
-            describe_gauge!(
-                BREAKER_STATE,
-                "1 for the current state of each dependency's circuit breaker."
-            );
-            describe_counter!(BREAKER_OPENED, "Times each circuit breaker has opened.");
-            describe_gauge!(
-                BREAKER_FAILURES,
-                "Consecutive failures counted by each circuit breaker."
-            );
-            describe_gauge!(
-                SESSIONS_ACTIVE,
-                "Unexpired browser sessions by store (database rows, Redis keys)."
-            );
-            describe_gauge!(USERS_BY_DENSITY, "Accounts using each visual density.");
-            describe_gauge!(USERS_BY_READING, "Accounts using each reading level.");
-            describe_counter!(
-                EVENTS,
-                "Domain events seen by this instance, by event name."
-            );
-            describe_counter!(
-                EVENTS_LAGGED,
-                "Events a slow subscriber skipped because it fell too far behind."
-            );
-            describe_counter!(
-                SUBSCRIBER_PANICS,
-                "Events whose subscriber panicked (the subscriber goes on)."
-            );
-            describe_histogram!(
-                VIDEO_LOAD,
-                metrics::Unit::Seconds,
-                "Player time to first frame."
-            );
-            describe_counter!(
-                SIGN_FEEDBACK,
-                "Sign-language accuracy feedback by language and verdict."
-            );
-            describe_gauge!(
-                VIDEO_RATINGS,
-                "Viewers' current ratings of each video's signing (most-rated videos)."
-            );
-            describe_gauge!(
-                VIDEO_ACCURACY,
-                "Share of each video's ratings that say the signing is accurate."
-            );
-            describe_gauge!(
-                LANGUAGE_ACCURACY,
-                "Share of ratings that say the signing is accurate, per sign language."
-            );
-            describe_gauge!(QUEUE_DEPTH, "Video jobs waiting.");
-            describe_histogram!(
-                JOB_DURATION,
-                metrics::Unit::Seconds,
-                "Video job durations by outcome."
-            );
-        });
+        m.describe();
+        m.start_known_series();
         m
+    }
+
+    /// Give every family of [`FAMILIES`] its help text.
+    fn describe(&self) {
+        for f in FAMILIES {
+            let (name, help) = (KeyName::from_const_str(f.name), f.help.into());
+            match f.kind {
+                Kind::Counter => self.recorder.describe_counter(name, f.unit, help),
+                Kind::Gauge => self.recorder.describe_gauge(name, f.unit, help),
+                Kind::Histogram => self.recorder.describe_histogram(name, f.unit, help),
+            }
+        }
+    }
+
+    /// Start at 0 every series whose label values are known before any traffic. (The
+    /// circuit breaker's series come with the first scrape, when Redis is configured.)
+    fn start_known_series(&self) {
+        self.with(|| {
+            for name in [DB_CONNECTIONS, DB_IDLE, DB_MAX, QUEUE_DEPTH] {
+                gauge!(name).set(0.0);
+            }
+            for item in crate::cache::ITEMS {
+                counter!(CACHE_HITS, "cache" => *item).absolute(0);
+                counter!(CACHE_MISSES, "cache" => *item).absolute(0);
+            }
+            gauge!(SESSIONS_ACTIVE, "store" => "database").set(0.0);
+            for level in 1..=5 {
+                let level = level.to_string();
+                gauge!(USERS_BY_DENSITY, "level" => level.clone()).set(0.0);
+                gauge!(USERS_BY_READING, "level" => level).set(0.0);
+            }
+            for event in Event::NAMES {
+                counter!(EVENTS, "event" => event).absolute(0);
+            }
+            for (code, _, _) in SIGN_LANGUAGES {
+                let _ = histogram!(VIDEO_LOAD, "sign_language" => *code);
+                for verdict in RATINGS {
+                    counter!(SIGN_FEEDBACK, "sign_language" => *code, "verdict" => verdict)
+                        .absolute(0);
+                }
+                gauge!(LANGUAGE_ACCURACY, "sign_language" => *code).set(0.0);
+            }
+            for outcome in JOB_OUTCOMES {
+                let _ = histogram!(JOB_DURATION, "outcome" => *outcome);
+            }
+        });
+    }
+
+    /// Start a subscriber's lag and panic counters at 0 (the bus calls this as it
+    /// spawns one).
+    pub fn register_subscriber(&self, subscriber: &'static str) {
+        self.register_lag(subscriber);
+        self.with(|| counter!(SUBSCRIBER_PANICS, "subscriber" => subscriber).absolute(0));
+    }
+
+    /// Start the lag counter of `subscriber` (a subscriber, or a queue behind one) at 0.
+    pub fn register_lag(&self, subscriber: &'static str) {
+        self.with(|| counter!(EVENTS_LAGGED, "subscriber" => subscriber).absolute(0));
     }
 
     /// Record into this application's recorder.
@@ -334,9 +314,22 @@ impl Metrics {
         self.with(|| histogram!(JOB_DURATION, "outcome" => outcome).record(elapsed.as_secs_f64()));
     }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition: every family of [`FAMILIES`], those without a
+    /// series yet as their `# HELP` and `# TYPE` lines.
     pub fn render(&self) -> String {
-        self.handle.render()
+        let mut text = self.handle.render();
+        for f in FAMILIES {
+            if !text.contains(&format!("# TYPE {} ", f.name)) {
+                let help = f.help.replace('\\', "\\\\").replace('\n', "\\n");
+                let _ = write!(
+                    text,
+                    "# HELP {name} {help}\n# TYPE {name} {kind}\n\n",
+                    name = f.name,
+                    kind = f.kind.as_str()
+                );
+            }
+        }
+        text
     }
 
     /// Drain histogram buffers (call periodically).
@@ -346,118 +339,4 @@ impl Metrics {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_app_has_its_own_registry() {
-        let a = Metrics::new();
-        let b = Metrics::new();
-        a.record_request("GET", "/", 200, Duration::from_millis(3));
-        let text = a.render();
-        assert!(
-            text.contains(r#"pinkflow_http_requests_total{method="GET",route="/",status="200"} 1"#),
-            "{text}"
-        );
-        assert!(
-            text.contains("pinkflow_http_request_duration_seconds_bucket"),
-            "{text}"
-        );
-        assert!(!b.render().contains("pinkflow_http_requests_total{"));
-    }
-
-    #[test]
-    fn hooks_for_events_and_videos_record_series() {
-        let m = Metrics::new();
-        m.record_event("user.login");
-        m.record_event("user.login");
-        m.record_video_load("BSL", 0.8);
-        m.record_sign_feedback("BSL", "accurate");
-        m.set_queue_depth(3);
-        m.record_job("completed", Duration::from_secs(12));
-        let text = m.render();
-        for line in [
-            r#"pinkflow_events_total{event="user.login"} 2"#,
-            r#"pinkflow_video_load_seconds_bucket{sign_language="BSL",le="1"} 1"#,
-            r#"pinkflow_sign_language_feedback_total{sign_language="BSL",verdict="accurate"} 1"#,
-            "pinkflow_video_queue_depth 3",
-            r#"pinkflow_video_job_duration_seconds_count{outcome="completed"} 1"#,
-        ] {
-            assert!(text.contains(line), "{line} in {text}");
-        }
-    }
-
-    #[test]
-    fn feedback_ratios_per_video_and_sign_language() {
-        let m = Metrics::new();
-        let row = |video: i32, lang: &str, rating: &str, n: i64| {
-            (video, lang.to_owned(), rating.to_owned(), n)
-        };
-        m.set_usage(&UsageCounts {
-            feedback: vec![
-                row(7, "BSL", "accurate", 3),
-                row(7, "BSL", "inaccurate", 1),
-                row(9, "BSL", "helpful", 4),
-                row(11, "ASL", "accurate", 2),
-                row(11, "ASL", "bogus", 5),
-            ],
-            ..UsageCounts::default()
-        });
-        let text = m.render();
-        for line in [
-            r#"pinkflow_video_sign_accuracy_ratio{video_id="7",sign_language="BSL"} 0.75"#,
-            r#"pinkflow_video_sign_accuracy_ratio{video_id="9",sign_language="BSL"} 0"#,
-            r#"pinkflow_video_sign_accuracy_ratio{video_id="11",sign_language="ASL"} 1"#,
-            r#"pinkflow_video_feedback_ratings{video_id="7",sign_language="BSL",rating="inaccurate"} 1"#,
-            r#"pinkflow_sign_language_accuracy_ratio{sign_language="BSL"} 0.375"#,
-            r#"pinkflow_sign_language_accuracy_ratio{sign_language="ASL"} 1"#,
-        ] {
-            assert!(text.contains(line), "{line} in {text}");
-        }
-        assert!(!text.contains("bogus"), "unknown ratings are ignored");
-    }
-
-    #[test]
-    fn feedback_series_are_bounded_to_the_most_rated_videos() {
-        let m = Metrics::new();
-        let feedback = (0..FEEDBACK_VIDEOS_MAX as i32 + 10)
-            .map(|v| (v, "BSL".to_owned(), "accurate".to_owned(), i64::from(v) + 1))
-            .collect();
-        m.set_usage(&UsageCounts {
-            feedback,
-            ..UsageCounts::default()
-        });
-        let text = m.render();
-        let series = text
-            .lines()
-            .filter(|l| l.starts_with("pinkflow_video_sign_accuracy_ratio{"))
-            .count();
-        assert_eq!(series, FEEDBACK_VIDEOS_MAX);
-        assert!(
-            !text.contains(r#"video_id="0""#),
-            "the least-rated video is left out"
-        );
-    }
-
-    #[test]
-    fn breaker_state_is_one_hot() {
-        let m = Metrics::new();
-        m.set_breaker(
-            "redis",
-            BreakerSnapshot {
-                state: BreakerState::Open,
-                consecutive_failures: 5,
-                opened_total: 1,
-            },
-        );
-        let text = m.render();
-        assert!(
-            text.contains(r#"pinkflow_circuit_breaker_state{dependency="redis",state="open"} 1"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"pinkflow_circuit_breaker_state{dependency="redis",state="closed"} 0"#)
-        );
-        assert!(text.contains(r#"pinkflow_circuit_breaker_opened_total{dependency="redis"} 1"#));
-    }
-}
+mod tests;

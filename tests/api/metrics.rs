@@ -201,3 +201,59 @@ fn the_parser_refuses_malformed_text() {
         1
     );
 }
+
+/// A fresh instance shows every family, with its help text, before the first request,
+/// cache hit, event or job; the series whose labels are known start at 0.
+#[tokio::test]
+async fn a_fresh_instance_exports_every_family_with_help() {
+    let app = spawn_app().await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let m = parse_prometheus(&text);
+    for f in pinkflow::metrics::FAMILIES {
+        assert!(
+            text.contains(&format!("# HELP {} {}\n", f.name, f.help)),
+            "HELP of {} in {text}",
+            f.name
+        );
+        assert!(
+            text.contains(&format!("# TYPE {} {}\n", f.name, f.kind.as_str())),
+            "TYPE of {} in {text}",
+            f.name
+        );
+    }
+    for series in [
+        r#"pinkflow_cache_hits_total{cache="home"}"#,
+        r#"pinkflow_cache_misses_total{cache="home"}"#,
+        "pinkflow_video_queue_depth",
+        r#"pinkflow_video_job_duration_seconds_count{outcome="completed"}"#,
+        r#"pinkflow_events_total{event="user.login"}"#,
+        r#"pinkflow_events_total{event="video.processing.completed"}"#,
+        r#"pinkflow_events_lagged_total{subscriber="audit"}"#,
+        r#"pinkflow_events_lagged_total{subscriber="audit-writer"}"#,
+        r#"pinkflow_event_subscriber_panics_total{subscriber="metrics"}"#,
+        r#"pinkflow_sign_language_feedback_total{sign_language="BSL",verdict="accurate"}"#,
+        r#"pinkflow_video_load_seconds_count{sign_language="ASL"}"#,
+        r#"pinkflow_sign_language_accuracy_ratio{sign_language="LSF"}"#,
+    ] {
+        assert_eq!(m.get(series), Some(&0.0), "{series} in {text}");
+    }
+}
+
+/// The queue depth is read at start: an instance started while jobs wait shows them on
+/// its first scrape, before any queue event reaches it.
+#[tokio::test]
+async fn a_new_instance_shows_the_jobs_already_waiting() {
+    use crate::video_helpers::{clip, upload_clip};
+    let a = spawn_app_with(|s| {
+        s.insert("WORKER_EMBEDDED".into(), "false".into());
+    })
+    .await;
+    let token = a.signed_in_user("queuer").await.access;
+    let path = clip(&a, "q.mp4");
+    upload_clip(&a, &token, &path, "Waiting").await;
+    let b = crate::helpers::spawn_peer(&a, &["WORKER_EMBEDDED"]).await;
+    let m = scrape(&b).await;
+    assert_eq!(m.get("pinkflow_video_queue_depth"), Some(&1.0), "{m:#?}");
+}

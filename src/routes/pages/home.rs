@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::cache::{CacheKey, PAGES};
+use crate::cache::{CacheKey, HOME, PAGES};
 use crate::render::{PageCtx, View};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -23,7 +23,7 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
     let signed_in = ctx.user.is_some();
     let key = CacheKey::shared(
         PAGES,
-        "home",
+        HOME,
         &ctx.view.prefs,
         &[("signed_in", if signed_in { "true" } else { "false" })],
     );
