@@ -22,11 +22,14 @@ pub struct ApiError {
     source: Option<anyhow::Error>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
+/// Every error: a message for people and, for validation errors, one message per field.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": "Some values are not valid",
+    "fields": {"visual_density": "Visual density must be a whole number from 1 to 5"}}))]
+pub struct ErrorBody {
+    pub error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a BTreeMap<String, String>>,
+    pub fields: Option<BTreeMap<String, String>>,
 }
 
 impl ApiError {
@@ -124,9 +127,9 @@ impl ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        builder.json(Body {
-            error: &self.message,
-            fields: self.fields.as_ref(),
+        builder.json(ErrorBody {
+            error: self.message.clone(),
+            fields: self.fields.clone(),
         })
     }
 }

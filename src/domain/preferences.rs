@@ -58,6 +58,23 @@ impl SignLanguage {
     }
 }
 
+/// In the OpenAPI document: `SignLanguageCode`, the codes of [`SIGN_LANGUAGES`].
+impl utoipa::PartialSchema for SignLanguage {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A sign-language code."))
+            .enum_values(Some(SIGN_LANGUAGES.iter().map(|(code, _, _)| *code)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SignLanguage {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "SignLanguageCode".into()
+    }
+}
+
 impl fmt::Display for SignLanguage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -103,7 +120,8 @@ macro_rules! level {
 level!(Density, "Visual density");
 level!(ReadingLevel, "Reading level");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, utoipa::ToSchema)]
+#[schema(as = ColorContrast, rename_all = "lowercase")]
 pub enum Contrast {
     #[default]
     Normal,
@@ -140,13 +158,20 @@ pub struct Preferences {
     pub contrast: Contrast,
 }
 
-/// The JSON shape of [`Preferences`] used by the API.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+/// The JSON shape of [`Preferences`] used by the API (`AccessibilityPreferences` in the
+/// OpenAPI document).
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = AccessibilityPreferences, description = "The five accessibility preferences.", example = json!({"preferred_sign_language": "BSL", "visual_density": 3,
+    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal"}))]
 pub struct PreferencesJson {
+    #[schema(value_type = SignLanguage)]
     pub preferred_sign_language: &'static str,
+    #[schema(minimum = 1, maximum = 5)]
     pub visual_density: u8,
+    #[schema(minimum = 1, maximum = 5)]
     pub reading_level: u8,
     pub motion_sensitivity: bool,
+    #[schema(value_type = Contrast)]
     pub color_contrast: &'static str,
 }
 

@@ -7,18 +7,18 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::docs::{
-    CurrentUser, ErrorBody, LoginRequest, LoginResponse, LogoutRequest, MessageResponse,
-    PreferencesRequest, PreferencesResponse, RefreshRequest, RegisterRequest, RegisterResponse,
-    TokenPairResponse,
+    LoginRequest, LogoutRequest, PreferencesRequest, RefreshRequest, RegisterRequest,
 };
 use super::object;
 use crate::auth::BearerAuth;
 use crate::auth::service::{NewAccount, TokenPair};
-use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
-use crate::error::ApiError;
+use crate::domain::{Email, Password, PreferencesJson, PreferencesUpdate, SignLanguage, Username};
+use crate::error::{ApiError, ErrorBody};
 use crate::events::{Event, Publish, Via};
 use crate::models::User;
 use crate::state::AppState;
@@ -59,24 +59,104 @@ fn iso(dt: chrono::NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn user_json(user: &User) -> Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "accessibility_preferences": user.preferences().to_json(),
-        "authorized_modules": user.modules(),
-        "last_login": user.last_login.map(iso),
-    })
+#[derive(Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
 }
 
-fn pair_json(pair: &TokenPair) -> Value {
-    json!({
-        "access_token": pair.access_token,
-        "refresh_token": pair.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": pair.expires_in,
-    })
+#[derive(Serialize, ToSchema)]
+pub struct RegisterResponse {
+    #[schema(example = "User registered successfully")]
+    pub message: &'static str,
+    pub user: UserSummary,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = TokenTypeName)]
+pub enum TokenType {
+    Bearer,
+}
+
+/// A fresh access token and refresh token.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.…", "refresh_token": "eyJhbGciOiJIUzI1NiJ9.…",
+    "token_type": "Bearer", "expires_in": 900}))]
+pub struct TokenPairResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+impl From<TokenPair> for TokenPairResponse {
+    fn from(pair: TokenPair) -> Self {
+        TokenPairResponse {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            token_type: TokenType::Bearer,
+            expires_in: pair.expires_in,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginUser {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub accessibility_preferences: PreferencesJson,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: LoginUser,
+}
+
+/// The signed-in account.
+#[derive(Serialize, ToSchema)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub accessibility_preferences: PreferencesJson,
+    /// Modules this account may use, e.g. `video`.
+    pub authorized_modules: Vec<String>,
+    /// RFC 3339 time of the previous sign-in, or null.
+    #[schema(format = DateTime, nullable)]
+    pub last_login: Option<String>,
+}
+
+impl CurrentUser {
+    fn of(user: &User) -> Self {
+        CurrentUser {
+            id: user.id,
+            email: user.email.clone(),
+            username: user.username.clone(),
+            accessibility_preferences: user.preferences().to_json(),
+            authorized_modules: user.modules(),
+            last_login: user.last_login.map(iso),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub message: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreferencesResponse {
+    #[schema(example = "Preferences updated successfully")]
+    pub message: &'static str,
+    pub accessibility_preferences: PreferencesJson,
 }
 
 /// `POST /api/auth/register`: create an account.
@@ -142,10 +222,14 @@ pub async fn register(
         )
         .await?;
     tracing::info!(user_id = user.id, "user registered");
-    Ok(HttpResponse::Created().json(json!({
-        "message": "User registered successfully",
-        "user": {"id": user.id, "email": user.email, "username": user.username},
-    })))
+    Ok(HttpResponse::Created().json(RegisterResponse {
+        message: "User registered successfully",
+        user: UserSummary {
+            id: user.id,
+            email: user.email,
+            username: user.username,
+        },
+    }))
 }
 
 /// `POST /api/auth/login`: exchange credentials for tokens.
@@ -183,14 +267,19 @@ pub async fn login(
         user_id: user.id,
         via: Via::Api,
     });
-    let mut out = pair_json(&pair);
-    out["user"] = json!({
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "accessibility_preferences": user.preferences().to_json(),
-    });
-    Ok(HttpResponse::Ok().json(out))
+    let pair = TokenPairResponse::from(pair);
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token: pair.access_token,
+        refresh_token: pair.refresh_token,
+        token_type: pair.token_type,
+        expires_in: pair.expires_in,
+        user: LoginUser {
+            id: user.id,
+            accessibility_preferences: user.preferences().to_json(),
+            email: user.email,
+            username: user.username,
+        },
+    }))
 }
 
 /// `POST /api/auth/refresh`: trade a refresh token for a new pair (rotation; reusing
@@ -221,7 +310,7 @@ pub async fn refresh(
         return Err(ApiError::bad_request("Missing refresh token"));
     };
     let pair = state.auth.refresh(token).await?;
-    Ok(HttpResponse::Ok().json(pair_json(&pair)))
+    Ok(HttpResponse::Ok().json(TokenPairResponse::from(pair)))
 }
 
 #[utoipa::path(
@@ -281,7 +370,9 @@ pub async fn logout(
         user_id: auth.user.id,
         via: Via::Api,
     });
-    Ok(HttpResponse::Ok().json(json!({"message": "Logged out successfully"})))
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Logged out successfully",
+    }))
 }
 
 /// `GET /api/auth/user`: the signed-in account.
@@ -300,7 +391,7 @@ pub async fn logout(
     )
 )]
 pub async fn current_user(auth: BearerAuth) -> HttpResponse {
-    HttpResponse::Ok().json(user_json(&auth.user))
+    HttpResponse::Ok().json(CurrentUser::of(&auth.user))
 }
 
 /// `PUT /api/auth/user/preferences`: change some preferences.
@@ -334,8 +425,8 @@ pub async fn update_preferences(
         state.cache.invalidate_user(user.id).await;
         user
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "message": "Preferences updated successfully",
-        "accessibility_preferences": user.preferences().to_json(),
-    })))
+    Ok(HttpResponse::Ok().json(PreferencesResponse {
+        message: "Preferences updated successfully",
+        accessibility_preferences: user.preferences().to_json(),
+    }))
 }

@@ -20,6 +20,8 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{auth, videos};
+use crate::domain::{Contrast, SignLanguage};
+use crate::error::ErrorBody;
 
 /// Sign-language codes, matched without regard to case or surrounding spaces (spelled
 /// with character classes: ECMA-262 before 2025 has no inline `(?i)`).
@@ -101,122 +103,8 @@ pub struct PreferencesRequest {
     pub reading_level: Option<i64>,
     #[schema(nullable = false)]
     pub motion_sensitivity: Option<bool>,
-    #[schema(nullable = false)]
-    pub color_contrast: Option<ColorContrast>,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ColorContrast {
-    Normal,
-    High,
-}
-
-/// A sign-language code.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub enum SignLanguageCode {
-    #[allow(clippy::upper_case_acronyms)]
-    ASL,
-    BSL,
-    Auslan,
-    NZSL,
-    ISL,
-    LSF,
-    LSQ,
-    DGS,
-    LSE,
-    LIS,
-    Libras,
-    JSL,
-}
-
-/// The five accessibility preferences.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"preferred_sign_language": "BSL", "visual_density": 3,
-    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal"}))]
-pub struct AccessibilityPreferences {
-    pub preferred_sign_language: SignLanguageCode,
-    #[schema(minimum = 1, maximum = 5)]
-    pub visual_density: u8,
-    #[schema(minimum = 1, maximum = 5)]
-    pub reading_level: u8,
-    pub motion_sensitivity: bool,
-    pub color_contrast: ColorContrast,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct UserSummary {
-    pub id: i32,
-    pub email: String,
-    pub username: String,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct RegisterResponse {
-    #[schema(example = "User registered successfully")]
-    pub message: String,
-    pub user: UserSummary,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub enum TokenTypeName {
-    Bearer,
-}
-
-/// A fresh access token and refresh token.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.…", "refresh_token": "eyJhbGciOiJIUzI1NiJ9.…",
-    "token_type": "Bearer", "expires_in": 900}))]
-pub struct TokenPairResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub token_type: TokenTypeName,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct LoginUser {
-    pub id: i32,
-    pub email: String,
-    pub username: String,
-    pub accessibility_preferences: AccessibilityPreferences,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct LoginResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub token_type: TokenTypeName,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-    pub user: LoginUser,
-}
-
-/// The signed-in account.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct CurrentUser {
-    pub id: i32,
-    pub email: String,
-    pub username: String,
-    pub accessibility_preferences: AccessibilityPreferences,
-    /// Modules this account may use, e.g. `video`.
-    pub authorized_modules: Vec<String>,
-    /// RFC 3339 time of the previous sign-in, or null.
-    #[schema(format = DateTime, nullable)]
-    pub last_login: Option<String>,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct MessageResponse {
-    pub message: String,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct PreferencesResponse {
-    #[schema(example = "Preferences updated successfully")]
-    pub message: String,
-    pub accessibility_preferences: AccessibilityPreferences,
+    #[schema(nullable = false, value_type = Option<Contrast>)]
+    pub color_contrast: Option<String>,
 }
 
 /// `POST /api/videos` form (multipart/form-data).
@@ -346,7 +234,8 @@ pub struct Caption {
 pub struct Edition {
     pub id: i32,
     pub title: String,
-    pub sign_language: SignLanguageCode,
+    #[schema(value_type = SignLanguage)]
+    pub sign_language: String,
     /// `/api/videos/{id}` of the edition.
     pub url: String,
 }
@@ -357,7 +246,8 @@ pub struct Video {
     pub id: i32,
     pub title: String,
     pub description: String,
-    pub sign_language: SignLanguageCode,
+    #[schema(value_type = SignLanguage)]
+    pub sign_language: String,
     pub visibility: Visibility,
     pub status: VideoStatus,
     /// Processing progress, 0-100.
@@ -420,15 +310,6 @@ pub struct Feedback {
     pub mine: Option<RatingName>,
 }
 
-/// Every error: a message for people and, for validation errors, one message per field.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"error": "Some values are not valid",
-    "fields": {"visual_density": "Visual density must be a whole number from 1 to 5"}}))]
-pub struct ErrorBody {
-    pub error: String,
-    pub fields: Option<BTreeMap<String, String>>,
-}
-
 /// 404 for a video the caller cannot see (shared by the video endpoints' documents).
 #[derive(utoipa::IntoResponses)]
 #[response(
@@ -482,7 +363,7 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         videos::unlink_edition,
         openapi_json,
     ),
-    components(schemas(ErrorBody, SignLanguageCode)),
+    components(schemas(ErrorBody, SignLanguage)),
     modifiers(&CommonResponses),
     tags(
         (name = "auth", description = "Accounts, tokens and preferences"),

@@ -12,7 +12,7 @@ use super::object;
 use crate::auth::BearerAuth;
 use crate::auth::extract::MaybeBearer;
 use crate::domain::SignLanguage;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::routes::video_forms::{read_caption_upload, read_video_upload};
 use crate::state::AppState;
 use crate::video::input::{FieldErrors, Rating, VideoDetails};
