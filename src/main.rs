@@ -1,3 +1,6 @@
+//! The `pinkflow` command: `serve` (default), `migrate`, `worker`, `user grant|revoke` and
+//! `audit`, each reading its settings from the environment (and `.env`) first.
+
 use std::sync::Arc;
 
 use anyhow::Context;

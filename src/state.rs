@@ -1,3 +1,6 @@
+//! [`AppState`]: what every handler shares (settings, database, services, cache, events,
+//! metrics), built once by [`crate::startup`].
+
 use std::sync::Arc;
 
 use crate::auth::AuthService;

@@ -1,3 +1,6 @@
+//! Logging: one `tracing` subscriber on stderr, pretty or JSON (`LOG_FORMAT`), filtered
+//! by `RUST_LOG`.
+
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;

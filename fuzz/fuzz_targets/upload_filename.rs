@@ -1,3 +1,5 @@
+//! libFuzzer target: the input goes to `pinkflow::fuzz_targets::upload_filename`
+//! (src/fuzz_targets.rs), which tests/fuzz_smoke.rs also runs on stable.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,3 +1,5 @@
+//! The diesel table definitions (`users`, `sessions`, `videos`, ...), shared by both
+//! backends.
 // Written by hand to compile for both PostgreSQL and SQLite; keep in step with migrations/.
 
 diesel::table! {

@@ -1,3 +1,6 @@
+//! Account fields parsed once: an [`Email`] (lower case, plausible syntax), a
+//! [`Username`] and a [`Password`] (length rules; kept secret, never printed).
+
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};

@@ -1,3 +1,6 @@
+//! Cross-cutting HTTP middleware: the request id, one log line and one metrics sample per
+//! request, JSON bodies for bare errors under `/api`, and the security headers.
+
 use std::time::Instant;
 
 use actix_web::HttpMessage;

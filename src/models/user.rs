@@ -1,3 +1,6 @@
+//! The `users` table: the account row with its preferences and modules, and the queries
+//! that read and change it.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

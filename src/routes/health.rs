@@ -1,3 +1,6 @@
+//! Probes: `GET /healthz` (the process answers), `GET /readyz` (the database answers;
+//! Redis and its breaker reported) and the bare handler benchmarks compare against.
+
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};

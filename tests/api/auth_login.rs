@@ -1,3 +1,6 @@
+//! `POST /api/auth/login`: tokens for the right credentials, the same answer for every
+//! wrong one.
+
 use std::time::Instant;
 
 use serde_json::json;

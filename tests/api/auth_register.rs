@@ -1,3 +1,5 @@
+//! `POST /api/auth/register`: strict validation, field messages and unique accounts.
+
 use serde_json::json;
 
 use crate::helpers::{json_body, spawn_app};

@@ -1,3 +1,5 @@
+//! Access and refresh tokens: the current user, rotation, reuse detection and sign-out.
+
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json_body, spawn_app};

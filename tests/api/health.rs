@@ -1,3 +1,5 @@
+//! `/healthz` and `/readyz`, and the headers every response carries.
+
 use crate::helpers::{json_body, spawn_app};
 
 #[tokio::test]

@@ -1,3 +1,5 @@
+//! `PUT /api/auth/user/preferences`: strict types, partial updates and what they change.
+
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json_body, spawn_app};
