@@ -58,7 +58,8 @@ pub fn display_filename(raw: &str) -> String {
     format!("{}…{ext}", stem.trim_end())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Visibility {
     Private,
     Public,
@@ -141,7 +142,8 @@ impl VideoDetails {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = CaptionKindName, rename_all = "lowercase")]
 pub enum CaptionKind {
     Captions,
     Subtitles,
@@ -260,6 +262,22 @@ impl Rating {
 
     pub fn as_str(self) -> &'static str {
         self.0
+    }
+}
+
+/// In the OpenAPI document: `RatingName`, one of [`RATINGS`].
+impl utoipa::PartialSchema for Rating {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(RATINGS))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Rating {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "RatingName".into()
     }
 }
 

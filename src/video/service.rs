@@ -7,13 +7,17 @@ use std::sync::Arc;
 use diesel::Connection;
 use serde::Serialize;
 use tokio::sync::Notify;
+use utoipa::ToSchema;
 
-use super::input::{CaptionDetails, FieldErrors, Rating, VideoDetails, video_extension};
+use super::input::{
+    CaptionDetails, CaptionKind, FieldErrors, Rating, VideoDetails, Visibility, video_extension,
+};
 use super::media::{MediaError, MediaHelper};
 use super::storage::{Area, IncomingError, IncomingFile, Storage};
 use super::webvtt::{self, TranscriptLine};
 use crate::config::VideoSettings;
 use crate::db::{Db, DbError, now};
+use crate::domain::SignLanguage;
 use crate::events::{Event, EventBus, Publish};
 use crate::models::User;
 use crate::models::caption::{self as caption_db, Caption, NewCaption};
@@ -68,35 +72,48 @@ impl From<diesel::result::Error> for VideoError {
     }
 }
 
-/// A caption track as shown to clients.
-#[derive(Debug, Clone, Serialize)]
+/// A caption track as shown to clients (`Caption` in the OpenAPI document).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Caption, description = "A caption track.")]
 pub struct CaptionView {
     pub id: i32,
+    /// BCP 47 language tag.
     pub language: String,
     pub label: String,
+    #[schema(value_type = CaptionKind)]
     pub kind: String,
     pub cue_count: i32,
+    /// The WebVTT file, e.g. `/media/videos/1/captions/3.vtt`.
     pub url: String,
 }
 
 /// Another signed edition of the same content.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Edition)]
 pub struct EditionView {
     pub id: i32,
     pub title: String,
+    #[schema(value_type = SignLanguage)]
     pub sign_language: String,
+    /// `/api/videos/{id}` of the edition.
     pub url: String,
 }
 
-/// Everything a client (API or page) shows about one video.
-#[derive(Debug, Clone, Serialize)]
+/// Everything a client (API or page) shows about one video (`Video` in the OpenAPI
+/// document).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Video, description = "A video. Listings leave `captions` and `editions` empty.")]
 pub struct VideoView {
     pub id: i32,
     pub title: String,
     pub description: String,
+    #[schema(value_type = SignLanguage)]
     pub sign_language: String,
+    #[schema(value_type = Visibility)]
     pub visibility: String,
+    #[schema(value_type = crate::routes::api::docs::VideoStatus)]
     pub status: String,
+    /// Processing progress, 0-100.
     pub progress: i32,
     pub original_filename: String,
     pub size_bytes: i64,
@@ -105,6 +122,7 @@ pub struct VideoView {
     pub height: Option<i32>,
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    /// Set once the video is ready.
     pub video_url: Option<String>,
     pub poster_url: Option<String>,
     pub captions: Vec<CaptionView>,
@@ -112,9 +130,27 @@ pub struct VideoView {
     pub attempts: i32,
     /// Why processing failed (or why the last attempt failed, while it is retried).
     pub error: Option<String>,
+    /// Whether the caller owns the video.
     pub is_owner: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// `GET /api/videos`: a listing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VideoList {
+    pub videos: Vec<VideoView>,
+}
+
+/// A video's captions as plain text, from one track.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Transcript {
+    pub video_id: i32,
+    /// The caption track the transcript was read from.
+    pub caption: CaptionView,
+    pub lines: Vec<TranscriptLine>,
 }
 
 /// Paths of a video's media, for the media routes (and the pages' players).
@@ -220,11 +256,16 @@ pub fn caption_for<'a>(captions: &'a [CaptionView], languages: &[&str]) -> Optio
     None
 }
 
-/// Ratings of a video's signing.
-#[derive(Debug, Clone, Serialize)]
+/// Ratings of a video's signing (`Feedback` in the OpenAPI document).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Feedback, description = "Ratings of a video's signing.",
+    example = json!({"video_id": 1, "counts": {"accurate": 3, "helpful": 1, "inaccurate": 0}, "mine": "accurate"}))]
 pub struct FeedbackSummary {
     pub video_id: i32,
+    /// How many viewers gave each rating.
     pub counts: std::collections::BTreeMap<String, i64>,
+    /// The caller's rating, if any (null without a token).
+    #[schema(value_type = Option<Rating>)]
     pub mine: Option<String>,
 }
 

@@ -1,12 +1,14 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers'
-//! `#[utoipa::path]` attributes and the typed schemas below, served at
-//! `GET /api/openapi.json` and rendered for people at `/developers`.
+//! `#[utoipa::path]` attributes, served at `GET /api/openapi.json` and rendered for
+//! people at `/developers`.
 //!
-//! The handlers still read `serde_json::Value` and validate by hand (strict types,
-//! field-by-field messages); these types only *describe* what they accept and return,
-//! and the schemathesis run (`make fuzz-api`) checks that the two agree.
+//! Every response is described by the type its handler returns (they derive
+//! `utoipa::ToSchema`: the auth responses in [`super::auth`], [`crate::error::ErrorBody`],
+//! the video views, the domain's preferences and sign languages). The request bodies are
+//! described here: the handlers read `serde_json::Value` (or multipart) and validate by
+//! hand, for strict types and field-by-field messages, so these types only *describe*
+//! what they accept, and the schemathesis run (`make fuzz-api`) checks that the two agree.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
@@ -22,6 +24,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use super::{auth, videos};
 use crate::domain::{Contrast, SignLanguage};
 use crate::error::ErrorBody;
+use crate::video::input::{CaptionKind, Rating, Visibility};
 
 /// Sign-language codes, matched without regard to case or surrounding spaces (spelled
 /// with character classes: ECMA-262 before 2025 has no inline `(?i)`).
@@ -128,8 +131,8 @@ pub struct VideoUploadForm {
     )]
     pub sign_language: Option<String>,
     /// `private` (default) or `public`.
-    #[schema(nullable = false)]
-    pub visibility: Option<Visibility>,
+    #[schema(nullable = false, value_type = Option<Visibility>)]
+    pub visibility: Option<String>,
 }
 
 /// `POST /api/videos/{id}/captions` form (multipart/form-data).
@@ -146,24 +149,11 @@ pub struct CaptionUploadForm {
     #[schema(nullable = false)]
     pub label: Option<String>,
     /// `captions` (default) or `subtitles`.
-    #[schema(nullable = false)]
-    pub kind: Option<CaptionKindName>,
+    #[schema(nullable = false, value_type = Option<CaptionKind>)]
+    pub kind: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Visibility {
-    Private,
-    Public,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CaptionKindName {
-    Captions,
-    Subtitles,
-}
-
+/// A video's processing status: the words `videos.status` holds and `Video.status` shows.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VideoStatus {
@@ -172,14 +162,6 @@ pub enum VideoStatus {
     Processing,
     Ready,
     Failed,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RatingName {
-    Accurate,
-    Helpful,
-    Inaccurate,
 }
 
 /// `PATCH /api/videos/{id}` body: any of the four details (strings; unknown keys are
@@ -196,15 +178,16 @@ pub struct VideoUpdateRequest {
         pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
     )]
     pub sign_language: Option<String>,
-    #[schema(nullable = false)]
-    pub visibility: Option<Visibility>,
+    #[schema(nullable = false, value_type = Option<Visibility>)]
+    pub visibility: Option<String>,
 }
 
 /// `PUT /api/videos/{id}/feedback` body.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"rating": "accurate"}))]
 pub struct RatingRequest {
-    pub rating: RatingName,
+    #[schema(value_type = Rating)]
+    pub rating: String,
 }
 
 /// `POST /api/videos/{id}/editions` body.
@@ -214,100 +197,6 @@ pub struct EditionRequest {
     /// Another of the caller's videos, in a different sign language.
     #[schema(minimum = 1)]
     pub video_id: i32,
-}
-
-/// A caption track.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Caption {
-    pub id: i32,
-    /// BCP 47 language tag.
-    pub language: String,
-    pub label: String,
-    pub kind: CaptionKindName,
-    pub cue_count: i32,
-    /// The WebVTT file, e.g. `/media/videos/1/captions/3.vtt`.
-    pub url: String,
-}
-
-/// Another signed edition of the same content.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Edition {
-    pub id: i32,
-    pub title: String,
-    #[schema(value_type = SignLanguage)]
-    pub sign_language: String,
-    /// `/api/videos/{id}` of the edition.
-    pub url: String,
-}
-
-/// A video. Listings leave `captions` and `editions` empty.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Video {
-    pub id: i32,
-    pub title: String,
-    pub description: String,
-    #[schema(value_type = SignLanguage)]
-    pub sign_language: String,
-    pub visibility: Visibility,
-    pub status: VideoStatus,
-    /// Processing progress, 0-100.
-    pub progress: i32,
-    pub original_filename: String,
-    pub size_bytes: i64,
-    pub duration_seconds: Option<f64>,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-    pub video_codec: Option<String>,
-    pub audio_codec: Option<String>,
-    /// Set once the video is ready.
-    pub video_url: Option<String>,
-    pub poster_url: Option<String>,
-    pub captions: Vec<Caption>,
-    pub editions: Vec<Edition>,
-    pub attempts: i32,
-    /// Why processing failed (or why the last attempt failed, while it is retried).
-    pub error: Option<String>,
-    /// Whether the caller owns the video.
-    pub is_owner: bool,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct VideoList {
-    pub videos: Vec<Video>,
-}
-
-/// One line of a transcript.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct TranscriptLine {
-    pub start_seconds: f64,
-    /// `hh:mm:ss.ttt`.
-    pub start: String,
-    /// The voice named by the cue, if any.
-    pub speaker: Option<String>,
-    pub text: String,
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Transcript {
-    pub video_id: i32,
-    /// The caption track the transcript was read from.
-    pub caption: Caption,
-    pub lines: Vec<TranscriptLine>,
-}
-
-/// Ratings of a video's signing.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"video_id": 1, "counts": {"accurate": 3, "helpful": 1, "inaccurate": 0}, "mine": "accurate"}))]
-pub struct Feedback {
-    pub video_id: i32,
-    /// How many viewers gave each rating.
-    pub counts: BTreeMap<String, i64>,
-    /// The caller's rating, if any (null without a token).
-    pub mine: Option<RatingName>,
 }
 
 /// 404 for a video the caller cannot see (shared by the video endpoints' documents).

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::docs::*;
 use super::object;
@@ -16,6 +16,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::video_forms::{read_caption_upload, read_video_upload};
 use crate::state::AppState;
 use crate::video::input::{FieldErrors, Rating, VideoDetails};
+use crate::video::service::{CaptionView, FeedbackSummary, Transcript, VideoList, VideoView};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -36,7 +37,7 @@ fn video_id(raw: &str) -> Result<i32> {
     request_body(content = VideoUploadForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued; `Location` names the new video", body = Video,
+        (status = 202, description = "Queued; `Location` names the new video", body = VideoView,
             headers(("Location" = String, description = "`/api/videos/{id}`"))),
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
@@ -131,7 +132,7 @@ pub async fn list(
             )])));
         }
     };
-    Ok(HttpResponse::Ok().json(json!({ "videos": videos })))
+    Ok(HttpResponse::Ok().json(VideoList { videos }))
 }
 
 /// `GET /api/videos/{id}`.
@@ -144,7 +145,7 @@ pub async fn list(
     params(("id" = i32, Path, minimum = 1, description = "The video's id")),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The video, with its captions and editions", body = Video),
+        (status = 200, description = "The video, with its captions and editions", body = VideoView),
         VideoNotFound,
     )
 )]
@@ -168,7 +169,7 @@ pub async fn show(
     request_body = VideoUpdateRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The changed video", body = Video),
+        (status = 200, description = "The changed video", body = VideoView),
         NotVideoOwner,
         VideoNotFound,
     )
@@ -226,7 +227,7 @@ pub async fn update(
     params(("id" = i32, Path, minimum = 1, description = "The video's id")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued again", body = Video),
+        (status = 202, description = "Queued again", body = VideoView),
         NotVideoOwner,
         VideoNotFound,
         (status = 409, description = "The video has not failed", body = ErrorBody,
@@ -277,7 +278,7 @@ pub async fn delete(
     request_body(content = CaptionUploadForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The caption track", body = Caption),
+        (status = 201, description = "The caption track", body = CaptionView),
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
         NotVideoOwner,
@@ -369,11 +370,11 @@ pub async fn transcript(
         .transcript(id, auth.user_id(), query.language.as_deref())
         .await?;
     match found {
-        Some((caption, lines)) => Ok(HttpResponse::Ok().json(json!({
-            "video_id": id,
-            "caption": caption,
-            "lines": lines,
-        }))),
+        Some((caption, lines)) => Ok(HttpResponse::Ok().json(Transcript {
+            video_id: id,
+            caption,
+            lines,
+        })),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "This video has no captions yet, so there is no transcript",
@@ -391,7 +392,7 @@ pub async fn transcript(
     params(("id" = i32, Path, minimum = 1, description = "The video's id")),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The ratings", body = Feedback),
+        (status = 200, description = "The ratings", body = FeedbackSummary),
         VideoNotFound,
     )
 )]
@@ -416,7 +417,7 @@ pub async fn feedback(
     request_body = RatingRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The ratings", body = Feedback),
+        (status = 200, description = "The ratings", body = FeedbackSummary),
         (status = 409, description = "The video has not been processed yet", body = ErrorBody,
             example = json!({"error": "The video can be rated once it has been processed."})),
         VideoNotFound,
@@ -450,7 +451,7 @@ pub async fn rate(
     params(("id" = i32, Path, minimum = 1, description = "The video's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The ratings", body = Feedback),
+        (status = 200, description = "The ratings", body = FeedbackSummary),
         VideoNotFound,
     )
 )]
@@ -475,7 +476,7 @@ pub async fn unrate(
     request_body = EditionRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The video, with its editions", body = Video),
+        (status = 200, description = "The video, with its editions", body = VideoView),
         NotVideoOwner,
         VideoNotFound,
         (status = 409, description = "The group would have two editions in the same sign language", body = ErrorBody,
@@ -515,7 +516,7 @@ pub async fn link_edition(
     params(("id" = i32, Path, minimum = 1, description = "The video's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The video, without editions", body = Video),
+        (status = 200, description = "The video, without editions", body = VideoView),
         NotVideoOwner,
         VideoNotFound,
     )
