@@ -27,6 +27,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::video::{Storage, VideoService, WorkerPool};
 use crate::web::session_store::{self, AppSessionStore};
+use crate::web::visitor::{self, VisitorKeys};
 use crate::web::{assets, csrf, errors, session};
 
 pub struct Application {
@@ -141,6 +142,7 @@ impl Application {
             &state.db,
             state.redis.as_ref(),
             settings.session_idle_timeout,
+            &settings.cache_key_prefix,
         )
         .await
         .context("session store")?;
@@ -150,6 +152,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let visitor_keys = web::Data::new(VisitorKeys::new(&settings));
         let app_limits = limiters.clone();
         let app_sessions = sessions.clone();
         let server = HttpServer::new(move || {
@@ -164,8 +167,10 @@ impl Application {
                 .max_age(3600);
             App::new()
                 .app_data(data.clone())
+                .app_data(visitor_keys.clone())
                 .wrap(from_fn(csrf::protect))
                 .wrap(from_fn(errors::error_pages))
+                .wrap(from_fn(visitor::cookies))
                 .wrap(session::middleware(app_sessions.clone(), settings))
                 .wrap(from_fn(session_store::track_lost_sessions))
                 .wrap(Condition::new(cors_on, cors))

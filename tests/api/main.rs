@@ -26,6 +26,7 @@ mod protocol;
 mod redis_outage;
 mod renderer;
 mod sessions;
+mod stateless;
 mod throttle;
 mod video_helpers;
 mod video_pages;
