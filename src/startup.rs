@@ -100,7 +100,6 @@ impl Application {
             settings.default_modules.clone(),
             settings.auth_cache_ttl,
         )
-        .with_fanout(redis.clone())
         .with_events(events.clone())
         .with_throttle(crate::auth::service::LoginThrottle {
             max_failures: settings.login_throttle_attempts,
@@ -227,12 +226,6 @@ impl Application {
                 metrics.upkeep();
             }
         }));
-        if let Some(url) = &self.state.settings.redis_url {
-            tasks.push(tokio::spawn(crate::auth::fanout::listen(
-                url.clone(),
-                self.state.auth.clone(),
-            )));
-        }
         let workers = self
             .state
             .settings

@@ -1,7 +1,6 @@
 //! Authentication: password hashing, tokens, the account service and the Bearer extractor.
 
 pub mod extract;
-pub mod fanout;
 pub mod password;
 pub mod service;
 pub mod tokens;

@@ -57,10 +57,30 @@ pub struct TokenPair {
 }
 
 /// Recently authenticated access tokens (`jti` → user), so hot API paths skip the
-/// database. An entry lives at most `AUTH_CACHE_TTL`; any revocation or account change
-/// made through this process clears the cache at once, so other instances see such a
-/// change within that TTL.
-type PrincipalCache = moka::sync::Cache<String, Arc<User>>;
+/// database. An entry lives at most `AUTH_CACHE_TTL`, and is used only while it carries
+/// the current [`Stamp`]: any revocation or account change (an
+/// `auth.principals.invalidated` event, from this instance or another) moves the stamp
+/// on, and so does every change of the event bus's link to other instances (a
+/// disconnected instance may have missed such an event: it caches nothing until its
+/// listener is back).
+type PrincipalCache = moka::sync::Cache<String, Arc<Cached>>;
+
+/// When a cached principal was looked up: the invalidation count and the bus's link
+/// epoch at the time the database was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    invalidations: u64,
+    link_epoch: u64,
+}
+
+struct Cached {
+    stamp: Stamp,
+    user: User,
+}
+
+/// How long sign-out and refresh-reuse revocation wait for every instance to confirm
+/// that it dropped its cached principals before answering.
+pub const REVOCATION_CONFIRM_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Clone)]
 pub struct AuthService {
@@ -69,8 +89,8 @@ pub struct AuthService {
     hasher: PasswordHasher,
     default_modules: Arc<Vec<String>>,
     principals: Option<PrincipalCache>,
-    /// Redis, when configured, to tell other instances to forget their principals.
-    fanout: Option<crate::redis::Redis>,
+    /// How many `auth.principals.invalidated` events this instance has applied.
+    invalidations: Arc<std::sync::atomic::AtomicU64>,
     throttle: LoginThrottle,
     events: EventBus,
 }
@@ -112,14 +132,25 @@ impl AuthService {
             hasher,
             default_modules: Arc::new(default_modules),
             principals,
-            fanout: None,
+            invalidations: Arc::default(),
             throttle: LoginThrottle::default(),
             events: EventBus::default(),
         }
     }
 
-    /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`.
+    /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`,
+    /// and drop cached principals whenever `auth.principals.invalidated` is delivered
+    /// (from this instance or, through Redis, from another: before it is acknowledged).
     pub fn with_events(mut self, events: EventBus) -> Self {
+        let (principals, invalidations) = (self.principals.clone(), self.invalidations.clone());
+        events.on_delivery(move |event| {
+            if let Event::PrincipalsInvalidated { .. } = event {
+                invalidations.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                if let Some(cache) = &principals {
+                    cache.invalidate_all();
+                }
+            }
+        });
         self.events = events;
         self
     }
@@ -129,25 +160,38 @@ impl AuthService {
         self
     }
 
-    /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
-    pub fn with_fanout(mut self, redis: Option<crate::redis::Redis>) -> Self {
-        self.fanout = redis;
-        self
+    /// After an account change: principals are dropped here at once and on every other
+    /// instance as the event reaches it.
+    fn principals_changed(&self, user_id: i32) {
+        self.events.publish(Event::PrincipalsInvalidated {
+            user_id: Some(user_id),
+        });
     }
 
-    /// After a revocation or an account change: forget principals here and everywhere.
-    fn principals_changed(&self) {
-        self.forget_principals();
-        if let Some(redis) = &self.fanout {
-            super::fanout::publish(redis);
-        }
+    /// After a revocation: principals are dropped here and, before this returns, on
+    /// every instance the event reached (waiting at most [`REVOCATION_CONFIRM_WITHIN`]).
+    async fn revoked(&self, user_id: i32) {
+        self.events
+            .publish_confirmed(
+                Event::PrincipalsInvalidated {
+                    user_id: Some(user_id),
+                },
+                REVOCATION_CONFIRM_WITHIN,
+            )
+            .await;
     }
 
-    /// Forget every cached principal (after a revocation or an account change).
-    pub fn forget_principals(&self) {
-        if let Some(cache) = &self.principals {
-            cache.invalidate_all();
-        }
+    /// The stamp a principal looked up now would carry; `None` while nothing may be
+    /// cached (caching is off, or the bus cannot hear other instances).
+    fn stamp(&self) -> Option<Stamp> {
+        self.principals.as_ref()?;
+        let link = self.events.link();
+        link.up.then(|| Stamp {
+            invalidations: self
+                .invalidations
+                .load(std::sync::atomic::Ordering::Acquire),
+            link_epoch: link.epoch,
+        })
     }
 
     pub fn keys(&self) -> &TokenKeys {
@@ -315,14 +359,14 @@ impl AuthService {
                 } else {
                     // Already used: someone replayed it. Revoke the family (RFC 9700).
                     token_db::revoke_family(c, &row.family_id)?;
-                    Ok(RefreshOutcome::Reused(row.family_id))
+                    Ok(RefreshOutcome::Reused(row.user_id, row.family_id))
                 }
             })
             .await?;
         match outcome {
             RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
-            RefreshOutcome::Reused(family) => {
-                self.principals_changed();
+            RefreshOutcome::Reused(user_id, family) => {
+                self.revoked(user_id).await;
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
                 Err(AuthError::InvalidRefreshToken)
             }
@@ -332,11 +376,18 @@ impl AuthService {
         }
     }
 
-    /// Decode an access token and load its user, refusing revoked tokens and families.
+    /// Decode an access token and load its user, refusing revoked tokens and families:
+    /// one database query (none while the principal is cached).
     pub async fn authenticate(&self, access_token: &str) -> Result<(User, Claims), AuthError> {
         let claims = self.keys.decode(access_token, TokenType::Access)?;
-        if let Some(user) = self.principals.as_ref().and_then(|c| c.get(&claims.jti)) {
-            return Ok((User::clone(&user), claims));
+        // Taken before the database is asked: an invalidation that arrives meanwhile
+        // makes this lookup's entry stale, so it is never served.
+        let stamp = self.stamp();
+        if let (Some(cache), Some(stamp)) = (&self.principals, stamp)
+            && let Some(hit) = cache.get(&claims.jti)
+            && hit.stamp == stamp
+        {
+            return Ok((hit.user.clone(), claims));
         }
         let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
         let user = self
@@ -344,8 +395,14 @@ impl AuthService {
             .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if let Some(cache) = &self.principals {
-            cache.insert(claims.jti.clone(), Arc::new(user.clone()));
+        if let (Some(cache), Some(stamp)) = (&self.principals, stamp) {
+            cache.insert(
+                claims.jti.clone(),
+                Arc::new(Cached {
+                    stamp,
+                    user: user.clone(),
+                }),
+            );
         }
         Ok((user, claims))
     }
@@ -364,29 +421,20 @@ impl AuthService {
         {
             families.push(rc.fam);
         }
-        let access = access.clone();
+        let (user_id, revoked) = (
+            access.user_id,
+            NewRevokedToken {
+                jti: access.jti.clone(),
+                token_type: TokenType::Access.as_str(),
+                user_id: access.user_id,
+                revoked_at: now(),
+                expires_at: access.expires_at(),
+            },
+        );
         self.db
-            .run(move |c| {
-                use diesel::Connection;
-                c.transaction(|c| {
-                    token_db::revoke(
-                        c,
-                        &NewRevokedToken {
-                            jti: &access.jti,
-                            token_type: TokenType::Access.as_str(),
-                            user_id: access.user_id,
-                            revoked_at: now(),
-                            expires_at: access.expires_at(),
-                        },
-                    )?;
-                    for fam in &families {
-                        token_db::revoke_family(c, fam)?;
-                    }
-                    Ok::<_, DbError>(())
-                })
-            })
+            .transaction(move |c| token_db::revoke_with_families(c, &revoked, &families))
             .await?;
-        self.principals_changed();
+        self.revoked(user_id).await;
         Ok(())
     }
 
@@ -409,7 +457,7 @@ impl AuthService {
                 Ok(after.map(|a| (before.preferences(), a)))
             })
             .await?;
-        self.principals_changed();
+        self.principals_changed(user_id);
         let (before, user) = saved.ok_or(AuthError::InvalidToken)?;
         let after = user.preferences();
         let changed = changed_preferences(&before, &after);
@@ -478,7 +526,7 @@ fn changed_preferences(
 enum RefreshOutcome {
     Unknown,
     Revoked,
-    Reused(String),
+    Reused(i32, String),
     Rotate(i32, String),
 }
 

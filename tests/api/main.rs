@@ -25,6 +25,7 @@ mod preferences;
 mod protocol;
 mod redis_outage;
 mod renderer;
+mod revocation;
 mod sessions;
 mod stateless;
 mod throttle;
