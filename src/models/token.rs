@@ -40,7 +40,7 @@ pub fn find_refresh(conn: &mut DbConnection, jti: &str) -> Result<Option<Refresh
     Ok(refresh_tokens::table
         .find(jti)
         .select(RefreshToken::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
