@@ -6,6 +6,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use super::password::{HashError, PasswordHasher};
+use super::principals::Principals;
 use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
@@ -56,28 +57,6 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// Recently authenticated access tokens (`jti` → user), so hot API paths skip the
-/// database. An entry lives at most `AUTH_CACHE_TTL`, and is used only while it carries
-/// the current [`Stamp`]: any revocation or account change (an
-/// `auth.principals.invalidated` event, from this instance or another) moves the stamp
-/// on, and so does every change of the event bus's link to other instances (a
-/// disconnected instance may have missed such an event: it caches nothing until its
-/// listener is back).
-type PrincipalCache = moka::sync::Cache<String, Arc<Cached>>;
-
-/// When a cached principal was looked up: the invalidation count and the bus's link
-/// epoch at the time the database was asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    invalidations: u64,
-    link_epoch: u64,
-}
-
-struct Cached {
-    stamp: Stamp,
-    user: User,
-}
-
 /// How long sign-out and refresh-reuse revocation wait for every instance to confirm
 /// that it dropped its cached principals before answering.
 pub const REVOCATION_CONFIRM_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
@@ -88,9 +67,7 @@ pub struct AuthService {
     keys: Arc<TokenKeys>,
     hasher: PasswordHasher,
     default_modules: Arc<Vec<String>>,
-    principals: Option<PrincipalCache>,
-    /// How many `auth.principals.invalidated` events this instance has applied.
-    invalidations: Arc<std::sync::atomic::AtomicU64>,
+    principals: Principals,
     throttle: LoginThrottle,
     events: EventBus,
 }
@@ -120,19 +97,12 @@ impl AuthService {
         default_modules: Vec<String>,
         cache_ttl: std::time::Duration,
     ) -> Self {
-        let principals = (!cache_ttl.is_zero()).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(cache_ttl)
-                .build()
-        });
         AuthService {
             db,
             keys,
             hasher,
             default_modules: Arc::new(default_modules),
-            principals,
-            invalidations: Arc::default(),
+            principals: Principals::new(cache_ttl),
             throttle: LoginThrottle::default(),
             events: EventBus::default(),
         }
@@ -142,15 +112,7 @@ impl AuthService {
     /// and drop cached principals whenever `auth.principals.invalidated` is delivered
     /// (from this instance or, through Redis, from another: before it is acknowledged).
     pub fn with_events(mut self, events: EventBus) -> Self {
-        let (principals, invalidations) = (self.principals.clone(), self.invalidations.clone());
-        events.on_delivery(move |event| {
-            if let Event::PrincipalsInvalidated { .. } = event {
-                invalidations.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-                if let Some(cache) = &principals {
-                    cache.invalidate_all();
-                }
-            }
-        });
+        self.principals.follow(&events);
         self.events = events;
         self
     }
@@ -179,19 +141,6 @@ impl AuthService {
                 REVOCATION_CONFIRM_WITHIN,
             )
             .await;
-    }
-
-    /// The stamp a principal looked up now would carry; `None` while nothing may be
-    /// cached (caching is off, or the bus cannot hear other instances).
-    fn stamp(&self) -> Option<Stamp> {
-        self.principals.as_ref()?;
-        let link = self.events.link();
-        link.up.then(|| Stamp {
-            invalidations: self
-                .invalidations
-                .load(std::sync::atomic::Ordering::Acquire),
-            link_epoch: link.epoch,
-        })
     }
 
     pub fn keys(&self) -> &TokenKeys {
@@ -382,12 +331,9 @@ impl AuthService {
         let claims = self.keys.decode(access_token, TokenType::Access)?;
         // Taken before the database is asked: an invalidation that arrives meanwhile
         // makes this lookup's entry stale, so it is never served.
-        let stamp = self.stamp();
-        if let (Some(cache), Some(stamp)) = (&self.principals, stamp)
-            && let Some(hit) = cache.get(&claims.jti)
-            && hit.stamp == stamp
-        {
-            return Ok((hit.user.clone(), claims));
+        let stamp = self.principals.stamp(&self.events);
+        if let Some(user) = self.principals.get(&claims.jti, stamp) {
+            return Ok((user, claims));
         }
         let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
         let user = self
@@ -395,15 +341,7 @@ impl AuthService {
             .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if let (Some(cache), Some(stamp)) = (&self.principals, stamp) {
-            cache.insert(
-                claims.jti.clone(),
-                Arc::new(Cached {
-                    stamp,
-                    user: user.clone(),
-                }),
-            );
-        }
+        self.principals.insert(claims.jti.clone(), &user, stamp);
         Ok((user, claims))
     }
 
