@@ -262,18 +262,11 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         announce(&settings, &db_for_audit, event).await;
     }
     // Running servers may hold the account in their principal cache: tell them.
-    match &settings.redis.url {
-        Some(url) => {
-            if let Err(e) = pinkflow::auth::fanout::publish_once(url).await {
-                eprintln!(
-                    "could not notify running servers through Redis ({e:#}); they see the change within AUTH_CACHE_TTL"
-                );
-            }
-        }
-        None => println!(
+    if settings.redis.url.is_none() {
+        println!(
             "running servers see the change within AUTH_CACHE_TTL ({} s)",
             settings.auth.cache_ttl.as_secs()
-        ),
+        );
     }
     Ok(())
 }
@@ -289,7 +282,10 @@ async fn announce(settings: &Settings, db: &Db, event: Event) {
         fields,
         via: Via::Cli,
     };
-    for event in [event, updated] {
+    let invalidated = Event::PrincipalsInvalidated {
+        user_id: Some(user_id),
+    };
+    for event in [event, updated, invalidated] {
         let envelope = Envelope {
             origin: origin.clone(),
             at: pinkflow::db::now(),
@@ -301,7 +297,7 @@ async fn announce(settings: &Settings, db: &Db, event: Event) {
             let channel = events::channel(&settings.cache.key_prefix);
             if let Err(e) = events::fanout::publish_once(url, &channel, &envelope).await {
                 eprintln!(
-                    "could not send the {} event to running servers ({e:#})",
+                    "could not send the {} event to running servers ({e:#}); they see the change within AUTH_CACHE_TTL",
                     envelope.event.name()
                 );
             }

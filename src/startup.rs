@@ -27,6 +27,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::video::{Storage, VideoService, WorkerPool};
 use crate::web::session_store::{self, AppSessionStore};
+use crate::web::visitor::{self, VisitorKeys};
 use crate::web::{assets, csrf, errors, session};
 
 pub struct Application {
@@ -103,7 +104,6 @@ impl Application {
             settings.auth.default_modules.clone(),
             settings.auth.cache_ttl,
         )
-        .with_fanout(redis.clone())
         .with_events(events.clone())
         .with_throttle(crate::auth::service::LoginThrottle {
             max_failures: settings.auth.login_throttle_attempts,
@@ -145,6 +145,7 @@ impl Application {
             &state.db,
             state.redis.as_ref(),
             settings.session.idle_timeout,
+            &settings.cache.key_prefix,
         )
         .await
         .context("session store")?;
@@ -159,6 +160,7 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let visitor_keys = web::Data::new(VisitorKeys::new(&settings));
         let app_limits = limiters.clone();
         let app_sessions = sessions.clone();
         let server = HttpServer::new(move || {
@@ -174,8 +176,10 @@ impl Application {
                 .max_age(3600);
             App::new()
                 .app_data(data.clone())
+                .app_data(visitor_keys.clone())
                 .wrap(from_fn(csrf::protect))
                 .wrap(from_fn(errors::error_pages))
+                .wrap(from_fn(visitor::cookies))
                 .wrap(session::middleware(app_sessions.clone(), settings))
                 .wrap(from_fn(session_store::track_lost_sessions))
                 .wrap(Condition::new(cors_on, cors))
@@ -232,12 +236,6 @@ impl Application {
                 metrics.upkeep();
             }
         }));
-        if let Some(url) = &self.state.settings.redis.url {
-            tasks.push(tokio::spawn(crate::auth::fanout::listen(
-                url.clone(),
-                self.state.auth.clone(),
-            )));
-        }
         let workers = self
             .state
             .settings

@@ -1,8 +1,9 @@
-//! Authentication: password hashing, tokens, the account service and the Bearer extractor.
+//! Authentication: password hashing, tokens, the account service, its principal cache and
+//! the Bearer extractor.
 
 pub mod extract;
-pub mod fanout;
 pub mod password;
+pub mod principals;
 pub mod service;
 pub mod tokens;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use super::password::{HashError, PasswordHasher};
+use super::principals::Principals;
 use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
@@ -56,11 +57,9 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// Recently authenticated access tokens (`jti` → user), so hot API paths skip the
-/// database. An entry lives at most `AUTH_CACHE_TTL`; any revocation or account change
-/// made through this process clears the cache at once, so other instances see such a
-/// change within that TTL.
-type PrincipalCache = moka::sync::Cache<String, Arc<User>>;
+/// How long sign-out and refresh-reuse revocation wait for every instance to confirm
+/// that it dropped its cached principals before answering.
+pub const REVOCATION_CONFIRM_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Clone)]
 pub struct AuthService {
@@ -68,9 +67,7 @@ pub struct AuthService {
     keys: Arc<TokenKeys>,
     hasher: PasswordHasher,
     default_modules: Arc<Vec<String>>,
-    principals: Option<PrincipalCache>,
-    /// Redis, when configured, to tell other instances to forget their principals.
-    fanout: Option<crate::redis::Redis>,
+    principals: Principals,
     throttle: LoginThrottle,
     events: EventBus,
 }
@@ -100,26 +97,22 @@ impl AuthService {
         default_modules: Vec<String>,
         cache_ttl: std::time::Duration,
     ) -> Self {
-        let principals = (!cache_ttl.is_zero()).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(cache_ttl)
-                .build()
-        });
         AuthService {
             db,
             keys,
             hasher,
             default_modules: Arc::new(default_modules),
-            principals,
-            fanout: None,
+            principals: Principals::new(cache_ttl),
             throttle: LoginThrottle::default(),
             events: EventBus::default(),
         }
     }
 
-    /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`.
+    /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`,
+    /// and drop cached principals whenever `auth.principals.invalidated` is delivered
+    /// (from this instance or, through Redis, from another: before it is acknowledged).
     pub fn with_events(mut self, events: EventBus) -> Self {
+        self.principals.follow(&events);
         self.events = events;
         self
     }
@@ -129,25 +122,25 @@ impl AuthService {
         self
     }
 
-    /// Tell other instances (through Redis pub/sub) whenever this one forgets principals.
-    pub fn with_fanout(mut self, redis: Option<crate::redis::Redis>) -> Self {
-        self.fanout = redis;
-        self
+    /// After an account change: principals are dropped here at once and on every other
+    /// instance as the event reaches it.
+    fn principals_changed(&self, user_id: i32) {
+        self.events.publish(Event::PrincipalsInvalidated {
+            user_id: Some(user_id),
+        });
     }
 
-    /// After a revocation or an account change: forget principals here and everywhere.
-    fn principals_changed(&self) {
-        self.forget_principals();
-        if let Some(redis) = &self.fanout {
-            super::fanout::publish(redis);
-        }
-    }
-
-    /// Forget every cached principal (after a revocation or an account change).
-    pub fn forget_principals(&self) {
-        if let Some(cache) = &self.principals {
-            cache.invalidate_all();
-        }
+    /// After a revocation: principals are dropped here and, before this returns, on
+    /// every instance the event reached (waiting at most [`REVOCATION_CONFIRM_WITHIN`]).
+    async fn revoked(&self, user_id: i32) {
+        self.events
+            .publish_confirmed(
+                Event::PrincipalsInvalidated {
+                    user_id: Some(user_id),
+                },
+                REVOCATION_CONFIRM_WITHIN,
+            )
+            .await;
     }
 
     pub fn keys(&self) -> &TokenKeys {
@@ -315,14 +308,14 @@ impl AuthService {
                 } else {
                     // Already used: someone replayed it. Revoke the family (RFC 9700).
                     token_db::revoke_family(c, &row.family_id)?;
-                    Ok(RefreshOutcome::Reused(row.family_id))
+                    Ok(RefreshOutcome::Reused(row.user_id, row.family_id))
                 }
             })
             .await?;
         match outcome {
             RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
-            RefreshOutcome::Reused(family) => {
-                self.principals_changed();
+            RefreshOutcome::Reused(user_id, family) => {
+                self.revoked(user_id).await;
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
                 Err(AuthError::InvalidRefreshToken)
             }
@@ -332,11 +325,15 @@ impl AuthService {
         }
     }
 
-    /// Decode an access token and load its user, refusing revoked tokens and families.
+    /// Decode an access token and load its user, refusing revoked tokens and families:
+    /// one database query (none while the principal is cached).
     pub async fn authenticate(&self, access_token: &str) -> Result<(User, Claims), AuthError> {
         let claims = self.keys.decode(access_token, TokenType::Access)?;
-        if let Some(user) = self.principals.as_ref().and_then(|c| c.get(&claims.jti)) {
-            return Ok((User::clone(&user), claims));
+        // Taken before the database is asked: an invalidation that arrives meanwhile
+        // makes this lookup's entry stale, so it is never served.
+        let stamp = self.principals.stamp(&self.events);
+        if let Some(user) = self.principals.get(&claims.jti, stamp) {
+            return Ok((user, claims));
         }
         let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
         let user = self
@@ -344,9 +341,7 @@ impl AuthService {
             .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if let Some(cache) = &self.principals {
-            cache.insert(claims.jti.clone(), Arc::new(user.clone()));
-        }
+        self.principals.insert(claims.jti.clone(), &user, stamp);
         Ok((user, claims))
     }
 
@@ -364,29 +359,20 @@ impl AuthService {
         {
             families.push(rc.fam);
         }
-        let access = access.clone();
+        let (user_id, revoked) = (
+            access.user_id,
+            NewRevokedToken {
+                jti: access.jti.clone(),
+                token_type: TokenType::Access.as_str(),
+                user_id: access.user_id,
+                revoked_at: now(),
+                expires_at: access.expires_at(),
+            },
+        );
         self.db
-            .run(move |c| {
-                use diesel::Connection;
-                c.transaction(|c| {
-                    token_db::revoke(
-                        c,
-                        &NewRevokedToken {
-                            jti: &access.jti,
-                            token_type: TokenType::Access.as_str(),
-                            user_id: access.user_id,
-                            revoked_at: now(),
-                            expires_at: access.expires_at(),
-                        },
-                    )?;
-                    for fam in &families {
-                        token_db::revoke_family(c, fam)?;
-                    }
-                    Ok::<_, DbError>(())
-                })
-            })
+            .transaction(move |c| token_db::revoke_with_families(c, &revoked, &families))
             .await?;
-        self.principals_changed();
+        self.revoked(user_id).await;
         Ok(())
     }
 
@@ -409,7 +395,7 @@ impl AuthService {
                 Ok(after.map(|a| (before.preferences(), a)))
             })
             .await?;
-        self.principals_changed();
+        self.principals_changed(user_id);
         let (before, user) = saved.ok_or(AuthError::InvalidToken)?;
         let after = user.preferences();
         let changed = changed_preferences(&before, &after);
@@ -478,7 +464,7 @@ fn changed_preferences(
 enum RefreshOutcome {
     Unknown,
     Revoked,
-    Reused(String),
+    Reused(i32, String),
     Rotate(i32, String),
 }
 

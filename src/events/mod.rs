@@ -18,14 +18,19 @@
 //!   instance.
 //! - [`EventBus::spawn_subscriber`] runs a handler on its own task; a panic is caught,
 //!   logged and counted, and the subscriber goes on with the next event.
+//! - [`EventBus::on_delivery`] handlers run synchronously as each event is delivered
+//!   (published here or arriving from Redis), and [`EventBus::publish_confirmed`] waits
+//!   until every instance that received an event has run them (see [`confirm`]): what
+//!   revocation uses, so a revoked token is refused everywhere once sign-out answers.
 
+pub mod confirm;
 pub mod fanout;
 pub mod subscribers;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
@@ -149,11 +154,17 @@ pub enum Event {
     /// account, so nothing loads at run time that could fail: never published.
     #[serde(rename = "module.error")]
     ModuleError { module: String, error: String },
+    /// What instances remember about signed-in principals (checked access tokens and
+    /// their accounts) must be dropped: a token or family was revoked, or an account
+    /// changed (not in the original's list). `user_id` is the account concerned, when
+    /// one is.
+    #[serde(rename = "auth.principals.invalidated")]
+    PrincipalsInvalidated { user_id: Option<i32> },
 }
 
 impl Event {
     /// Every event name, in the original's order.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 18] = [
         "user.created",
         "user.updated",
         "user.deleted",
@@ -171,6 +182,7 @@ impl Event {
         "module.loaded",
         "module.unloaded",
         "module.error",
+        "auth.principals.invalidated",
     ];
 
     /// The dotted name (`video.processing.started`), also the serialised `event` tag.
@@ -193,6 +205,7 @@ impl Event {
             Event::ModuleLoaded { .. } => "module.loaded",
             Event::ModuleUnloaded { .. } => "module.unloaded",
             Event::ModuleError { .. } => "module.error",
+            Event::PrincipalsInvalidated { .. } => "auth.principals.invalidated",
         }
     }
 
@@ -215,6 +228,7 @@ impl Event {
             | Event::VideoProcessingFailed { owner_id, .. }
             | Event::VideoUpdated { owner_id, .. }
             | Event::VideoDeleted { owner_id, .. } => Some(*owner_id),
+            Event::PrincipalsInvalidated { user_id } => *user_id,
             Event::ModuleError { .. } => None,
         }
     }
@@ -249,11 +263,18 @@ pub trait Publish: Send + Sync {
 /// How many events wait for the Redis forwarder before new ones are dropped.
 const REMOTE_QUEUE: usize = 1024;
 
+/// A handler run synchronously on delivery (see [`EventBus::on_delivery`]).
+type DeliveryHandler = Box<dyn Fn(&Event) + Send + Sync>;
+
 struct Inner {
     origin: String,
     sender: broadcast::Sender<Envelope>,
     remote: Option<mpsc::Sender<String>>,
     remote_dropped: AtomicU64,
+    /// Redis and the channel, for confirmed events and acknowledgements.
+    redis: Option<(Redis, String)>,
+    handlers: RwLock<Vec<DeliveryHandler>>,
+    confirm: confirm::Confirmations,
 }
 
 /// The bus: cheap to clone, many subscribers.
@@ -286,19 +307,54 @@ impl EventBus {
     /// called inside a tokio runtime (it starts the forwarder task).
     pub fn with_redis(capacity: usize, redis: Redis, channel: String) -> Self {
         let (tx, rx) = mpsc::channel(REMOTE_QUEUE);
-        tokio::spawn(forward(rx, redis, channel));
-        Self::build(capacity, Some(tx))
+        tokio::spawn(forward(rx, redis.clone(), channel.clone()));
+        Self::build(capacity, Some((tx, redis, channel)))
     }
 
-    fn build(capacity: usize, remote: Option<mpsc::Sender<String>>) -> Self {
+    fn build(capacity: usize, remote: Option<(mpsc::Sender<String>, Redis, String)>) -> Self {
         let (sender, _) = broadcast::channel(capacity.max(1));
+        let linked = remote.is_some();
+        let (remote, redis) = match remote {
+            Some((tx, redis, channel)) => (Some(tx), Some((redis, channel))),
+            None => (None, None),
+        };
         EventBus {
             inner: Arc::new(Inner {
                 origin: uuid::Uuid::new_v4().simple().to_string(),
                 sender,
                 remote,
                 remote_dropped: AtomicU64::new(0),
+                redis,
+                handlers: RwLock::new(Vec::new()),
+                confirm: confirm::Confirmations::new(linked),
             }),
+        }
+    }
+
+    /// Run `handler` synchronously for every event as it is delivered here (published
+    /// by this instance, or arriving from another), before subscribers see it. For
+    /// cheap, non-blocking work that must be done before an instance acknowledges a
+    /// confirmed event (dropping cached principals); anything else is a subscriber.
+    pub fn on_delivery(&self, handler: impl Fn(&Event) + Send + Sync + 'static) {
+        if let Ok(mut handlers) = self.inner.handlers.write() {
+            handlers.push(Box::new(handler));
+        }
+    }
+
+    fn run_handlers(&self, event: &Event) {
+        if let Ok(handlers) = self.inner.handlers.read() {
+            for handler in handlers.iter() {
+                handler(event);
+            }
+        }
+    }
+
+    fn envelope(&self, event: Event) -> Envelope {
+        Envelope {
+            origin: self.inner.origin.clone(),
+            at: crate::db::now(),
+            event,
+            local: true,
         }
     }
 
@@ -324,6 +380,7 @@ impl EventBus {
             return false;
         }
         envelope.local = false;
+        self.run_handlers(&envelope.event);
         let _ = self.inner.sender.send(envelope);
         true
     }
@@ -384,12 +441,8 @@ impl Default for EventBus {
 impl Publish for EventBus {
     fn publish(&self, event: Event) {
         tracing::info!(event = event.name(), details = ?event, "event");
-        let envelope = Envelope {
-            origin: self.inner.origin.clone(),
-            at: crate::db::now(),
-            event,
-            local: true,
-        };
+        let envelope = self.envelope(event);
+        self.run_handlers(&envelope.event);
         if let Some(remote) = &self.inner.remote {
             match serde_json::to_string(&envelope) {
                 Ok(json) => {
@@ -425,274 +478,4 @@ async fn forward(mut rx: mpsc::Receiver<String>, redis: Redis, channel: String) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    fn login(user_id: i32) -> Event {
-        Event::UserLogin {
-            user_id,
-            via: Via::Api,
-        }
-    }
-
-    #[tokio::test]
-    async fn subscribers_receive_events_and_publishing_without_them_is_fine() {
-        let bus = EventBus::new(4);
-        bus.publish(Event::VideoUploaded {
-            video_id: 1,
-            owner_id: 2,
-        });
-        let mut rx = bus.subscribe();
-        let event = Event::VideoProcessingStarted {
-            video_id: 1,
-            owner_id: 2,
-            attempt: 1,
-        };
-        bus.publish(event.clone());
-        let got = rx.recv().await.unwrap();
-        assert_eq!(got.event, event);
-        assert!(got.local);
-        assert_eq!(got.origin, bus.origin());
-        assert_eq!(event.name(), "video.processing.started");
-        // A subscriber that falls behind loses old events; the publisher never waits.
-        for i in 0..10 {
-            bus.publish(Event::VideoUploaded {
-                video_id: i,
-                owner_id: 2,
-            });
-        }
-        assert!(matches!(
-            rx.recv().await,
-            Err(broadcast::error::RecvError::Lagged(_))
-        ));
-    }
-
-    fn samples() -> Vec<Event> {
-        vec![
-            Event::UserCreated {
-                user_id: 1,
-                via: Via::Browser,
-            },
-            Event::UserUpdated {
-                user_id: 1,
-                fields: vec!["authorized_modules".into()],
-                via: Via::Cli,
-            },
-            Event::UserDeleted { user_id: 1 },
-            login(1),
-            Event::UserLogout {
-                user_id: 1,
-                via: Via::Browser,
-            },
-            Event::VideoUploaded {
-                video_id: 2,
-                owner_id: 1,
-            },
-            Event::VideoProcessingStarted {
-                video_id: 2,
-                owner_id: 1,
-                attempt: 1,
-            },
-            Event::VideoProcessingCompleted {
-                video_id: 2,
-                owner_id: 1,
-                duration_seconds: 1.5,
-                processing_seconds: 0.25,
-            },
-            Event::VideoProcessingFailed {
-                video_id: 2,
-                owner_id: 1,
-                reason: "bad".into(),
-                will_retry: false,
-            },
-            Event::VideoUpdated {
-                video_id: 2,
-                owner_id: 1,
-                change: "details".into(),
-            },
-            Event::VideoDeleted {
-                video_id: 2,
-                owner_id: 1,
-            },
-            Event::VideoRated {
-                video_id: 2,
-                user_id: 3,
-                sign_language: "BSL".into(),
-                rating: "accurate".into(),
-                previous: None,
-            },
-            Event::PreferencesUpdated {
-                user_id: 1,
-                changed: vec!["visual_density".into()],
-                via: Via::Api,
-            },
-            Event::VisualDensityChanged {
-                user_id: 1,
-                from: 3,
-                to: 1,
-                via: Via::Api,
-            },
-            Event::ModuleLoaded {
-                user_id: 1,
-                module: "video".into(),
-                via: Via::Cli,
-            },
-            Event::ModuleUnloaded {
-                user_id: 1,
-                module: "video".into(),
-                via: Via::Cli,
-            },
-            Event::ModuleError {
-                module: "video".into(),
-                error: "x".into(),
-            },
-        ]
-    }
-
-    #[test]
-    fn every_event_round_trips_through_json_under_its_dotted_name() {
-        let events = samples();
-        let names: Vec<&str> = events.iter().map(Event::name).collect();
-        assert_eq!(names, Event::NAMES, "one sample per event, in order");
-        let original = Event::NAMES
-            .iter()
-            .filter(|n| !["video.updated", "video.deleted", "video.rated"].contains(n))
-            .count();
-        assert_eq!(original, 14, "the original's fourteen, plus three");
-        for event in events {
-            let envelope = Envelope {
-                origin: "o".into(),
-                at: crate::db::now(),
-                event,
-                local: true,
-            };
-            let json = serde_json::to_value(&envelope).unwrap();
-            assert_eq!(json["event"]["event"], envelope.event.name());
-            let back: Envelope = serde_json::from_value(json).unwrap();
-            assert_eq!(back.event, envelope.event);
-            assert!(!back.local, "locality is never taken from the wire");
-        }
-    }
-
-    #[test]
-    fn own_echoes_are_ignored_and_others_delivered_as_remote() {
-        let bus = EventBus::new(8);
-        let mut rx = bus.subscribe();
-        let mine = Envelope {
-            origin: bus.origin().to_owned(),
-            at: crate::db::now(),
-            event: login(1),
-            local: false,
-        };
-        assert!(!bus.deliver_remote(mine.clone()));
-        let theirs = Envelope {
-            origin: "elsewhere".into(),
-            local: true,
-            ..mine
-        };
-        assert!(bus.deliver_remote(theirs));
-        let got = rx.try_recv().unwrap();
-        assert_eq!(got.origin, "elsewhere");
-        assert!(!got.local);
-        assert!(rx.try_recv().is_err(), "exactly once");
-    }
-
-    #[tokio::test]
-    async fn with_redis_unreachable_publishing_neither_blocks_nor_loses_local_delivery() {
-        // Nothing listens on this port: every PUBLISH fails, then the breaker opens.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = secrecy::SecretString::from(format!("redis://127.0.0.1:{port}"));
-        let breaker = Arc::new(crate::resilience::CircuitBreaker::new(
-            "redis",
-            2,
-            Duration::from_secs(60),
-        ));
-        let redis = Redis::connect(&url, breaker.clone()).unwrap();
-        let bus = EventBus::with_redis(4096, redis, channel("unit"));
-        let mut rx = bus.subscribe();
-        let started = std::time::Instant::now();
-        for i in 0..3000 {
-            bus.publish(login(i));
-        }
-        assert!(started.elapsed() < Duration::from_millis(500));
-        let mut delivered = 0;
-        while rx.try_recv().is_ok() {
-            delivered += 1;
-        }
-        assert_eq!(delivered, 3000, "local subscribers get everything");
-        assert!(bus.remote_dropped() > 0, "the Redis queue is bounded");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(
-            breaker.snapshot().state,
-            crate::resilience::BreakerState::Open,
-            "failures went through the breaker"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_slow_or_panicking_subscriber_stalls_nobody_and_order_is_kept() {
-        let bus = EventBus::new(16);
-        let metrics = Metrics::new();
-        // Takes far longer per event than the publisher takes for all of them.
-        bus.spawn_subscriber("slow", Some(metrics.clone()), |_| async {
-            tokio::time::sleep(Duration::from_millis(100)).await
-        });
-        // Panics on every other event.
-        bus.spawn_subscriber("panicky", Some(metrics.clone()), |e| async move {
-            if e.user_id().unwrap_or(0) % 2 == 0 {
-                panic!("subscriber bug");
-            }
-        });
-        let (tx, mut seen) = mpsc::unbounded_channel();
-        bus.spawn_subscriber("ordered", None, move |e| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(e.user_id().unwrap());
-            }
-        });
-        tokio::task::yield_now().await;
-        let started = std::time::Instant::now();
-        for i in 0..100 {
-            bus.publish(login(i));
-        }
-        assert!(
-            started.elapsed() < Duration::from_millis(500),
-            "publishing never waits for subscribers"
-        );
-        let mut got = Vec::new();
-        while got.len() < 16 {
-            match tokio::time::timeout(Duration::from_secs(2), seen.recv()).await {
-                Ok(Some(id)) => got.push(id),
-                _ => break,
-            }
-        }
-        // The ordered subscriber may lag (capacity 16) but never reorders.
-        assert!(!got.is_empty());
-        assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
-        // Later events still arrive after the panics, whatever the slow subscriber does.
-        bus.publish(login(1001));
-        let last = loop {
-            match tokio::time::timeout(Duration::from_secs(2), seen.recv()).await {
-                Ok(Some(1001)) => break true,
-                Ok(Some(_)) => continue,
-                _ => break false,
-            }
-        };
-        assert!(last, "the ordered subscriber kept going");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let text = metrics.render();
-        assert!(
-            text.contains(r#"pinkflow_event_subscriber_panics_total{subscriber="panicky"}"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"pinkflow_events_lagged_total{subscriber="slow"}"#),
-            "{text}"
-        );
-    }
-}
+mod tests;

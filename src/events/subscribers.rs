@@ -13,7 +13,6 @@
 //! - **audit**: writes sign-ins, sign-outs, registrations, preference and module changes
 //!   to `audit_log` — local events only, so each event is written exactly once.
 
-use diesel::Connection;
 use serde_json::{Value, json};
 
 use super::{Envelope, Event, EventBus};
@@ -117,13 +116,10 @@ async fn write_audit_batches(db: Db, mut rx: tokio::sync::mpsc::Receiver<Envelop
         loop {
             let todo = rows.clone();
             let written = db
-                .run(move |c| {
-                    c.transaction(|c| {
-                        for row in todo.iter() {
-                            audit_db::insert(c, &row.entry())?;
-                        }
-                        Ok::<_, crate::db::DbError>(())
-                    })
+                .transaction(move |c| {
+                    let entries: Vec<NewAuditEntry<'_>> =
+                        todo.iter().map(AuditRow::entry).collect();
+                    audit_db::insert_each(c, &entries)
                 })
                 .await;
             match written {

@@ -35,6 +35,14 @@ pub fn insert(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> Result<(), 
     Ok(())
 }
 
+/// Write several entries (run it in a transaction to write all or none).
+pub fn insert_each(conn: &mut DbConnection, entries: &[NewAuditEntry<'_>]) -> Result<(), DbError> {
+    for entry in entries {
+        insert(conn, entry)?;
+    }
+    Ok(())
+}
+
 /// The newest `limit` entries (of one account when `user_id` is given), newest first,
 /// each with the account's current email when it still exists.
 pub fn recent(

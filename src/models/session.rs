@@ -13,7 +13,7 @@ pub fn load(conn: &mut DbConnection, id: &str) -> Result<Option<String>, DbError
         .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(now()))
         .select(sessions::state)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

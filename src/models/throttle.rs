@@ -24,7 +24,7 @@ pub fn wait_time(
     let row: Option<(i32, NaiveDateTime)> = login_throttle::table
         .find(account)
         .select((login_throttle::failures, login_throttle::window_started_at))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.and_then(|(failures, started)| {
         let ends = started + chrono_window(window);

@@ -40,7 +40,7 @@ pub fn find_refresh(conn: &mut DbConnection, jti: &str) -> Result<Option<Refresh
     Ok(refresh_tokens::table
         .find(jti)
         .select(RefreshToken::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -82,16 +82,16 @@ pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i32) -> Result<usiz
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = revoked_tokens)]
-pub struct NewRevokedToken<'a> {
-    pub jti: &'a str,
-    pub token_type: &'a str,
+pub struct NewRevokedToken {
+    pub jti: String,
+    pub token_type: &'static str,
     pub user_id: i32,
     pub revoked_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
 
 /// Record a revoked token. Revoking twice is not an error.
-pub fn revoke(conn: &mut DbConnection, new: &NewRevokedToken<'_>) -> Result<(), DbError> {
+pub fn revoke(conn: &mut DbConnection, new: &NewRevokedToken) -> Result<(), DbError> {
     match diesel::insert_into(revoked_tokens::table)
         .values(new)
         .execute(conn)
@@ -103,6 +103,20 @@ pub fn revoke(conn: &mut DbConnection, new: &NewRevokedToken<'_>) -> Result<(), 
         )) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sign-out: record the revoked access token and revoke every refresh token of
+/// `families` (run it in a transaction).
+pub fn revoke_with_families(
+    conn: &mut DbConnection,
+    access: &NewRevokedToken,
+    families: &[String],
+) -> Result<(), DbError> {
+    revoke(conn, access)?;
+    for family in families {
+        revoke_family(conn, family)?;
+    }
+    Ok(())
 }
 
 /// Delete rows whose tokens have expired anyway. Returns (refresh, revoked) counts.

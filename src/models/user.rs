@@ -76,12 +76,17 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<User>, DbError> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
 /// The user behind an access token, in one query: `None` when the user is gone, the
 /// token's `jti` was revoked, or its refresh family was revoked.
+///
+/// Lookups by a unique key here use `get_result`, not `first`: `first` adds `LIMIT ?`,
+/// and SQLite (since 3.47) lets the planner read a bound LIMIT, which makes it prepare
+/// the statement again on every execution — most of the cost of this query, which runs
+/// on every authenticated request when `AUTH_CACHE_TTL=0`.
 pub fn find_for_token(
     conn: &mut DbConnection,
     id: i32,
@@ -99,7 +104,7 @@ pub fn find_for_token(
                 .filter(refresh_tokens::revoked_at.is_not_null()),
         )))
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -107,7 +112,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User
     Ok(users::table
         .filter(users::email.eq(email))
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

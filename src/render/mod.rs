@@ -233,9 +233,14 @@ impl PageCtx {
         self.view = View::new(prefs, true);
     }
 
-    /// The CSRF token for a form on this page (starting a session when needed).
+    /// The CSRF token for a form on this page: the signed-in session's, else one bound to
+    /// this browser's CSRF cookie (set on this response when it has none). Never stored
+    /// on the server, and only ever put into this response's own HTML: never into
+    /// anything cached and shared (cached fragments are token-free; the chrome around
+    /// them is rendered per request).
     pub fn csrf_token(&self) -> Result<String, PageError> {
-        session::ensure_csrf_token(&self.session).map_err(PageError::internal)
+        session::ensure_csrf_token(&self.session)
+            .ok_or_else(|| PageError::internal(anyhow::anyhow!("no browser request scope")))
     }
 
     /// Render the layout variant this person's visual density calls for: the one place

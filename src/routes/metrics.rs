@@ -51,7 +51,8 @@ async fn collect(state: &AppState) {
         None => match state.db.run(stats::usage).await {
             Ok(mut u) => {
                 if let Some(redis) = &state.redis {
-                    u.redis_sessions = count_redis_sessions(redis).await;
+                    u.redis_sessions =
+                        count_redis_sessions(redis, &state.settings.cache.key_prefix).await;
                 }
                 m.remember_usage(&u);
                 Some(u)

@@ -1,5 +1,7 @@
 //! Cross-site request forgery protection for the browser site: every state-changing
-//! request outside `/api` must carry the session's token, in the `X-CSRF-Token` header
+//! request outside `/api` must carry this browser's token — its signed-in session's, or
+//! for a signed-out browser the HMAC of its CSRF cookie (see [`super::visitor`]) — in
+//! the `X-CSRF-Token` header
 //! (htmx sends it), the `csrf_token` field of a url-encoded form or, for
 //! `multipart/form-data` (uploads, whose bodies are never buffered here), a `csrf_token`
 //! query parameter. `/api` uses Bearer tokens instead.
@@ -69,7 +71,7 @@ async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, act
     Ok(token)
 }
 
-/// Middleware: refuse state-changing browser requests without the session's token.
+/// Middleware: refuse state-changing browser requests without this browser's token.
 pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

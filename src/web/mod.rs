@@ -1,8 +1,9 @@
-//! The browser side's HTTP plumbing: sessions and their store, CSRF protection, error
-//! pages and static assets.
+//! The browser side's HTTP plumbing: sessions and their store, the cookies of signed-out
+//! visitors, CSRF protection, error pages and static assets.
 
 pub mod assets;
 pub mod csrf;
 pub mod errors;
 pub mod session;
 pub mod session_store;
+pub mod visitor;

@@ -1,5 +1,9 @@
 //! Browser sessions: the cookie middleware and what a session holds (the signed-in user,
 //! when they signed in, the CSRF token and a one-time flash message).
+//!
+//! A server session exists only for someone signed in: it is created at sign-in. A
+//! signed-out browser's CSRF token and flash message live in its own cookies (see
+//! [`super::visitor`]); the functions here pick the right place.
 
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
 use actix_session::{Session, SessionMiddleware};
@@ -8,8 +12,8 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha512;
 
-use super::csrf;
 use super::session_store::AppSessionStore;
+use super::{csrf, visitor};
 use crate::config::Settings;
 
 pub const COOKIE_NAME: &str = "pinkflow_session";
@@ -91,32 +95,53 @@ pub fn sign_out(session: &Session) {
     session.purge();
 }
 
-/// The session's CSRF token, if it has one.
+/// True when the session belongs to someone signed in (only then does it hold state).
+fn signed_in(session: &Session) -> bool {
+    session.get::<i32>(USER_ID).ok().flatten().is_some()
+}
+
+/// The CSRF token this browser's forms carry, if it has one: the session's when signed
+/// in, else the one bound to the browser's CSRF cookie. Never starts anything.
 pub fn csrf_token(session: &Session) -> Option<String> {
-    session.get::<String>(CSRF).ok().flatten()
+    session
+        .get::<String>(CSRF)
+        .ok()
+        .flatten()
+        .or_else(visitor::csrf_token)
 }
 
-/// The session's CSRF token, created (and the session started) when missing.
-pub fn ensure_csrf_token(session: &Session) -> Result<String, actix_session::SessionInsertError> {
-    if let Some(token) = csrf_token(session) {
-        return Ok(token);
-    }
-    let token = csrf::new_token();
-    session.insert(CSRF, &token)?;
-    Ok(token)
+/// The CSRF token for a form: the session's when signed in, else one bound to the
+/// browser's CSRF cookie (issued now when it has none; no server state). `None` only
+/// outside a browser request.
+pub fn ensure_csrf_token(session: &Session) -> Option<String> {
+    csrf_token(session).or_else(visitor::ensure_csrf_token)
 }
 
-/// Keep a message for the next page this browser sees.
+/// Keep a message for the next page this browser sees: in the session when signed in,
+/// else in a short-lived signed cookie.
 pub fn set_flash(
     session: &Session,
     message: &str,
 ) -> Result<(), actix_session::SessionInsertError> {
-    session.insert(FLASH, message)
+    if signed_in(session) {
+        return session.insert(FLASH, message);
+    }
+    if !visitor::set_flash(message) {
+        tracing::debug!("flash message dropped outside a browser request");
+    }
+    Ok(())
 }
 
-/// The flash message, removed. A session without one is left unchanged (actix-session
-/// marks a session changed, and writes it back, on any `remove`, even of a missing key).
+/// The message waiting for this page, if any, removed once taken: the session's when
+/// signed in, else the flash cookie's. A session without one is left unchanged
+/// (actix-session marks a session changed, and writes it back, on any `remove`, even of
+/// a missing key).
 pub fn take_flash(session: &Session) -> Option<String> {
-    session.get::<String>(FLASH).ok().flatten()?;
-    session.remove_as::<String>(FLASH).and_then(Result::ok)
+    if signed_in(session)
+        && session.get::<String>(FLASH).ok().flatten().is_some()
+        && let Some(Ok(message)) = session.remove_as::<String>(FLASH)
+    {
+        return Some(message);
+    }
+    visitor::take_flash()
 }

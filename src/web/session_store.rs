@@ -54,16 +54,19 @@ fn mark_lost() {
 }
 
 const DB_KEY_PREFIX: &str = "db-";
-/// Where Redis sessions live.
-pub const REDIS_KEY_PREFIX: &str = "pinkflow:session:";
+/// Where Redis sessions live: `{CACHE_KEY_PREFIX}:session:{key}` (`pinkflow:session:`
+/// by default), so instances sharing a Redis under other prefixes keep apart.
+pub fn redis_key_prefix(prefix: &str) -> String {
+    format!("{prefix}:session:")
+}
 /// Most `SCAN` steps spent counting Redis sessions (about 1000 keys each).
 const COUNT_MAX_STEPS: usize = 200;
 
-/// How many sessions Redis holds (it expires them itself, so every key is live). Counted
-/// with `SCAN` through the breaker; `None` when Redis fails or holds too many keys to
-/// count cheaply (more than about 200 000).
-pub async fn count_redis_sessions(redis: &Redis) -> Option<u64> {
-    let pattern = format!("{REDIS_KEY_PREFIX}*");
+/// How many sessions Redis holds under `prefix` (the `CACHE_KEY_PREFIX`; Redis expires
+/// them itself, so every key is live). Counted with `SCAN` through the breaker; `None`
+/// when Redis fails or holds too many keys to count cheaply (more than about 200 000).
+pub async fn count_redis_sessions(redis: &Redis, prefix: &str) -> Option<u64> {
+    let pattern = format!("{}*", redis_key_prefix(prefix));
     let (mut cursor, mut count) = (0u64, 0u64);
     for _ in 0..COUNT_MAX_STEPS {
         let (next, keys): (u64, Vec<String>) = redis
@@ -108,18 +111,21 @@ enum Store {
 pub const EXTEND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl AppSessionStore {
-    /// The Redis store sharing the application's pool, or the database store.
-    /// `idle_timeout` is `SESSION_IDLE_TIMEOUT`.
+    /// The Redis store sharing the application's pool (keys under `prefix`, the
+    /// `CACHE_KEY_PREFIX`), or the database store. `idle_timeout` is
+    /// `SESSION_IDLE_TIMEOUT`.
     pub async fn new(
         db: &Db,
         redis: Option<&Redis>,
         idle_timeout: std::time::Duration,
+        prefix: &str,
     ) -> anyhow::Result<Self> {
         let database = DbSessionStore::new(db.clone());
+        let key_prefix = redis_key_prefix(prefix);
         let store = match redis {
             Some(redis) => Store::Redis(RedisWithFallback {
                 redis: RedisSessionStore::builder_pooled(redis.pool().clone())
-                    .cache_keygen(|key| format!("{REDIS_KEY_PREFIX}{key}"))
+                    .cache_keygen(move |key| format!("{key_prefix}{key}"))
                     .build()
                     .await?,
                 db: database,

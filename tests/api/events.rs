@@ -13,6 +13,15 @@ fn names(events: &[Envelope]) -> Vec<&'static str> {
     events.iter().map(|e| e.event.name()).collect()
 }
 
+/// The events other than `auth.principals.invalidated` (published with every revocation
+/// and account change so instances drop cached principals), and how many of those came.
+fn apart_from_invalidations(events: Vec<Envelope>) -> (Vec<Envelope>, usize) {
+    let (invalidations, rest): (Vec<_>, Vec<_>) = events
+        .into_iter()
+        .partition(|e| matches!(e.event, Event::PrincipalsInvalidated { .. }));
+    (rest, invalidations.len())
+}
+
 async fn user_id(app: &TestApp, email: &str) -> i32 {
     let email = email.to_owned();
     app.state
@@ -76,7 +85,9 @@ async fn api_registration_sign_in_preferences_and_sign_out_publish_their_events(
         .unwrap();
     assert_eq!(r.status(), 200);
 
-    let events = drain(&mut rx, Duration::from_millis(300)).await;
+    let (events, invalidations) =
+        apart_from_invalidations(drain(&mut rx, Duration::from_millis(300)).await);
+    assert_eq!(invalidations, 3, "two preference saves and the sign-out");
     assert_eq!(
         names(&events),
         [
@@ -191,7 +202,12 @@ async fn browser_sign_in_preferences_and_sign_out_publish_and_are_audited() {
     let token = app.csrf("/login").await;
     app.post_form("/logout", &[("csrf_token", &token)]).await;
 
-    let events = drain(&mut rx, Duration::from_millis(300)).await;
+    let (events, invalidations) =
+        apart_from_invalidations(drain(&mut rx, Duration::from_millis(300)).await);
+    assert_eq!(
+        invalidations, 1,
+        "the preference save (a browser session is no token)"
+    );
     assert_eq!(
         names(&events),
         [
@@ -319,7 +335,9 @@ async fn with_redis_an_event_reaches_every_instance_once_and_is_audited_once() {
     drain(&mut on_b, Duration::from_millis(200)).await;
     let r = a.save_preferences(&[("visual_density", "1")]).await;
     assert_eq!(r.status(), 303);
-    let seen_b = drain(&mut on_b, Duration::from_millis(500)).await;
+    let (seen_b, invalidations) =
+        apart_from_invalidations(drain(&mut on_b, Duration::from_millis(500)).await);
+    assert_eq!(invalidations, 1, "B is told to drop its cached principals");
     assert_eq!(
         names(&seen_b),
         [
@@ -522,7 +540,9 @@ async fn with_redis_a_module_grant_from_the_cli_reaches_servers_and_is_audited_o
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen = drain(&mut on_a, Duration::from_millis(500)).await;
+    let (seen, invalidations) =
+        apart_from_invalidations(drain(&mut on_a, Duration::from_millis(500)).await);
+    assert_eq!(invalidations, 1, "the servers drop their cached principals");
     assert_eq!(names(&seen), ["module.loaded", "user.updated"], "{seen:?}");
     assert_eq!(
         seen[0].event,

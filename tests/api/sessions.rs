@@ -7,18 +7,33 @@ use crate::helpers::{
     csrf_from, get_with_cookie, location, session_cookie, spawn_app, spawn_app_with,
 };
 
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_lax_and_not_secure_outside_production() {
     let app = spawn_app().await;
     let r = app.get("/login").await;
-    let set = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("pinkflow_session="))
-        .expect("a session starts for the form's CSRF token")
-        .to_owned();
+    assert_eq!(
+        set_cookie(&r, "pinkflow_session"),
+        None,
+        "no session before sign-in"
+    );
+    let csrf = set_cookie(&r, "pinkflow_csrf").expect("the form's CSRF cookie");
+    assert!(csrf.contains("HttpOnly"), "{csrf}");
+    assert!(csrf.contains("SameSite=Lax"), "{csrf}");
+    assert!(!csrf.contains("Secure"), "{csrf}");
+    assert!(csrf.contains("Path=/"), "{csrf}");
+    app.browser_register("cookie").await;
+    let r = app.browser_login("cookie@example.com", "password123").await;
+    assert_eq!(r.status(), 303);
+    let set = set_cookie(&r, "pinkflow_session").expect("a session starts at sign-in");
     assert!(set.contains("HttpOnly"), "{set}");
     assert!(set.contains("SameSite=Lax"), "{set}");
     assert!(!set.contains("Secure"), "{set}");
@@ -30,9 +45,8 @@ async fn the_session_id_changes_at_sign_in() {
     let app = spawn_app().await;
     app.browser_register("renew").await;
     let r = app.get("/login").await;
-    let before = session_cookie(&r);
+    assert_eq!(session_cookie(&r), None, "no session before sign-in");
     let html = r.text().await.unwrap();
-    let before = before.expect("session cookie before sign-in");
     let token = csrf_from(&html).unwrap();
     let r = app
         .post_form(
@@ -45,16 +59,43 @@ async fn the_session_id_changes_at_sign_in() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    let before = session_cookie(&r).expect("a session cookie at sign-in");
+    // The CSRF token is new at sign-in, and the signed-out one no longer passes.
+    let signed_in = csrf_from(&app.get_html("/account").await).unwrap();
+    assert_ne!(signed_in, token);
+    let r = app
+        .post_form(
+            "/preferences",
+            &[("csrf_token", &token), ("visual_density", "4")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        403,
+        "the signed-out token is refused once signed in"
+    );
+    // Signing in again (here: the same account) starts another session id.
+    let r = app
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &signed_in),
+                ("email", "renew@example.com"),
+                ("password", "password123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
     let after = session_cookie(&r).expect("a new session cookie at sign-in");
     assert_ne!(before, after);
-    // The pre-sign-in session id does not carry the signed-in state.
+    // The earlier session id does not carry the signed-in state.
     let r = get_with_cookie(&app, "/account", &before).await;
     assert_eq!(r.status(), 303);
     let r = get_with_cookie(&app, "/account", &after).await;
     assert_eq!(r.status(), 200);
     // The CSRF token is new as well.
     let html = app.get_html("/account").await;
-    assert_ne!(csrf_from(&html).unwrap(), token);
+    assert_ne!(csrf_from(&html).unwrap(), signed_in);
 }
 
 #[tokio::test]
@@ -191,16 +232,44 @@ async fn the_session_cookie_is_secure_in_production() {
     })
     .await;
     let r = app.get("/login").await;
-    let set = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("pinkflow_session="))
+    assert!(r.headers().contains_key("strict-transport-security"));
+    assert_eq!(set_cookie(&r, "pinkflow_session"), None);
+    let csrf = set_cookie(&r, "__Host-pinkflow_csrf").expect("a __Host- CSRF cookie");
+    assert!(
+        csrf.contains("Secure") && csrf.contains("HttpOnly") && csrf.contains("Path=/"),
+        "{csrf}"
+    );
+    assert!(!csrf.to_ascii_lowercase().contains("domain="), "{csrf}");
+    let value = csrf
+        .strip_prefix("__Host-pinkflow_csrf=")
+        .and_then(|c| c.split(';').next())
         .unwrap()
         .to_owned();
+    let token = csrf_from(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        app.register("prod@example.com", "prod", "password123")
+            .await
+            .status(),
+        201
+    );
+    // Over plain HTTP the client would not send a Secure cookie back: send it by hand.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/login"))
+        .header("Cookie", format!("__Host-pinkflow_csrf={value}"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "prod@example.com"),
+            ("password", "password123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let set = set_cookie(&r, "pinkflow_session").unwrap();
     assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
-    assert!(r.headers().contains_key("strict-transport-security"));
 }
 
 #[tokio::test]
@@ -210,7 +279,7 @@ async fn expired_database_sessions_are_purged() {
         s.remove("REDIS_URL");
     })
     .await;
-    let _ = app.csrf("/login").await;
+    app.browser_user("purged").await;
     let count = || async {
         app.state
             .db
@@ -227,6 +296,7 @@ async fn expired_database_sessions_are_purged() {
         &app.state.db,
         None,
         Duration::from_secs(2),
+        "unused",
     )
     .await
     .unwrap();
