@@ -1,3 +1,7 @@
+//! The API's authentication extractor: [`BearerAuth`] turns an `Authorization: Bearer`
+//! access token into the signed-in user, refusing expired, revoked or malformed tokens with
+//! the API's JSON 401.
+
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
