@@ -116,7 +116,8 @@ impl Application {
                 settings.video.upload_folder.display()
             )
         })?;
-        let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone());
+        let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone())
+            .with_read_cache(settings.cache.default_timeout);
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -133,6 +134,7 @@ impl Application {
             state.metrics.clone(),
             state.db.clone(),
         );
+        tasks.push(state.videos.forget_on_events());
         if let Some(url) = &settings.redis.url {
             tasks.push(tokio::spawn(crate::events::fanout::listen(
                 url.clone(),

@@ -31,7 +31,15 @@ fn every_module_has_a_doc_comment() {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             !text.trim_start().starts_with("//!")
         })
-        .map(|path| path.strip_prefix(root).unwrap_or(path).display().to_string())
+        .map(|path| {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
         .collect();
-    assert!(missing.is_empty(), "modules without a //! doc comment: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "modules without a //! doc comment: {missing:?}"
+    );
 }

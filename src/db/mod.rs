@@ -1,7 +1,9 @@
 //! The data layer: one connection type over PostgreSQL and SQLite, an r2d2 pool whose
 //! manager picks the backend from the URL scheme, embedded migrations per backend, and
-//! [`Db::run`], which keeps synchronous diesel off the async executor.
+//! [`Db::run`], which keeps synchronous diesel off the async executor (and counts each
+//! request's round trips, see [`queries`]).
 
+pub mod queries;
 pub mod schema;
 
 use std::sync::Arc;
@@ -152,7 +154,10 @@ impl ConnectionManager {
     fn establish(&self) -> Result<ManagedConnection, r2d2::Error> {
         let conn = match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose_secret())
-                .map(DbConnection::Pg)
+                .map(|mut conn| {
+                    conn.set_instrumentation(queries::instrumentation());
+                    DbConnection::Pg(conn)
+                })
                 .map_err(r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
@@ -165,6 +170,7 @@ impl ConnectionManager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                conn.set_instrumentation(queries::instrumentation());
                 Ok(DbConnection::Sqlite(conn))
             }
         }?;
@@ -182,6 +188,7 @@ pub struct Db {
     backend: Backend,
     /// The manager's "opening a connection failed" flag.
     unreachable: Arc<AtomicBool>,
+    query_log: queries::QueryLog,
 }
 
 /// A pooled connection. Whoever finds no idle one waits [`DOWN_CHECKOUT_TIMEOUT`]
@@ -232,11 +239,17 @@ impl Db {
             pool,
             backend,
             unreachable,
+            query_log: queries::QueryLog::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Round trips per request (recorded by the request middleware once started).
+    pub fn query_log(&self) -> &queries::QueryLog {
+        &self.query_log
     }
 
     /// A connection for synchronous callers (CLI, migrations, workers' own threads).
@@ -251,7 +264,9 @@ impl Db {
         T: Send + 'static,
     {
         let (pool, unreachable) = (self.pool.clone(), self.unreachable.clone());
+        let counter = queries::current();
         tokio::task::spawn_blocking(move || {
+            let _counting = queries::bind(counter);
             let mut conn = checkout(&pool, &unreachable)?;
             let result = f(&mut conn.conn);
             if result.as_ref().is_err_and(DbError::is_unavailable) {

@@ -84,6 +84,7 @@ diesel::table! {
         storage_key -> Text,
         cue_count -> Integer,
         created_at -> Timestamp,
+        transcript -> Nullable<Text>,
     }
 }
 

@@ -4,9 +4,11 @@
 
 mod account;
 mod preferences;
+mod video;
 
 pub use account::{Email, Password, Username};
 pub use preferences::{
     Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,
     PreferencesUpdate, ReadingLevel, SIGN_LANGUAGES, SignLanguage,
 };
+pub use video::{UnknownValue, VideoStatus, Visibility};

@@ -32,20 +32,23 @@ pub async fn request_context(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let started = Instant::now();
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = state.as_ref().map(|s| s.metrics.clone());
 
     // (The request must not be cloned before routing, so an error that escapes the
     // inner services is logged here and rendered by actix itself.)
-    let res = match next.call(req).await {
+    let (res, db_queries) = crate::db::queries::counted(next.call(req)).await;
+    if let Some(state) = &state {
+        state.db.query_log().record(&path, db_queries);
+    }
+    let res = match res {
         Ok(res) => res.map_into_boxed_body(),
         Err(e) => {
             let status = e.as_response_error().status_code().as_u16();
             if let Some(m) = &metrics {
                 m.record_request(method.as_str(), "unmatched", status, started.elapsed());
             }
-            tracing::info!(request_id = %id, %method, %path, status, "request");
+            tracing::info!(request_id = %id, %method, %path, status, db_queries, "request");
             return Err(e);
         }
     };
@@ -71,9 +74,9 @@ pub async fn request_context(
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::warn!(request_id = %id, %method, %path, status, latency_ms, "request");
+        tracing::warn!(request_id = %id, %method, %path, status, latency_ms, db_queries, "request");
     } else {
-        tracing::info!(request_id = %id, %method, %path, status, latency_ms, "request");
+        tracing::info!(request_id = %id, %method, %path, status, latency_ms, db_queries, "request");
     }
     Ok(res)
 }

@@ -20,6 +20,9 @@ pub struct Caption {
     pub storage_key: String,
     pub cue_count: i32,
     pub created_at: NaiveDateTime,
+    /// The cues as transcript lines (JSON), parsed once when the track was stored;
+    /// `None` for tracks stored before the column existed (filled on first read).
+    pub transcript: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +35,7 @@ pub struct NewCaption<'a> {
     pub storage_key: &'a str,
     pub cue_count: i32,
     pub created_at: NaiveDateTime,
+    pub transcript: Option<&'a str>,
 }
 
 /// Insert a track, replacing the video's track of the same language and kind.
@@ -82,4 +86,15 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Caption>, DbError
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<usize, DbError> {
     Ok(diesel::delete(captions::table.find(id)).execute(conn)?)
+}
+
+/// Store the parsed transcript of a track stored before transcripts were kept.
+pub fn set_transcript(
+    conn: &mut DbConnection,
+    id: i32,
+    transcript: &str,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(captions::table.find(id))
+        .set(captions::transcript.eq(Some(transcript)))
+        .execute(conn)?)
 }

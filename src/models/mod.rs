@@ -10,6 +10,7 @@ pub mod token;
 pub mod user;
 pub mod video;
 pub mod video_job;
+pub mod watch;
 
 pub use user::{NewUser, User};
 pub use video::Video;

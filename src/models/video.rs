@@ -6,15 +6,17 @@ use diesel::prelude::*;
 
 use crate::db::schema::videos;
 use crate::db::{DbConnection, DbError, now};
+use crate::domain::{VideoStatus, Visibility};
 
-pub const STATUS_UPLOADED: &str = "uploaded";
-pub const STATUS_QUEUED: &str = "queued";
-pub const STATUS_PROCESSING: &str = "processing";
-pub const STATUS_READY: &str = "ready";
-pub const STATUS_FAILED: &str = "failed";
+/// The column values, for queries (the row itself carries the enums).
+pub const STATUS_UPLOADED: &str = VideoStatus::Uploaded.as_str();
+pub const STATUS_QUEUED: &str = VideoStatus::Queued.as_str();
+pub const STATUS_PROCESSING: &str = VideoStatus::Processing.as_str();
+pub const STATUS_READY: &str = VideoStatus::Ready.as_str();
+pub const STATUS_FAILED: &str = VideoStatus::Failed.as_str();
 
-pub const VISIBILITY_PRIVATE: &str = "private";
-pub const VISIBILITY_PUBLIC: &str = "public";
+pub const VISIBILITY_PRIVATE: &str = Visibility::Private.as_str();
+pub const VISIBILITY_PUBLIC: &str = Visibility::Public.as_str();
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = videos)]
@@ -24,8 +26,11 @@ pub struct Video {
     pub title: String,
     pub description: String,
     pub sign_language: String,
-    pub visibility: String,
-    pub status: String,
+    /// Checked when the row is read: an unknown word fails the query.
+    #[diesel(deserialize_as = String)]
+    pub visibility: Visibility,
+    #[diesel(deserialize_as = String)]
+    pub status: VideoStatus,
     pub progress: i32,
     pub original_filename: String,
     pub source_key: String,
@@ -49,16 +54,16 @@ pub struct Video {
 
 impl Video {
     pub fn is_public(&self) -> bool {
-        self.visibility == VISIBILITY_PUBLIC
+        self.visibility.is_public()
     }
 
     pub fn is_ready(&self) -> bool {
-        self.status == STATUS_READY
+        self.status.is_ready()
     }
 
     /// True while the job has not reached `ready` or `failed`.
     pub fn is_pending(&self) -> bool {
-        !matches!(self.status.as_str(), STATUS_READY | STATUS_FAILED)
+        self.status.is_pending()
     }
 
     /// Whether `viewer` may see this video: its owner always; anyone once it is public
@@ -105,6 +110,14 @@ pub fn find(conn: &mut DbConnection, id: i32) -> Result<Option<Video>, DbError> 
         .select(Video::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Video `id`, which must exist (e.g. just written in the same transaction).
+pub fn get(conn: &mut DbConnection, id: i32) -> Result<Video, DbError> {
+    Ok(videos::table
+        .find(id)
+        .select(Video::as_select())
+        .first(conn)?)
 }
 
 /// A person's own videos, newest first.
@@ -201,6 +214,38 @@ pub fn set_edition_group(
             .set(changes)
             .execute(conn)?,
     })
+}
+
+/// Put `video` and `other` (and the rest of their groups) in one edition group, unless
+/// the group would then hold two editions in the same sign language (`false`). Run it
+/// in a transaction.
+pub fn link_editions(
+    conn: &mut DbConnection,
+    video: &Video,
+    other: &Video,
+) -> Result<bool, DbError> {
+    let same_group = video.edition_group.is_some() && video.edition_group == other.edition_group;
+    if !same_group {
+        let mut languages: Vec<String> = editions_of(conn, video)?
+            .into_iter()
+            .chain(editions_of(conn, other)?)
+            .map(|v| v.sign_language)
+            .chain([video.sign_language.clone(), other.sign_language.clone()])
+            .collect();
+        let before = languages.len();
+        languages.sort_unstable();
+        languages.dedup();
+        if languages.len() != before {
+            return Ok(false);
+        }
+    }
+    let group = video
+        .edition_group
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    set_edition_group(conn, video.id, video.edition_group.as_deref(), Some(&group))?;
+    set_edition_group(conn, other.id, other.edition_group.as_deref(), Some(&group))?;
+    Ok(true)
 }
 
 /// Remove one video from its edition group; a group left with one video dissolves.

@@ -780,11 +780,29 @@ fn order(level: u8) -> [u8; 5] {
     }
 }
 
+/// Every key's copy by level (index 0 is level 1), built once: a page looks up dozens
+/// of keys, and a scan of [`COPY`] per lookup cost more than the rest of the page.
+static BY_KEY: std::sync::LazyLock<
+    std::collections::HashMap<&'static str, [Option<&'static str>; 5]>,
+> = std::sync::LazyLock::new(|| {
+    let mut map = std::collections::HashMap::with_capacity(COPY.len());
+    for (key, level, text) in COPY {
+        let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
+        if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {
+            // The first entry of a (key, level) wins, as the scan it replaces did.
+            slot.get_or_insert(text);
+        }
+    }
+    map
+});
+
 /// The copy for `key` at `level`, or the nearest level that has it ("" if unknown).
 pub fn text(key: &str, level: u8) -> &'static str {
-    for l in order(level) {
-        if let Some((_, _, t)) = COPY.iter().find(|(k, lv, _)| *k == key && *lv == l) {
-            return t;
+    if let Some(levels) = BY_KEY.get(key) {
+        for l in order(level) {
+            if let Some(Some(t)) = levels.get(usize::from(l - 1)) {
+                return t;
+            }
         }
     }
     tracing::debug!(key, "missing interface copy");
@@ -817,6 +835,26 @@ mod tests {
         assert_eq!(text("upload.file.hint", 1), "A video file. It can be up to");
         assert_eq!(text("status.processing", 2), "Getting ready");
         assert_eq!(text("status.processing", 4), "Processing");
+    }
+
+    #[test]
+    fn the_index_gives_what_a_scan_of_the_table_gives() {
+        let scan = |key: &str, level: u8| {
+            order(level)
+                .into_iter()
+                .find_map(|l| {
+                    COPY.iter()
+                        .find(|(k, lv, _)| *k == key && *lv == l)
+                        .map(|(_, _, t)| *t)
+                })
+                .unwrap_or("")
+        };
+        for (key, _, _) in COPY {
+            for level in 0..=6 {
+                assert_eq!(text(key, level), scan(key, level), "{key} at {level}");
+            }
+        }
+        assert_eq!(text("no.such.key", 3), "");
     }
 
     #[test]

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::domain::SignLanguage;
+pub use crate::domain::Visibility;
 use crate::models::caption::{KIND_CAPTIONS, KIND_SUBTITLES};
 use crate::models::feedback::RATINGS;
-use crate::models::video::{VISIBILITY_PRIVATE, VISIBILITY_PUBLIC};
 
 /// Field name → message.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -56,30 +56,6 @@ pub fn display_filename(raw: &str) -> String {
     let keep = FILENAME_MAX - 1 - ext.chars().count();
     let stem: String = name.chars().take(keep).collect();
     format!("{}…{ext}", stem.trim_end())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum Visibility {
-    Private,
-    Public,
-}
-
-impl Visibility {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            VISIBILITY_PRIVATE => Ok(Visibility::Private),
-            VISIBILITY_PUBLIC => Ok(Visibility::Public),
-            _ => Err("Choose private or public".into()),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Private => VISIBILITY_PRIVATE,
-            Visibility::Public => VISIBILITY_PUBLIC,
-        }
-    }
 }
 
 /// The details of an upload, besides the file.

@@ -1,11 +1,12 @@
 //! Sign-language videos: upload storage, the job queue's workers, the FFmpeg pipeline
 //! (run by [`media`] in the `pinkflow-media` helper process), WebVTT captions and the
-//! [`VideoService`] the API and the pages call. Nothing here knows actix.
+//! [`VideoService`] the API and the pages call, with the [`views`] it returns. Nothing here knows actix.
 
 pub mod input;
 pub mod media;
 pub mod service;
 pub mod storage;
+pub mod views;
 pub mod webvtt;
 pub mod worker;
 

@@ -230,7 +230,7 @@ pub fn format_timestamp(seconds: f64) -> String {
 }
 
 /// One line of a transcript: when it is said and what, as plain text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(description = "One line of a transcript.")]
 pub struct TranscriptLine {
     pub start_seconds: f64,

@@ -20,7 +20,7 @@ use super::media::{self, JobControl, MediaError, TranscodeOptions};
 use super::service::VideoService;
 use super::storage::{Area, Storage};
 use crate::db::{DbError, now};
-use crate::events::{Event, Publish};
+use crate::events::Event;
 use crate::models::video as video_db;
 use crate::models::video_job::{self, CompletedJob, FailOutcome};
 
@@ -82,7 +82,7 @@ impl Worker {
             .await?;
         for (video_id, owner_id) in dead {
             tracing::warn!(video_id, "video job failed: no attempts left");
-            self.service.events().publish(Event::VideoProcessingFailed {
+            self.service.publish(Event::VideoProcessingFailed {
                 video_id,
                 owner_id,
                 reason: exhausted_reason(max),
@@ -123,13 +123,11 @@ impl Worker {
             attempt = video.attempts,
             "video processing started"
         );
-        self.service
-            .events()
-            .publish(Event::VideoProcessingStarted {
-                video_id,
-                owner_id,
-                attempt: video.attempts,
-            });
+        self.service.publish(Event::VideoProcessingStarted {
+            video_id,
+            owner_id,
+            attempt: video.attempts,
+        });
         let settings = self.service.settings().clone();
         // A stop that arrived between the claim and now cancels the job at once.
         let stopped = *stop.borrow_and_update();
@@ -212,14 +210,12 @@ impl Worker {
                 match saved {
                     Ok(true) => {
                         tracing::info!(video_id, "video processing completed");
-                        self.service
-                            .events()
-                            .publish(Event::VideoProcessingCompleted {
-                                video_id,
-                                owner_id,
-                                duration_seconds: report.duration_seconds,
-                                processing_seconds: started.elapsed().as_secs_f64(),
-                            });
+                        self.service.publish(Event::VideoProcessingCompleted {
+                            video_id,
+                            owner_id,
+                            duration_seconds: report.duration_seconds,
+                            processing_seconds: started.elapsed().as_secs_f64(),
+                        });
                         JobOutcome::Completed { video_id }
                     }
                     Ok(false) => {
@@ -363,7 +359,7 @@ impl Worker {
             Ok(o) => {
                 let will_retry = o == FailOutcome::Requeued;
                 tracing::warn!(video_id, reason, will_retry, "video processing failed");
-                self.service.events().publish(Event::VideoProcessingFailed {
+                self.service.publish(Event::VideoProcessingFailed {
                     video_id,
                     owner_id,
                     reason: reason.to_owned(),

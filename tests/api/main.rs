@@ -23,6 +23,7 @@ mod outage;
 mod pages;
 mod preferences;
 mod protocol;
+mod read_models;
 mod redis_outage;
 mod renderer;
 mod revocation;

@@ -153,17 +153,6 @@ pub struct CaptionUploadForm {
     pub kind: Option<String>,
 }
 
-/// A video's processing status: the words `videos.status` holds and `Video.status` shows.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum VideoStatus {
-    Uploaded,
-    Queued,
-    Processing,
-    Ready,
-    Failed,
-}
-
 /// `PATCH /api/videos/{id}` body: any of the four details (strings; unknown keys are
 /// ignored). The result must still be valid: a non-empty title, a known sign language.
 #[derive(Serialize, Deserialize, ToSchema)]

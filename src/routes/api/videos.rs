@@ -197,7 +197,7 @@ pub async fn update(
     let title = text("title", &current.title);
     let description = text("description", &current.description);
     let sign_language = text("sign_language", &current.sign_language);
-    let visibility = text("visibility", &current.visibility);
+    let visibility = text("visibility", current.visibility.as_str());
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
@@ -370,11 +370,7 @@ pub async fn transcript(
         .transcript(id, auth.user_id(), query.language.as_deref())
         .await?;
     match found {
-        Some((caption, lines)) => Ok(HttpResponse::Ok().json(Transcript {
-            video_id: id,
-            caption,
-            lines,
-        })),
+        Some(transcript) => Ok(HttpResponse::Ok().json(transcript)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "This video has no captions yet, so there is no transcript",

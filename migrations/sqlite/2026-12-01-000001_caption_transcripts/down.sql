@@ -1,0 +1,1 @@
+ALTER TABLE captions DROP COLUMN transcript;

@@ -1,0 +1,173 @@
+//! The video service: uploads, viewing rights, captions and transcripts, signed
+//! editions, feedback, files, and the read models of the pages. Plain Rust (no actix,
+//! no diesel): the JSON API and the HTML pages both call it; its queries live in
+//! [`crate::models`] and its transactions go through [`Db::transaction`].
+//!
+//! One file per concern: [`uploads`] (upload, edit, retry, delete), [`access`] (who may
+//! see what, listings and the watch page's read model), [`captions`] (tracks and
+//! transcripts), [`editions`], [`feedback`] and [`files`] (media files and the orphan
+//! sweep); [`read_cache`] keeps the read models every visitor shares.
+
+mod access;
+mod captions;
+mod editions;
+mod feedback;
+mod files;
+pub mod read_cache;
+mod uploads;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+pub use self::files::MediaFile;
+use self::read_cache::ReadCache;
+use super::input::FieldErrors;
+use super::media::MediaHelper;
+use super::storage::Storage;
+use crate::config::VideoSettings;
+use crate::db::{Db, DbError};
+use crate::events::{Event, EventBus, Publish};
+// The view types, where the routes have always found them.
+pub use super::views::{
+    CaptionView, EditionView, FeedbackSummary, Transcript, VideoList, VideoView, WatchData,
+    WatchPage, caption_for, caption_url, poster_url, video_url,
+};
+
+/// The module a person needs to upload videos.
+pub const VIDEO_MODULE: &str = "video";
+/// Largest caption file accepted.
+pub const MAX_CAPTION_BYTES: u64 = 1024 * 1024;
+/// Most videos one listing returns.
+pub const LIST_LIMIT: i64 = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    #[error("Video not found")]
+    NotFound,
+    /// The person may see the video but not do this to it.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Some values are not valid")]
+    Invalid(FieldErrors),
+    #[error("The video is larger than the limit of {limit_mb} MB")]
+    TooLarge { limit_mb: u64 },
+    /// The upload is not a video we can read.
+    #[error("{0}")]
+    NotAVideo(String),
+    /// The caption file is not valid WebVTT.
+    #[error("{0}")]
+    BadCaptions(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The request itself could not be read (e.g. broken multipart).
+    #[error("{0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl VideoError {
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        VideoError::Invalid(FieldErrors::from([(name.to_owned(), message.into())]))
+    }
+
+    /// A blocking task that could not finish (it panicked or was cancelled).
+    fn task(e: tokio::task::JoinError) -> Self {
+        VideoError::Io(std::io::Error::other(e.to_string()))
+    }
+}
+
+#[derive(Clone)]
+pub struct VideoService {
+    db: Db,
+    storage: Arc<Storage>,
+    settings: Arc<VideoSettings>,
+    media: Arc<MediaHelper>,
+    events: EventBus,
+    wake: Arc<Notify>,
+    cache: ReadCache,
+}
+
+impl VideoService {
+    /// A service that keeps no read models (see [`VideoService::with_read_cache`]).
+    pub fn new(db: Db, storage: Storage, settings: VideoSettings, events: EventBus) -> Self {
+        VideoService {
+            db,
+            storage: Arc::new(storage),
+            media: Arc::new(MediaHelper::new(settings.media.bin.clone())),
+            settings: Arc::new(settings),
+            events,
+            wake: Arc::new(Notify::new()),
+            cache: ReadCache::off(),
+        }
+    }
+
+    /// Keep the shared read models (public watch pages, the catalogue) for `ttl`
+    /// (zero: not at all). Start [`VideoService::forget_on_events`] with it when other
+    /// processes change videos.
+    pub fn with_read_cache(mut self, ttl: Duration) -> Self {
+        self.cache = ReadCache::new(ttl);
+        self
+    }
+
+    /// Drop cached read models when another instance (or the worker process) reports a
+    /// change through the bus; this instance's own changes are dropped before they are
+    /// published.
+    pub fn forget_on_events(&self) -> tokio::task::JoinHandle<()> {
+        let cache = self.cache.clone();
+        self.events
+            .spawn_subscriber("video-read-models", None, move |e| {
+                if !e.local {
+                    cache.forget_event(&e.event);
+                }
+                std::future::ready(())
+            })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+    pub fn settings(&self) -> &VideoSettings {
+        &self.settings
+    }
+    /// Runs FFmpeg (the `pinkflow-media` helper).
+    pub fn media(&self) -> &MediaHelper {
+        &self.media
+    }
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    /// Publish a video event, after dropping the read models it changes (workers call
+    /// this for status changes).
+    pub fn publish(&self, event: Event) {
+        self.cache.forget_event(&event);
+        self.events.publish(event);
+    }
+
+    /// A stored video changed in a way lists and pages show (`video.updated`).
+    fn changed(&self, video_id: i32, owner_id: i32, change: &str) {
+        self.publish(Event::VideoUpdated {
+            video_id,
+            owner_id,
+            change: change.to_owned(),
+        });
+    }
+
+    /// Notified when a job is queued, so an in-process worker starts at once.
+    pub fn wake(&self) -> &Arc<Notify> {
+        &self.wake
+    }
+
+    /// Upload limit in whole megabytes, for messages.
+    pub fn max_upload_mb(&self) -> u64 {
+        self.settings.max_upload_bytes / (1024 * 1024)
+    }
+}
