@@ -11,18 +11,18 @@ use crate::render::{Page, PageCtx, View, sign_language_name};
 use crate::state::AppState;
 use crate::web::errors::PageError;
 
-struct Card {
+struct Card<'a> {
     id: i32,
-    title: String,
-    description: String,
-    sign_language: String,
+    title: &'a str,
+    description: &'a str,
+    sign_language: &'a str,
     language_name: &'static str,
-    poster_url: Option<String>,
+    poster_url: Option<&'a str>,
     duration: Option<String>,
 }
 
 struct CatalogueData<'a> {
-    cards: Vec<Card>,
+    cards: Vec<Card<'a>>,
     filter: String,
     languages: Vec<(&'static str, &'static str, bool)>,
     preferred: &'a str,
@@ -69,25 +69,26 @@ pub async fn catalogue(
     state: web::Data<AppState>,
     query: web::Query<CatalogueQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = ctx.user.as_ref().map(|u| u.id);
     let v = &ctx.view;
     let only = SignLanguage::parse(query.sign_language.trim()).ok();
-    let list = state
-        .videos
-        .list_public(viewer, only, Some(v.prefs.sign_language))
-        .await
-        .map_err(page_error)?;
+    // One read model, shared by every visitor (is_owner is not shown here).
+    let list = state.videos.catalogue(only).await.map_err(page_error)?;
+    let preferred = v.prefs.sign_language.code();
     let filter = only.map(|s| s.code().to_owned()).unwrap_or_default();
+    // The preferred sign language first, newest first within each group.
+    let ordered = list
+        .iter()
+        .filter(|video| video.sign_language == preferred)
+        .chain(list.iter().filter(|video| video.sign_language != preferred));
     let d = CatalogueData {
-        cards: list
-            .into_iter()
+        cards: ordered
             .map(|video| Card {
                 language_name: sign_language_name(&video.sign_language),
                 id: video.id,
-                title: video.title,
-                description: video.description,
-                sign_language: video.sign_language,
-                poster_url: video.poster_url,
+                title: &video.title,
+                description: &video.description,
+                sign_language: &video.sign_language,
+                poster_url: video.poster_url.as_deref(),
                 duration: duration_text(video.duration_seconds),
             })
             .collect(),

@@ -64,7 +64,7 @@ pub async fn edit(
         title: video.title,
         description: video.description,
         sign_language: video.sign_language,
-        visibility: video.visibility,
+        visibility: video.visibility.as_str().to_owned(),
     };
     render_edit(
         &ctx,

@@ -11,9 +11,35 @@ use crate::render::{Errors, LiveRegions, View};
 use crate::routes::pages::{FormFields, SignedIn, field, see_other};
 use crate::state::AppState;
 use crate::video::input::Rating;
-use crate::video::service::FeedbackSummary;
+use crate::video::service::{FeedbackSummary, WatchPage};
 use crate::web::errors::PageError;
 use crate::web::session;
+
+/// The ratings a feedback form shows: of a watch page's read model, or as a rating
+/// returned them.
+pub(super) struct Ratings<'a> {
+    video_id: i32,
+    counts: &'a std::collections::BTreeMap<String, i64>,
+    mine: Option<&'a str>,
+}
+
+impl<'a> Ratings<'a> {
+    pub(super) fn of_page(watch: &'a WatchPage) -> Self {
+        Ratings {
+            video_id: watch.video().id,
+            counts: &watch.data.counts,
+            mine: watch.mine.as_deref(),
+        }
+    }
+
+    fn of_summary(summary: &'a FeedbackSummary) -> Self {
+        Ratings {
+            video_id: summary.video_id,
+            counts: &summary.counts,
+            mine: summary.mine.as_deref(),
+        }
+    }
+}
 
 /// The feedback form and its counts.
 struct Feedback {
@@ -35,24 +61,28 @@ struct FeedbackPartial<'a> {
 /// when a rating was missing), the counts for everyone.
 pub(super) fn render_feedback(
     v: &View,
-    summary: &FeedbackSummary,
+    summary: Ratings<'_>,
     signed_in: bool,
     error: Option<String>,
     csrf_token: &str,
 ) -> Result<String, PageError> {
     let f = Feedback {
         video_id: summary.video_id,
-        options: ["accurate", "helpful", "inaccurate"]
-            .into_iter()
-            .map(|r| {
-                (
-                    r,
-                    v.t(&format!("video.feedback.{r}")),
-                    summary.mine.as_deref() == Some(r),
-                    summary.counts.get(r).copied().unwrap_or(0),
-                )
-            })
-            .collect(),
+        options: [
+            ("accurate", "video.feedback.accurate"),
+            ("helpful", "video.feedback.helpful"),
+            ("inaccurate", "video.feedback.inaccurate"),
+        ]
+        .into_iter()
+        .map(|(r, key)| {
+            (
+                r,
+                v.t(key),
+                summary.mine == Some(r),
+                summary.counts.get(r).copied().unwrap_or(0),
+            )
+        })
+        .collect(),
         signed_in,
         error,
     };
@@ -110,7 +140,13 @@ pub async fn feedback(
         return Ok(see_other(&ctx, &back));
     }
     let token = ctx.csrf_token()?;
-    let body = render_feedback(v, &summary, true, error.clone(), &token)?;
+    let body = render_feedback(
+        v,
+        Ratings::of_summary(&summary),
+        true,
+        error.clone(),
+        &token,
+    )?;
     let live = match &error {
         None => LiveRegions::announce(v.t("video.feedback.saved")),
         Some(message) => LiveRegions::alert(message),

@@ -5,7 +5,8 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{SeenQuery, fragment, page_error, pending, status_text};
+use super::{SeenQuery, fragment, page_error, status_text};
+use crate::domain::VideoStatus;
 use crate::models::User;
 use crate::render::{LiveRegions, PageCtx, View};
 use crate::routes::pages::{SignedIn, see_other};
@@ -18,7 +19,7 @@ use crate::web::errors::PageError;
 struct Row {
     id: i32,
     title: String,
-    status: String,
+    status: VideoStatus,
     status_text: &'static str,
     progress: i32,
     pending: bool,
@@ -33,13 +34,13 @@ impl Row {
         Row {
             id: video.id,
             title: video.title.clone(),
-            status: video.status.clone(),
-            status_text: status_text(v, &video.status),
+            status: video.status,
+            status_text: status_text(v, video.status),
             progress: video.progress.clamp(0, 100),
-            pending: pending(&video.status),
-            failed: video.status == "failed",
-            error: video.error.clone().filter(|_| video.status == "failed"),
-            public: video.visibility == "public",
+            pending: video.status.is_pending(),
+            failed: video.status.is_failed(),
+            error: video.error.clone().filter(|_| video.status.is_failed()),
+            public: video.visibility.is_public(),
             sign_language: video.sign_language.clone(),
         }
     }
@@ -139,8 +140,9 @@ pub async fn rows(
         .iter()
         .filter(|row| {
             query.seen.split(',').any(|seen| {
-                seen.split_once(':')
-                    .is_some_and(|(id, status)| id == row.id.to_string() && status != row.status)
+                seen.split_once(':').is_some_and(|(id, status)| {
+                    id == row.id.to_string() && status != row.status.as_str()
+                })
             })
         })
         .map(|row| format!("{}: {}.", row.title, row.status_text))

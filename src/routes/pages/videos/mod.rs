@@ -18,6 +18,7 @@ mod upload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
+use crate::domain::VideoStatus;
 use crate::models::Video;
 use crate::render::{Errors, LiveRegions, View};
 use crate::state::AppState;
@@ -54,14 +55,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/catalogue", web::get().to(catalogue::catalogue));
 }
 
-/// Statuses that will change by themselves (a job is pending).
-fn pending(status: &str) -> bool {
-    matches!(status, "uploaded" | "queued" | "processing")
-}
-
 /// A video's status in this person's words.
-fn status_text(v: &View, status: &str) -> &'static str {
-    v.t(&format!("status.{status}"))
+fn status_text(v: &View, status: VideoStatus) -> &'static str {
+    v.t(match status {
+        VideoStatus::Uploaded => "status.uploaded",
+        VideoStatus::Queued => "status.queued",
+        VideoStatus::Processing => "status.processing",
+        VideoStatus::Ready => "status.ready",
+        VideoStatus::Failed => "status.failed",
+    })
 }
 
 /// Errors of the video service as page errors (validation is handled by each form).

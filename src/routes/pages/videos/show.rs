@@ -7,8 +7,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::feedback::Ratings;
 use super::feedback::render_feedback;
-use super::{SeenQuery, fragment, page_error, pending, status_text, video_id};
+use super::{SeenQuery, fragment, page_error, status_text, video_id};
+use crate::domain::VideoStatus;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
 use crate::routes::pages::{FormFields, field, see_other};
 use crate::state::AppState;
@@ -17,11 +19,11 @@ use crate::video::webvtt::TranscriptLine;
 use crate::web::errors::PageError;
 
 /// A caption track for the player.
-struct Track {
-    url: String,
-    language: String,
-    label: String,
-    kind: String,
+struct Track<'a> {
+    url: &'a str,
+    language: &'a str,
+    label: &'a str,
+    kind: &'a str,
     default: bool,
 }
 
@@ -31,7 +33,7 @@ struct Track {
 struct StatusPartial<'a> {
     v: &'a View,
     id: i32,
-    status: &'a str,
+    status: VideoStatus,
     status_text: &'static str,
     progress: i32,
     error: Option<&'a str>,
@@ -63,8 +65,8 @@ struct ShowContent<'a> {
     v: &'a View,
     video: &'a VideoView,
     language_name: &'static str,
-    tracks: Vec<Track>,
-    transcript: Option<(String, Vec<TranscriptLine>)>,
+    tracks: Vec<Track<'a>>,
+    transcript: Option<(&'a str, &'a [TranscriptLine])>,
     edition: Option<(String, &'static str)>,
     status: &'a str,
     feedback: Option<&'a str>,
@@ -108,12 +110,12 @@ fn render_status(
     StatusPartial {
         v,
         id: video.id,
-        status: &video.status,
-        status_text: status_text(v, &video.status),
+        status: video.status,
+        status_text: status_text(v, video.status),
         progress: video.progress.clamp(0, 100),
-        error: video.error.as_deref().filter(|_| video.status == "failed"),
-        poll: pending(&video.status),
-        retry_token: retry_token.filter(|_| video.is_owner && video.status == "failed"),
+        error: video.error.as_deref().filter(|_| video.status.is_failed()),
+        poll: video.status.is_pending(),
+        retry_token: retry_token.filter(|_| video.is_owner && video.status.is_failed()),
     }
     .render()
     .map_err(PageError::internal)
@@ -130,8 +132,9 @@ async fn render_show(
     forms: &ShowForms,
 ) -> Result<HttpResponse, PageError> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
-    let videos = &state.videos;
-    let video = videos.view(id, viewer).await.map_err(page_error)?;
+    // One read model: video, captions, transcripts, editions and ratings.
+    let watch = state.videos.watch(id, viewer).await.map_err(page_error)?;
+    let video = watch.video();
     let v = &ctx.view;
     let languages = reading_languages(req, v);
     let wanted: Vec<&str> = languages.iter().map(String::as_str).collect();
@@ -140,10 +143,10 @@ async fn render_show(
         .captions
         .iter()
         .map(|c| Track {
-            url: c.url.clone(),
-            language: c.language.clone(),
-            label: c.label.clone(),
-            kind: c.kind.clone(),
+            url: &c.url,
+            language: &c.language,
+            label: &c.label,
+            kind: &c.kind,
             default: Some(c.id) == default_track,
         })
         .collect();
@@ -151,30 +154,25 @@ async fn render_show(
         .captions
         .iter()
         .find(|c| Some(c.id) == default_track)
-        .map(|c| c.language.clone());
-    let transcript = videos
-        .transcript(id, viewer, default_language.as_deref())
-        .await
-        .map_err(page_error)?
-        .map(|(caption, lines)| (caption.label, lines));
+        .map(|c| c.language.as_str());
+    let transcript = watch
+        .transcript(default_language)
+        .map(|(caption, lines)| (caption.label.as_str(), lines));
     let preferred = v.prefs.sign_language;
     let edition = if video.sign_language == preferred.code() {
         None
     } else {
-        videos
-            .edition_in(id, viewer, preferred)
-            .await
-            .map_err(page_error)?
+        watch
+            .edition_in(preferred.code())
             .map(|e| (format!("/videos/{}", e.id), preferred.name()))
     };
     let token = ctx.csrf_token()?;
-    let status = render_status(v, &video, Some(&token))?;
-    let feedback = if video.status == "ready" {
-        let summary = videos.feedback(id, viewer).await.map_err(page_error)?;
+    let status = render_status(v, video, Some(&token))?;
+    let feedback = if video.status.is_ready() {
         let error = forms.feedback_error.clone();
         Some(render_feedback(
             v,
-            &summary,
+            Ratings::of_page(&watch),
             ctx.user.is_some(),
             error,
             &token,
@@ -184,7 +182,7 @@ async fn render_show(
     };
     let content = ShowContent {
         v,
-        video: &video,
+        video,
         language_name: sign_language_name(&video.sign_language),
         tracks,
         transcript,
@@ -250,15 +248,12 @@ pub async fn status(
         return Ok(see_other(&ctx, &format!("/videos/{id}")));
     }
     let viewer = ctx.user.as_ref().map(|u| u.id);
-    let video = state.videos.view(id, viewer).await.map_err(page_error)?;
+    let watch = state.videos.watch(id, viewer).await.map_err(page_error)?;
+    let video = watch.video();
     let token = ctx.csrf_token()?;
-    let body = render_status(&ctx.view, &video, Some(&token))?;
-    let change = if !query.seen.is_empty() && query.seen != video.status {
-        format!(
-            "{}: {}.",
-            video.title,
-            status_text(&ctx.view, &video.status)
-        )
+    let body = render_status(&ctx.view, video, Some(&token))?;
+    let change = if !query.seen.is_empty() && query.seen != video.status.as_str() {
+        format!("{}: {}.", video.title, status_text(&ctx.view, video.status))
     } else {
         String::new()
     };
