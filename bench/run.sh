@@ -221,7 +221,9 @@ bench_backend() {
   local vid browser_cookie
   read -r vid browser_cookie < <(python3 bench/seed.py "$BASE" "$TOKEN" "$WORK/clip.mp4" "$WORK")
   [ -n "${vid:-}" ] || { echo "bench: seeding failed in $backend" >&2; exit 1; }
-  if ! curl -sf "$BASE/videos/$vid" | grep -q 'Line 60 of the bench captions'; then
+  local watch_html
+  watch_html="$(curl -sf "$BASE/videos/$vid" || true)"
+  if ! grep -q 'Line 60 of the bench captions' <<<"$watch_html"; then
     FAILED+=("$backend: the watch page does not show the transcript it is measured with")
   fi
 
@@ -360,8 +362,8 @@ label() {
     user_nocache) echo "\`GET /api/auth/user\`, \`AUTH_CACHE_TTL=0\` (revocation read per request)" ;;
     watch) echo "watch page \`GET /videos/{id}\`, signed out" ;;
     watch_frag) echo "watch page fragment (HX-Request), signed out" ;;
-    watch_in) echo "watch page, signed in" ;;
-    watch_in_frag) echo "watch page fragment (HX-Request), signed in" ;;
+    watch_in) echo "watch page, signed in (a viewer, not the owner)" ;;
+    watch_in_frag) echo "watch page fragment (HX-Request), signed in (a viewer)" ;;
     catalogue) echo "\`GET /catalogue\` (22 videos), signed out" ;;
     hit) echo "home fragment, cache HIT (\`GET /\`, HX-Request, one profile)" ;;
     miss) echo "home fragment, cache MISS (same, \`CACHE_DEFAULT_TIMEOUT=0\`)" ;;

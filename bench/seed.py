@@ -6,7 +6,7 @@
 Uploads the clip twice through the API (a BSL video and its ISL edition), waits until both are
 ready, adds English captions (60 cues) to the first, links the two as editions, rates the first,
 publishes 30 more videos' worth of catalogue cards by uploading small copies, then signs in a
-browser through the real sign-in form (CSRF token and cookies as a browser gets them) and prints
+viewer's browser (a second account) through the real sign-in form (CSRF token and cookies as a browser gets them) and prints
 the Cookie header that browser sends. Standard library only.
 """
 import json
@@ -19,7 +19,8 @@ import urllib.request
 import uuid
 
 BASE, TOKEN, CLIP, WORK = sys.argv[1:5]
-EMAIL, PASSWORD = "bench@example.com", "benchpassword"
+PASSWORD = "benchpassword"
+VIEWER = "viewer@example.com"
 
 
 def api(method, path, body=None, content_type=None):
@@ -122,9 +123,15 @@ def visit(path, data=None):
     return res.status, res.read().decode(errors="replace")
 
 
+# The browser is a viewer, not the videos' owner (the common case: what the shared read
+# model serves).
+req = urllib.request.Request(
+    BASE + "/api/auth/register", method="POST", headers={"Content-Type": "application/json"},
+    data=json.dumps({"email": VIEWER, "username": "viewer", "password": PASSWORD}).encode())
+urllib.request.urlopen(req, timeout=60).read()
 _, page = visit("/login")
 token = re.search(r'name="csrf_token"\s+value="([^"]+)"', page)
-form = {"email": EMAIL, "password": PASSWORD}
+form = {"email": VIEWER, "password": PASSWORD}
 if token:
     form["csrf_token"] = token.group(1)
 status, _ = visit("/login", urllib.parse.urlencode(form).encode())
