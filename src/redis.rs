@@ -114,3 +114,24 @@ impl Redis {
         Ok(())
     }
 }
+
+/// For unit tests: a client of a Redis that is not there (a port nothing listens on), so
+/// every command fails at once; its breaker opens after two failures.
+#[cfg(test)]
+pub(crate) fn unreachable_for_tests() -> (Redis, Arc<CircuitBreaker>) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let url = SecretString::from(format!("redis://127.0.0.1:{port}"));
+    let breaker = Arc::new(CircuitBreaker::new(
+        "redis",
+        2,
+        std::time::Duration::from_secs(60),
+    ));
+    let redis = match Redis::connect(&url, breaker.clone()) {
+        Ok(redis) => redis,
+        Err(e) => panic!("a pool for an unreachable Redis is still built: {e}"),
+    };
+    (redis, breaker)
+}

@@ -239,18 +239,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_link_counts_every_change() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = secrecy::SecretString::from(format!("redis://127.0.0.1:{port}"));
-        let breaker = Arc::new(crate::resilience::CircuitBreaker::new(
-            "redis",
-            2,
-            Duration::from_secs(60),
-        ));
-        let redis = crate::redis::Redis::connect(&url, breaker).unwrap();
+        let (redis, _) = crate::redis::unreachable_for_tests();
         let bus = EventBus::with_redis(8, redis, "unit:events".into());
         assert_eq!(
             bus.link(),

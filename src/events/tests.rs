@@ -184,18 +184,7 @@ fn own_echoes_are_ignored_and_others_delivered_as_remote() {
 #[tokio::test]
 async fn with_redis_unreachable_publishing_neither_blocks_nor_loses_local_delivery() {
     // Nothing listens on this port: every PUBLISH fails, then the breaker opens.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = secrecy::SecretString::from(format!("redis://127.0.0.1:{port}"));
-    let breaker = Arc::new(crate::resilience::CircuitBreaker::new(
-        "redis",
-        2,
-        Duration::from_secs(60),
-    ));
-    let redis = Redis::connect(&url, breaker.clone()).unwrap();
+    let (redis, breaker) = crate::redis::unreachable_for_tests();
     let bus = EventBus::with_redis(4096, redis, channel("unit"));
     let mut rx = bus.subscribe();
     let started = std::time::Instant::now();

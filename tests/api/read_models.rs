@@ -10,7 +10,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
 use crate::helpers::{TestApp, json_body, spawn_app_with};
-use crate::video_helpers::{clip, upload, upload_clip, upload_form, wait_for_outcome};
+use crate::video_helpers::{clip, publish, upload, upload_clip, upload_form, wait_for_outcome};
 
 const VTT: &str = "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hello there!\n\n00:01.000 --> 00:02.000\nGoodbye now\n";
 
@@ -44,15 +44,7 @@ async fn published(app: &TestApp) -> (i64, i64, String, String) {
         .unwrap();
     for id in [bsl, asl] {
         assert_eq!(wait_for_outcome(app, &owner, id).await["status"], "ready");
-        let r = app
-            .client
-            .patch(app.url(&format!("/api/videos/{id}")))
-            .bearer_auth(&owner)
-            .json(&json!({"visibility": "public"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        publish(app, &owner, id).await;
     }
     for (language, label) in [("en", "English"), ("fr", "Français")] {
         let form = Form::new()

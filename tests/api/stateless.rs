@@ -4,10 +4,8 @@
 //! token bound to the browser's own CSRF cookie (signed double submit), and their flash
 //! messages travel in a signed cookie.
 
-use serde_json::json;
-
 use crate::helpers::{TestApp, csrf_from, header, session_cookie, spawn_app, spawn_app_with};
-use crate::video_helpers::{clip, upload_clip, wait_for_outcome};
+use crate::video_helpers::{clip, publish, upload_clip, wait_for_outcome};
 
 /// Sessions in the database plus, with Redis, session keys under this app's prefix.
 async fn stored_sessions(app: &TestApp) -> u64 {
@@ -60,15 +58,7 @@ async fn public_video(app: &TestApp) -> i64 {
         wait_for_outcome(app, &tokens.access, id).await["status"],
         "ready"
     );
-    let r = app
-        .client
-        .patch(app.url(&format!("/api/videos/{id}")))
-        .bearer_auth(&tokens.access)
-        .json(&json!({"visibility": "public"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    publish(app, &tokens.access, id).await;
     id
 }
 

@@ -51,6 +51,19 @@ pub async fn upload(app: &TestApp, token: &str, form: Form) -> reqwest::Response
         .expect("upload request")
 }
 
+/// Make the owner's video public through the API; asserts 200.
+pub async fn publish(app: &TestApp, token: &str, id: i64) {
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/videos/{id}")))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"visibility": "public"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "make video {id} public");
+}
+
 /// Upload `path` as `filename`; asserts 202 and returns the video JSON.
 pub async fn upload_clip(app: &TestApp, token: &str, path: &Path, title: &str) -> Value {
     let bytes = std::fs::read(path).unwrap();
