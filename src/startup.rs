@@ -150,7 +150,16 @@ impl Application {
             &settings.cache.key_prefix,
         )
         .await
-        .context("session store")?;
+        .context("session store")?
+        .with_cache(
+            state.auth.principals().clone(),
+            state.events.clone(),
+            settings
+                .auth
+                .cache_ttl
+                .min(crate::web::session_store::EXTEND_EVERY)
+                .min(settings.session.idle_timeout / 4),
+        );
         tracing::debug!(store = sessions.name(), "browser sessions");
 
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))

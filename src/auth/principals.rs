@@ -1,5 +1,5 @@
-//! The principal cache: recently authenticated access tokens (`jti` → user), so hot API
-//! paths skip the database.
+//! The principal cache: recently authenticated access tokens (`jti` → user) and the
+//! accounts behind browser sessions (user id → user), so hot paths skip the database.
 //!
 //! An entry lives at most `AUTH_CACHE_TTL`, and is served only while it carries the
 //! current stamp: the number of `auth.principals.invalidated` events this instance has
@@ -94,4 +94,19 @@ impl Principals {
             );
         }
     }
+
+    /// The cached account `user_id` (looked up for a browser session) under `stamp`.
+    pub fn get_user(&self, user_id: i32, stamp: Option<Stamp>) -> Option<User> {
+        self.get(&user_key(user_id), stamp)
+    }
+
+    /// Remember the account behind a browser session, looked up under `stamp`.
+    pub fn insert_user(&self, user: &User, stamp: Option<Stamp>) {
+        self.insert(user_key(user.id), user, stamp);
+    }
+}
+
+/// Keys of accounts cannot collide with token ids (UUIDs, no colon).
+fn user_key(user_id: i32) -> String {
+    format!("user:{user_id}")
 }

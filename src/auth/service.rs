@@ -143,6 +143,26 @@ impl AuthService {
             .await;
     }
 
+    /// The principal cache (its stamp also guards the cached browser sessions).
+    pub fn principals(&self) -> &Principals {
+        &self.principals
+    }
+
+    /// The account behind a browser session: from the principal cache while its stamp
+    /// holds (any account change or revocation, on any instance, drops it), else one
+    /// database read.
+    pub async fn session_user(&self, user_id: i32) -> Result<Option<User>, DbError> {
+        let stamp = self.principals.stamp(&self.events);
+        if let Some(user) = self.principals.get_user(user_id, stamp) {
+            return Ok(Some(user));
+        }
+        let user = self.db.run(move |c| user_db::find(c, user_id)).await?;
+        if let Some(user) = &user {
+            self.principals.insert_user(user, stamp);
+        }
+        Ok(user)
+    }
+
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
     }

@@ -21,7 +21,6 @@ pub use live::LiveRegions;
 
 use crate::domain::{Contrast, Preferences, SIGN_LANGUAGES, SignLanguage};
 use crate::models::User;
-use crate::models::user as user_db;
 use crate::state::AppState;
 use crate::web::assets::{self, AssetUrls};
 use crate::web::errors::PageError;
@@ -184,7 +183,7 @@ impl PageCtx {
         let user = match session::user_id(&session, state.settings.session.absolute_timeout) {
             None => None,
             Some(id) => {
-                let user = state.db.run(move |c| user_db::find(c, id)).await?;
+                let user = state.auth.session_user(id).await?;
                 if user.is_none() {
                     session::sign_out(&session);
                 }

@@ -5,5 +5,6 @@ pub mod assets;
 pub mod csrf;
 pub mod errors;
 pub mod session;
+pub mod session_cache;
 pub mod session_store;
 pub mod visitor;

@@ -76,17 +76,13 @@ pub fn user_id(session: &Session, absolute_timeout: std::time::Duration) -> Opti
 }
 
 /// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
-/// except a flash message.
+/// (a waiting flash message is in its own cookie, so it survives).
 pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
-    let flash = take_flash(session);
     session.renew();
     session.clear();
     session.insert(USER_ID, user_id)?;
     session.insert(SIGNED_IN_AT, unix_now())?;
     session.insert(CSRF, csrf::new_token())?;
-    if let Some(message) = flash {
-        session.insert(FLASH, message)?;
-    }
     Ok(())
 }
 
@@ -95,9 +91,11 @@ pub fn sign_out(session: &Session) {
     session.purge();
 }
 
-/// True when the session belongs to someone signed in (only then does it hold state).
-fn signed_in(session: &Session) -> bool {
-    session.get::<i32>(USER_ID).ok().flatten().is_some()
+/// True when a stored session state belongs to someone signed in (the only states the
+/// store keeps; see [`super::session_cache`]). A state with a flash message from before
+/// flash messages moved to their cookie is not cached.
+pub fn is_signed_in_state(state: &std::collections::HashMap<String, String>) -> bool {
+    state.contains_key(USER_ID) && !state.contains_key(FLASH)
 }
 
 /// The CSRF token this browser's forms carry, if it has one: the session's when signed
@@ -117,28 +115,25 @@ pub fn ensure_csrf_token(session: &Session) -> Option<String> {
     csrf_token(session).or_else(visitor::ensure_csrf_token)
 }
 
-/// Keep a message for the next page this browser sees: in the session when signed in,
-/// else in a short-lived signed cookie.
+/// Keep a message for the next page this browser sees, in a short-lived signed cookie
+/// (signed in or not): a session's state never changes after sign-in, so other
+/// instances can keep it in memory.
 pub fn set_flash(
-    session: &Session,
+    _session: &Session,
     message: &str,
 ) -> Result<(), actix_session::SessionInsertError> {
-    if signed_in(session) {
-        return session.insert(FLASH, message);
-    }
     if !visitor::set_flash(message) {
         tracing::debug!("flash message dropped outside a browser request");
     }
     Ok(())
 }
 
-/// The message waiting for this page, if any, removed once taken: the session's when
-/// signed in, else the flash cookie's. A session without one is left unchanged
-/// (actix-session marks a session changed, and writes it back, on any `remove`, even of
-/// a missing key).
+/// The message waiting for this page, if any, removed once taken: a session's (kept by
+/// earlier versions, which stored it there) or the flash cookie's. A session without
+/// one is left unchanged (actix-session marks a session changed, and writes it back, on
+/// any `remove`, even of a missing key).
 pub fn take_flash(session: &Session) -> Option<String> {
-    if signed_in(session)
-        && session.get::<String>(FLASH).ok().flatten().is_some()
+    if session.get::<String>(FLASH).ok().flatten().is_some()
         && let Some(Ok(message)) = session.remove_as::<String>(FLASH)
     {
         return Some(message);

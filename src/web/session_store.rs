@@ -19,7 +19,10 @@ use actix_web::cookie::time::Duration;
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
+use super::session_cache::SessionCache;
+use crate::auth::principals::Principals;
 use crate::db::{Db, now};
+use crate::events::EventBus;
 use crate::models::session as rows;
 use crate::redis::{COMMAND_TIMEOUT, Redis};
 use crate::resilience::{CircuitBreaker, Permit};
@@ -98,6 +101,9 @@ pub struct AppSessionStore {
     /// at most once per interval (it is then up to that much earlier than "idle timeout
     /// after the last request").
     extended: moka::sync::Cache<String, ()>,
+    /// Signed-in sessions read recently (see [`super::session_cache`]); `None` until
+    /// [`AppSessionStore::with_cache`].
+    cache: Option<SessionCache>,
 }
 
 #[derive(Clone)]
@@ -137,7 +143,26 @@ impl AppSessionStore {
             .time_to_live(EXTEND_EVERY.min(idle_timeout / 4))
             .max_capacity(1_000_000)
             .build();
-        Ok(Self { store, extended })
+        Ok(Self {
+            store,
+            extended,
+            cache: None,
+        })
+    }
+
+    /// Keep signed-in sessions in memory between requests, served under `principals`'
+    /// stamp and dropped everywhere on deletion (announced on `events`). Entries live
+    /// at most `ttl` (callers keep it within a quarter of the idle timeout).
+    pub fn with_cache(
+        mut self,
+        principals: Principals,
+        events: EventBus,
+        ttl: std::time::Duration,
+    ) -> Self {
+        if !ttl.is_zero() {
+            self.cache = Some(SessionCache::new(principals, events, ttl));
+        }
+        self
     }
 
     pub fn name(&self) -> &'static str {
@@ -159,10 +184,21 @@ impl AppSessionStore {
 
 impl SessionStore for AppSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        if let Some(state) = self.cache.as_ref().and_then(|c| c.get(key.as_ref())) {
+            return Ok(Some(state));
+        }
+        // Taken before the store is read: a deletion announced meanwhile makes this
+        // read's entry stale, so it is never served.
+        let stamp = self.cache.as_ref().and_then(SessionCache::stamp);
         let loaded = match &self.store {
             Store::Redis(s) => s.load(key).await,
             Store::Database(s) => s.load(key).await,
         };
+        if let (Some(cache), Ok(Some(state))) = (&self.cache, &loaded)
+            && super::session::is_signed_in_state(state)
+        {
+            cache.insert(key.as_ref(), state, stamp);
+        }
         match loaded {
             // A store that cannot be reached (the database is down) must not turn every
             // page into a bare 500: the visitor is treated as signed out, and whatever the
@@ -205,6 +241,9 @@ impl SessionStore for AppSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let unchanged = SessionKey::try_from(key.as_ref().to_owned())
             .map_err(|e| UpdateError::Other(e.into()))?;
+        if let Some(cache) = &self.cache {
+            cache.forget(key.as_ref());
+        }
         let updated = match &self.store {
             Store::Redis(s) => s.update(key, state, ttl).await,
             Store::Database(s) => s.update(key, state, ttl).await,
@@ -241,10 +280,16 @@ impl SessionStore for AppSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         self.extended.invalidate(key.as_ref());
-        match &self.store {
+        let deleted = match &self.store {
             Store::Redis(s) => s.delete(key).await,
             Store::Database(s) => s.delete(key).await,
+        };
+        // Deleted first, announced second: an instance that reads the session after the
+        // announcement finds it gone, one that read it before drops its copy.
+        if let Some(cache) = &self.cache {
+            cache.deleted(key.as_ref()).await;
         }
+        deleted
     }
 }
 

@@ -27,6 +27,7 @@ mod read_models;
 mod redis_outage;
 mod renderer;
 mod revocation;
+mod session_cache;
 mod sessions;
 mod stateless;
 mod throttle;

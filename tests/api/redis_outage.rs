@@ -383,6 +383,19 @@ async fn a_session_lost_in_a_redis_outage_asks_to_sign_in_again() {
 
     redis.kill().await.unwrap();
     let _ = redis.wait().await;
+    // Sessions read before the outage are kept in memory only while this instance can
+    // hear the others' invalidations: the moment its Redis listener drops, nothing is
+    // served from memory and every session is read from Redis again.
+    for _ in 0..100 {
+        if !app.state.events.link().up {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        !app.state.events.link().up,
+        "the listener noticed the outage"
+    );
 
     // A page that needs the account: sent to sign in, with the reason.
     let r = app.get("/account").await;
