@@ -135,11 +135,43 @@ pub fn list_by_owner(
 }
 
 /// Public, ready videos, newest first; optionally only one sign language.
+/// A public video as the catalogue lists it, with what it offers besides the picture.
+#[derive(Debug)]
+pub struct Listed {
+    pub video: Video,
+    /// Its text tracks as `kind:label`, sorted.
+    pub tracks: Vec<(String, String)>,
+    /// The sign languages of its other public, ready editions, sorted.
+    pub edition_languages: Vec<String>,
+}
+
+/// Separates aggregated values (labels may not contain control characters).
+const AGG_SEPARATOR: &str = "\u{1f}";
+
+/// The public catalogue, newest first, in one statement: each video's tracks and its
+/// editions' sign languages come as aggregated scalar subqueries (`string_agg`, which
+/// both PostgreSQL and SQLite ≥ 3.44 have).
 pub fn list_public(
     conn: &mut DbConnection,
     sign_language: Option<&str>,
     limit: i64,
-) -> Result<Vec<Video>, DbError> {
+) -> Result<Vec<Listed>, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    let tracks = sql::<Nullable<Text>>("(SELECT string_agg(c.kind || ':' || c.label, ")
+        .bind::<Text, _>(AGG_SEPARATOR)
+        .sql(" ORDER BY c.kind, c.label) FROM captions c WHERE c.video_id = videos.id)");
+    let editions = sql::<Nullable<Text>>("(SELECT string_agg(e.sign_language, ")
+        .bind::<Text, _>(AGG_SEPARATOR)
+        .sql(
+            " ORDER BY e.sign_language) FROM videos e \
+             WHERE e.edition_group = videos.edition_group AND e.id <> videos.id ",
+        )
+        .sql("AND e.visibility = ")
+        .bind::<Text, _>(VISIBILITY_PUBLIC)
+        .sql(" AND e.status = ")
+        .bind::<Text, _>(STATUS_READY)
+        .sql(")");
     let mut query = videos::table
         .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
         .filter(videos::status.eq(STATUS_READY))
@@ -147,11 +179,30 @@ pub fn list_public(
     if let Some(lang) = sign_language {
         query = query.filter(videos::sign_language.eq(lang.to_owned()));
     }
-    Ok(query
+    let rows: Vec<(Video, Option<String>, Option<String>)> = query
         .order((videos::created_at.desc(), videos::id.desc()))
         .limit(limit)
-        .select(Video::as_select())
-        .load(conn)?)
+        .select((Video::as_select(), tracks, editions))
+        .load(conn)?;
+    let split = |joined: Option<String>| -> Vec<String> {
+        joined
+            .map(|j| j.split(AGG_SEPARATOR).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(video, tracks, editions)| Listed {
+            video,
+            tracks: split(tracks)
+                .into_iter()
+                .filter_map(|t| {
+                    let (kind, label) = t.split_once(':')?;
+                    Some((kind.to_owned(), label.to_owned()))
+                })
+                .collect(),
+            edition_languages: split(editions),
+        })
+        .collect())
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<usize, DbError> {

@@ -715,6 +715,14 @@ const COPY: &[(&str, u8, &str)] = &[
     ("catalogue.filter.submit", 3, "Show"),
     ("catalogue.empty", 3, "No public videos match."),
     ("catalogue.empty", 1, "No videos here."),
+    // What a video offers besides the picture (watch page and catalogue)
+    ("alt.heading", 3, "Available"),
+    ("alt.captions", 3, "Captions"),
+    ("alt.subtitles", 3, "Subtitles"),
+    ("alt.descriptions", 3, "Descriptions"),
+    ("alt.chapters", 3, "Chapters"),
+    ("alt.signed", 3, "Signed"),
+    ("alt.transcript", 3, "Transcript"),
 ];
 
 /// Standard error messages (from validation shared with the API) and their plain versions.

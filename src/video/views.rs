@@ -11,6 +11,7 @@ use super::webvtt::TranscriptLine;
 use crate::domain::{SignLanguage, VideoStatus, Visibility};
 use crate::models::Video;
 use crate::models::caption::{Caption, KIND_CAPTIONS};
+use crate::models::video::Listed;
 use crate::video::input::{CaptionKind, Rating};
 
 /// A caption track as shown to clients (`Caption` in the OpenAPI document).
@@ -55,6 +56,56 @@ pub struct EditionView {
     pub url: String,
 }
 
+/// What a video offers besides its picture (MAUR DAC-1): its text tracks by kind (their
+/// labels), the sign languages it is signed in (its own, then its public, ready
+/// editions'), and whether it has a transcript (any captions or subtitles).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Alternatives {
+    pub captions: Vec<String>,
+    pub subtitles: Vec<String>,
+    pub descriptions: Vec<String>,
+    pub chapters: bool,
+    /// Sign language codes, the video's own first.
+    pub signed: Vec<String>,
+    pub transcript: bool,
+}
+
+impl Alternatives {
+    /// From `(kind, label)` pairs and the editions' sign languages.
+    pub fn of<'a>(
+        own: &str,
+        tracks: impl IntoIterator<Item = (&'a str, &'a str)>,
+        editions: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut out = Alternatives {
+            signed: vec![own.to_owned()],
+            ..Alternatives::default()
+        };
+        for (kind, label) in tracks {
+            let list = match kind {
+                "captions" => &mut out.captions,
+                "subtitles" => &mut out.subtitles,
+                "descriptions" => &mut out.descriptions,
+                "chapters" => {
+                    out.chapters = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            if !list.iter().any(|l| l == label) {
+                list.push(label.to_owned());
+            }
+        }
+        out.transcript = !out.captions.is_empty() || !out.subtitles.is_empty();
+        for language in editions {
+            if !out.signed.iter().any(|s| s == language) {
+                out.signed.push(language.to_owned());
+            }
+        }
+        out
+    }
+}
+
 /// Everything a client (API or page) shows about one video (`Video` in the OpenAPI
 /// document).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -82,6 +133,8 @@ pub struct VideoView {
     pub poster_url: Option<String>,
     pub captions: Vec<CaptionView>,
     pub editions: Vec<EditionView>,
+    /// What the video offers besides the picture, said before anyone presses play.
+    pub alternatives: Alternatives,
     pub attempts: i32,
     /// Why processing failed (or why the last attempt failed, while it is retried).
     pub error: Option<String>,
@@ -143,6 +196,17 @@ impl VideoView {
         Self::build(video, viewer, &[], &[])
     }
 
+    /// A catalogue entry: the short form, with the alternatives the listing read.
+    pub fn listed(listed: &Listed, viewer: Option<i32>) -> Self {
+        let mut view = Self::summary(&listed.video, viewer);
+        view.alternatives = Alternatives::of(
+            &listed.video.sign_language,
+            listed.tracks.iter().map(|(k, l)| (k.as_str(), l.as_str())),
+            listed.edition_languages.iter().map(String::as_str),
+        );
+        view
+    }
+
     /// The full form: the video's captions, and those of `editions` the viewer may see.
     pub fn build(
         video: &Video,
@@ -151,7 +215,16 @@ impl VideoView {
         editions: &[Video],
     ) -> Self {
         let ready = video.is_ready();
+        let alternatives = Alternatives::of(
+            &video.sign_language,
+            captions.iter().map(|c| (c.kind.as_str(), c.label.as_str())),
+            editions
+                .iter()
+                .filter(|e| e.is_public() && e.is_ready())
+                .map(|e| e.sign_language.as_str()),
+        );
         VideoView {
+            alternatives,
             id: video.id,
             title: video.title.clone(),
             description: video.description.clone(),

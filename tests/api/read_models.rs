@@ -422,3 +422,79 @@ async fn transcripts_are_read_from_the_database_and_old_tracks_are_filled_once()
     }
     assert_eq!(transcript("de").await["lines"][1]["text"], "Tschüss");
 }
+
+/// What each video offers besides the picture is said before play (MAUR DAC-1), on the
+/// watch page, in every catalogue layout and in the API, from the same read models
+/// (the round-trip budgets above include it).
+#[tokio::test]
+async fn alternatives_are_said_on_the_watch_page_the_catalogue_and_the_api() {
+    let app = app(false).await;
+    let (bsl, asl, _owner, _viewer) = published(&app).await;
+    let anonymous = browser(&app, None).await;
+    let (_, watch) = queries(&app, &anonymous, &format!("/videos/{bsl}"), false).await;
+    let list = "<ul class=\"alternatives\" aria-label=\"Available\"><li>Captions: English, Français</li><li>Signed: BSL, ASL</li><li>Transcript</li></ul>";
+    assert!(watch.contains(list), "watch page: {watch}");
+    let (_, watch) = queries(&app, &anonymous, &format!("/videos/{asl}"), false).await;
+    assert!(
+        watch.contains(
+            "<ul class=\"alternatives\" aria-label=\"Available\"><li>Signed: ASL, BSL</li></ul>"
+        ),
+        "the edition without captions: {watch}"
+    );
+    for density in ["1", "3", "5"] {
+        let client = browser(&app, None).await;
+        let token = {
+            let html = client
+                .get(app.url("/preferences"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            crate::helpers::csrf_from(&html).unwrap()
+        };
+        let r = client
+            .post(app.url("/preferences"))
+            .form(&[("csrf_token", token.as_str()), ("visual_density", density)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = queries(&app, &client, "/catalogue", false).await;
+        if density == "5" {
+            assert!(
+                html.contains("<td>Captions: English, Français; Signed: BSL, ASL; Transcript</td>"),
+                "compact catalogue: {html}"
+            );
+        } else {
+            assert!(
+                html.contains(list),
+                "catalogue at density {density}: {html}"
+            );
+        }
+    }
+    let r = app
+        .client
+        .get(app.url("/api/videos?scope=public"))
+        .send()
+        .await
+        .unwrap();
+    let body = json_body(r).await;
+    let entry = body["videos"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["id"] == bsl))
+        .cloned()
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(
+        entry["alternatives"],
+        json!({
+            "captions": ["English", "Français"],
+            "subtitles": [],
+            "descriptions": [],
+            "chapters": false,
+            "signed": ["BSL", "ASL"],
+            "transcript": true
+        })
+    );
+}

@@ -172,7 +172,7 @@ impl VideoService {
             .await?;
         let mut views: Vec<VideoView> = videos
             .iter()
-            .map(|v| VideoView::summary(v, viewer))
+            .map(|v| VideoView::listed(v, viewer))
             .collect();
         if let Some(pref) = preferred {
             // Stable: keeps newest-first within each group.
@@ -195,7 +195,7 @@ impl VideoService {
                     .db
                     .run(move |conn| video_db::list_public(conn, filter, LIST_LIMIT))
                     .await?;
-                Ok::<_, VideoError>(videos.iter().map(|v| VideoView::summary(v, None)).collect())
+                Ok::<_, VideoError>(videos.iter().map(|v| VideoView::listed(v, None)).collect())
             })
             .await
     }

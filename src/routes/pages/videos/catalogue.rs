@@ -2,6 +2,7 @@
 //! (or only one sign language when filtered), in the layout variant of the viewer's
 //! visual density. Open to everyone.
 
+use super::alternatives_text;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -19,6 +20,8 @@ struct Card<'a> {
     language_name: &'static str,
     poster_url: Option<&'a str>,
     duration: Option<String>,
+    /// "Captions: English", "Signed: BSL, ASL", "Transcript".
+    alternatives: Vec<String>,
 }
 
 struct CatalogueData<'a> {
@@ -90,6 +93,7 @@ pub async fn catalogue(
                 sign_language: &video.sign_language,
                 poster_url: video.poster_url.as_deref(),
                 duration: duration_text(video.duration_seconds),
+                alternatives: alternatives_text(v, &video.alternatives),
             })
             .collect(),
         languages: languages(&filter),

@@ -24,6 +24,7 @@ use crate::render::{Errors, LiveRegions, View};
 use crate::state::AppState;
 use crate::video::VideoError;
 use crate::video::input::FieldErrors;
+use crate::video::service::Alternatives;
 use crate::web::errors::PageError;
 
 /// The video routes, in matching order (`/videos/new` and `/videos/rows` before
@@ -153,4 +154,27 @@ fn fragment(mut body: String, live: LiveRegions) -> Result<HttpResponse, PageErr
         .insert_header((header::VARY, "HX-Request"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// What a video offers besides the picture, as the phrases its page and catalogue
+/// entry show before anyone presses play: "Captions: English, French", "Signed: BSL,
+/// ASL", "Transcript".
+pub(super) fn alternatives_text(v: &View, a: &Alternatives) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut list = |key: &str, items: &[String]| {
+        if !items.is_empty() {
+            out.push(format!("{}: {}", v.t(key), items.join(", ")));
+        }
+    };
+    list("alt.captions", &a.captions);
+    list("alt.subtitles", &a.subtitles);
+    list("alt.descriptions", &a.descriptions);
+    list("alt.signed", &a.signed);
+    if a.transcript {
+        out.push(v.t("alt.transcript").to_owned());
+    }
+    if a.chapters {
+        out.push(v.t("alt.chapters").to_owned());
+    }
+    out
 }

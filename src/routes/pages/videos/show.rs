@@ -68,6 +68,8 @@ struct ShowContent<'a> {
     tracks: Vec<Track<'a>>,
     transcript: Option<(&'a str, &'a [TranscriptLine])>,
     edition: Option<(String, &'static str)>,
+    /// What the video offers besides the picture, said before play.
+    alternatives: Vec<String>,
     status: &'a str,
     feedback: Option<&'a str>,
     csrf_token: &'a str,
@@ -187,6 +189,7 @@ async fn render_show(
         tracks,
         transcript,
         edition,
+        alternatives: super::alternatives_text(v, &video.alternatives),
         status: &status,
         feedback: feedback.as_deref(),
         csrf_token: &token,
