@@ -198,6 +198,7 @@ mod tests {
                 status: crate::domain::VideoStatus::Ready,
                 progress: 100,
                 original_filename: "a.mp4".into(),
+                alternatives: Default::default(),
                 size_bytes: 1,
                 duration_seconds: None,
                 width: None,
