@@ -97,18 +97,25 @@ impl Application {
         )?);
         let hasher =
             PasswordHasher::new(settings.auth.bcrypt_cost, settings.auth.bcrypt_concurrency);
-        let auth = AuthService::new(
+        let mut auth = AuthService::new(
             db.clone(),
             keys,
             hasher,
             settings.auth.default_modules.clone(),
             settings.auth.cache_ttl,
-        )
-        .with_events(events.clone())
-        .with_throttle(crate::auth::service::LoginThrottle {
-            max_failures: settings.auth.login_throttle_attempts,
-            window: settings.auth.login_throttle_window,
-        });
+        );
+        if db.backend() == crate::db::Backend::Postgres {
+            // Each round trip to PostgreSQL costs far more than SQLite's in-process read:
+            // uncached token checks are batched, half the pool at most.
+            let in_flight = usize::try_from(settings.database.pool_size / 2).unwrap_or(1);
+            auth = auth.with_coalesced_checks(in_flight);
+        }
+        let auth =
+            auth.with_events(events.clone())
+                .with_throttle(crate::auth::service::LoginThrottle {
+                    max_failures: settings.auth.login_throttle_attempts,
+                    window: settings.auth.login_throttle_window,
+                });
         let storage = Storage::new(&settings.video.upload_folder);
         storage.ensure_dirs().with_context(|| {
             format!(

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod password;
 pub mod principals;
 pub mod service;
+pub mod token_checks;
 pub mod tokens;
 
 pub use extract::BearerAuth;

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use super::password::{HashError, PasswordHasher};
 use super::principals::Principals;
+use super::token_checks::TokenChecks;
 use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
@@ -70,6 +71,8 @@ pub struct AuthService {
     principals: Principals,
     throttle: LoginThrottle,
     events: EventBus,
+    /// Coalesced revocation checks (PostgreSQL), when started.
+    checks: Option<TokenChecks>,
 }
 
 /// After `max_failures` failed sign-ins for one account within `window`, further
@@ -105,6 +108,7 @@ impl AuthService {
             principals: Principals::new(cache_ttl),
             throttle: LoginThrottle::default(),
             events: EventBus::default(),
+            checks: None,
         }
     }
 
@@ -115,6 +119,19 @@ impl AuthService {
         self.principals.follow(&events);
         self.events = events;
         self
+    }
+
+    /// Coalesce the revocation checks of access tokens that are not cached (see
+    /// [`TokenChecks`]), at most `in_flight` batches at once. Starts a task: call it
+    /// inside the runtime.
+    pub fn with_coalesced_checks(mut self, in_flight: usize) -> Self {
+        self.checks = Some(TokenChecks::start(self.db.clone(), in_flight));
+        self
+    }
+
+    /// `(checks, batches)` of the coalesced revocation checks, when they are on.
+    pub fn token_check_stats(&self) -> Option<(u64, u64)> {
+        self.checks.as_ref().map(TokenChecks::stats)
     }
 
     pub fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
@@ -356,11 +373,15 @@ impl AuthService {
             return Ok((user, claims));
         }
         let (jti, fam, id) = (claims.jti.clone(), claims.fam.clone(), claims.user_id);
-        let user = self
-            .db
-            .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+        let user = match &self.checks {
+            Some(checks) => checks.check(id, jti, fam).await?,
+            None => {
+                self.db
+                    .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
+                    .await?
+            }
+        }
+        .ok_or(AuthError::InvalidToken)?;
         self.principals.insert(claims.jti.clone(), &user, stamp);
         Ok((user, claims))
     }

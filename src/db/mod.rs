@@ -51,6 +51,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database task failed: {0}")]
     Task(String),
+    /// An unavailable-database error passed on to someone else waiting on the same
+    /// work (the original is not `Clone`).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl DbError {
@@ -59,7 +63,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
         match self {
-            DbError::Pool(_) => true,
+            DbError::Pool(_) | DbError::Unavailable(_) => true,
             DbError::Query(Error::DatabaseError(kind, info)) => match kind {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     true

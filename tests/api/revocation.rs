@@ -166,3 +166,61 @@ async fn without_its_subscription_an_instance_trusts_no_cached_principal() {
     assert_eq!(app.get_user(&tokens.access).await.status(), 401);
     assert_eq!(app.get_user(&other.access).await.status(), 200);
 }
+
+/// With the principal cache off, every request reads revocation from the database; under
+/// load on PostgreSQL those reads are coalesced into batches. Each of many concurrent
+/// requests still gets its own token's answer: its own account, or 401 once revoked.
+#[tokio::test]
+async fn uncached_checks_under_load_answer_each_token_for_itself() {
+    let app = spawn_app_with(|s| {
+        s.insert("AUTH_CACHE_TTL".into(), "0".into());
+    })
+    .await;
+    let mut tokens = Vec::new();
+    for i in 0..6 {
+        let name = format!("load{i}");
+        let live = app.signed_in_user(&name).await;
+        let gone = {
+            let r = app
+                .login(&format!("{name}@example.com"), "password123")
+                .await;
+            let body = json_body(r).await;
+            Tokens {
+                access: body["access_token"].as_str().unwrap().to_owned(),
+                refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+            }
+        };
+        assert_eq!(logout(&app, &gone).await, 200);
+        tokens.push((name.clone(), live.access, true));
+        tokens.push((name, gone.access, false));
+    }
+    let before = app.state.auth.token_check_stats();
+    let requests = (0..240).map(|n| {
+        let (name, token, live) = tokens[n % tokens.len()].clone();
+        let app = &app;
+        async move {
+            let r = app.get_user(&token).await;
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (name, live, status, body)
+        }
+    });
+    for (name, live, status, body) in futures_util::future::join_all(requests).await {
+        if live {
+            assert_eq!(status, 200, "{name}: {body}");
+            assert_eq!(body["username"], name.as_str(), "{body}");
+        } else {
+            assert_eq!(status, 401, "{name}'s revoked token: {body}");
+        }
+    }
+    if let (Some((checks0, batches0)), Some((checks1, batches1))) =
+        (before, app.state.auth.token_check_stats())
+    {
+        let (checks, batches) = (checks1 - checks0, batches1 - batches0);
+        assert_eq!(checks, 240, "every request was checked in the database");
+        assert!(
+            batches < checks,
+            "concurrent checks shared batches: {checks} checks in {batches} batches"
+        );
+    }
+}
