@@ -129,7 +129,7 @@ fuzz-api: assets
 fuzz-api-smoke: assets
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} FUZZ_MIN_REQUESTS=$${FUZZ_MIN_REQUESTS:-100} FUZZ_SEED=$${FUZZ_SEED:-6} bash fuzz/api/run.sh
 
-FUZZ_TARGETS := preferences_json preferences_form rate_limit duration token_decode bearer_header throttle_key webvtt upload_filename
+FUZZ_TARGETS := preferences_json preferences_form rate_limit duration token_decode bearer_header throttle_key webvtt caption_import upload_filename
 
 ## Fuzz targets briefly, for CI: on stable through tests/fuzz_smoke.rs (seed corpus plus
 ## random and mutated inputs, FUZZ_SMOKE_SECS each, a random seed that a failure prints);

@@ -218,6 +218,11 @@ impl From<VideoError> for ApiError {
                 let fields = BTreeMap::from([("file".to_string(), m.clone())]);
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m).with_fields(fields)
             }
+            VideoError::CaptionTooLarge { .. } => {
+                let m = e.to_string();
+                let fields = BTreeMap::from([("file".to_string(), m.clone())]);
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m).with_fields(fields)
+            }
             VideoError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             VideoError::Malformed(m) => ApiError::bad_request(m),
             VideoError::Db(db) => db.into(),

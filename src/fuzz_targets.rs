@@ -26,7 +26,7 @@ use crate::config::{RateLimit, parse_duration};
 use crate::domain::{Preferences, PreferencesUpdate};
 use crate::video::input::{FILENAME_MAX, VIDEO_EXTENSIONS, display_filename, video_extension};
 use crate::video::storage::{Area, Storage};
-use crate::video::webvtt;
+use crate::video::{caption_import, webvtt};
 
 /// A target: its name (the cargo-fuzz target and corpus directory) and body.
 pub type Target = (&'static str, fn(&[u8]));
@@ -41,6 +41,7 @@ pub const TARGETS: &[Target] = &[
     ("bearer_header", bearer_header),
     ("throttle_key", throttle_key),
     ("webvtt", webvtt),
+    ("caption_import", caption_import),
     ("upload_filename", upload_filename),
 ];
 
@@ -180,57 +181,91 @@ pub fn throttle_key(data: &[u8]) {
 }
 
 /// Caption files (`POST .../captions`): the WebVTT parser never panics; an error names
-/// a line of the file and says something; an accepted file has cues in time order,
-/// each ending after it starts, and a transcript whose times read back. Writing the
-/// cues out again as WebVTT and parsing that gives the same cues.
+/// a line of the file and says something, and so does every warning; an accepted file
+/// has cues with finite times and a transcript whose times read back. Writing the
+/// document out again with `webvtt::write` and parsing that gives the same document
+/// and no warnings.
 pub fn webvtt(data: &[u8]) {
-    // Lines as the parser counts them: \n, \r\n and a lone \r each end one.
-    let lines = String::from_utf8_lossy(data)
-        .replace("\r\n", "\n")
-        .split(['\n', '\r'])
-        .count();
-    let vtt = match webvtt::parse(data) {
+    let lines = line_count(data);
+    let (vtt, warnings) = match webvtt::parse_with_warnings(data) {
         Err(e) => {
             assert!(e.line >= 1 && e.line <= lines, "{e} for {lines} lines");
             assert!(!e.message.is_empty());
             return;
         }
-        Ok(vtt) => vtt,
+        Ok(parsed) => parsed,
     };
-    assert!(!vtt.cues.is_empty());
-    let mut out = String::from("WEBVTT\n\n");
-    for pair in vtt.cues.windows(2) {
-        assert!(pair[0].start <= pair[1].start, "cues out of order");
+    for w in &warnings {
+        assert!(w.line >= 1 && w.line <= lines, "{w} for {lines} lines");
     }
+    assert!(!vtt.cues.is_empty());
     for cue in &vtt.cues {
-        assert!(cue.start >= 0.0 && cue.end > cue.start && cue.end.is_finite());
-        if let Some(id) = &cue.identifier {
-            out.push_str(id);
-            out.push('\n');
-        }
-        out.push_str(&format!(
-            "{} --> {}\n",
-            webvtt::format_timestamp(cue.start),
-            webvtt::format_timestamp(cue.end)
-        ));
-        if !cue.text.is_empty() {
-            out.push_str(&cue.text);
-            out.push('\n');
-        }
-        out.push('\n');
+        assert!(cue.start >= 0.0 && cue.start.is_finite() && cue.end.is_finite());
     }
     for line in vtt.transcript() {
         let back = webvtt::parse_timestamp(&line.start).expect("own timestamps parse");
         assert!((back - line.start_seconds).abs() < 0.0005, "{}", line.start);
         assert!(!line.text.is_empty());
     }
-    let again = webvtt::parse(out.as_bytes()).expect("own output parses");
-    assert_eq!(again.cues.len(), vtt.cues.len());
-    for (a, b) in again.cues.iter().zip(&vtt.cues) {
+    same_document_again(&vtt);
+}
+
+/// Lines as the parsers count them: \n, \r\n and a lone \r each end one.
+fn line_count(data: &[u8]) -> usize {
+    String::from_utf8_lossy(data)
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .count()
+}
+
+/// `webvtt::write` then `webvtt::parse` gives `doc` back (line numbers aside).
+fn same_document_again(doc: &webvtt::WebVtt) {
+    let out = webvtt::write(doc);
+    let (again, warnings) = webvtt::parse_str(&out).expect("own output parses");
+    assert!(warnings.is_empty(), "{warnings:?} in {out:?}");
+    assert_eq!(again.header, doc.header);
+    assert_eq!(again.cues.len(), doc.cues.len(), "{out:?}");
+    for (a, b) in again.cues.iter().zip(&doc.cues) {
         assert_eq!(
-            (a.start, a.end, &a.identifier, &a.text),
-            (b.start, b.end, &b.identifier, &b.text)
+            (a.start, a.end, &a.identifier, &a.settings, &a.text),
+            (b.start, b.end, &b.identifier, &b.settings, &b.text),
+            "{out:?}"
         );
+    }
+    let kinds = |d: &webvtt::WebVtt| -> Vec<(webvtt::BlockKind, String)> {
+        d.blocks.iter().map(|b| (b.kind, b.text.clone())).collect()
+    };
+    assert_eq!(kinds(&again), kinds(doc), "{out:?}");
+}
+
+/// SubRip and SBV uploads: the importers never panic; errors and warnings name a line
+/// of the file; an accepted file's cues survive the round trip parse → write WebVTT →
+/// parse unchanged. The whole import (decoding included) never panics either.
+pub fn caption_import(data: &[u8]) {
+    let (text, _) = caption_import::decode::decode(data);
+    let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count();
+    for parse in [caption_import::srt::parse, caption_import::sbv::parse] {
+        match parse(&text) {
+            Err(e) => {
+                assert!(e.line >= 1 && e.line <= lines, "{e} for {lines} lines");
+                assert!(!e.message.is_empty());
+            }
+            Ok((doc, warnings)) => {
+                assert!(!doc.cues.is_empty());
+                for w in &warnings {
+                    assert!(w.line >= 1 && w.line <= lines, "{w} for {lines} lines");
+                }
+                same_document_again(&doc);
+            }
+        }
+    }
+    for name in ["a.srt", "a.sbv", "a.vtt"] {
+        if let Ok(imported) = caption_import::import(Some(name), data, Default::default()) {
+            let (doc, _) = webvtt::parse(&imported.vtt)
+                .map(|d| (d, ()))
+                .expect("a stored file parses");
+            assert_eq!(doc.cues.len(), imported.doc.cues.len());
+        }
     }
 }
 

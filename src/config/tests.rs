@@ -190,6 +190,7 @@ fn database_urls_redact_passwords() {
 fn video_settings_have_defaults() {
     let s = load(&[]).unwrap();
     assert_eq!(s.video.max_upload_bytes, 500 * 1024 * 1024);
+    assert_eq!(s.video.max_caption_bytes, 2 * 1024 * 1024);
     assert_eq!(s.video.max_attempts, 3);
     assert_eq!(s.video.media.max_height, 720);
     assert_eq!(s.video.media.x264_preset, "veryfast");
@@ -215,6 +216,7 @@ fn video_settings_parse_and_name_bad_variables() {
     let s = load(&[
         ("VIDEO_MAX_SIZE_MB", "2"),
         ("VIDEO_MAX_ATTEMPTS", "5"),
+        ("CAPTION_MAX_BYTES", "4096"),
         ("VIDEO_MAX_HEIGHT", "480"),
         ("VIDEO_X264_PRESET", "Medium"),
         ("WORKER_CONCURRENCY", "4"),
@@ -225,6 +227,7 @@ fn video_settings_parse_and_name_bad_variables() {
     .unwrap();
     assert_eq!(s.video.max_upload_bytes, 2 * 1024 * 1024);
     assert_eq!(s.video.max_attempts, 5);
+    assert_eq!(s.video.max_caption_bytes, 4096);
     assert_eq!(s.video.media.max_height, 480);
     assert_eq!(s.video.media.x264_preset, "medium");
     assert_eq!(s.video.worker.concurrency, 4);
@@ -235,6 +238,8 @@ fn video_settings_parse_and_name_bad_variables() {
         ("VIDEO_MAX_SIZE_MB", "0"),
         ("VIDEO_MAX_SIZE_MB", "lots"),
         ("VIDEO_MAX_ATTEMPTS", "0"),
+        ("CAPTION_MAX_BYTES", "100"),
+        ("CAPTION_MAX_BYTES", "2MB"),
         ("VIDEO_MAX_HEIGHT", "721"),
         ("VIDEO_MAX_HEIGHT", "100"),
         ("VIDEO_X264_PRESET", "placebo"),

@@ -31,6 +31,8 @@ pub struct VideoSettings {
     pub upload_folder: PathBuf,
     /// Largest upload accepted (`VIDEO_MAX_SIZE_MB`, default 500), in bytes.
     pub max_upload_bytes: u64,
+    /// Largest caption file accepted (`CAPTION_MAX_BYTES`, default 2 MiB), in bytes.
+    pub max_caption_bytes: u64,
     /// Processing attempts before a job is marked failed (`VIDEO_MAX_ATTEMPTS`, default 3).
     pub max_attempts: i32,
     /// The processes that run the queue's jobs.
@@ -83,11 +85,17 @@ impl VideoSettings {
         );
         let max_mb: u64 = env.number("VIDEO_MAX_SIZE_MB", 500, 1..=100_000)?;
         let max_attempts = env.number("VIDEO_MAX_ATTEMPTS", 3i32, 1..=20)?;
+        let max_caption_bytes = env.number(
+            "CAPTION_MAX_BYTES",
+            2 * 1024 * 1024u64,
+            1024..=64 * 1024 * 1024,
+        )?;
         let media = MediaSettings::load(env)?;
         let worker = WorkerSettings::load(env, is_sqlite)?;
         Ok(VideoSettings {
             upload_folder,
             max_upload_bytes: max_mb * 1024 * 1024,
+            max_caption_bytes,
             max_attempts,
             worker,
             media,

@@ -666,9 +666,13 @@ const COPY: &[(&str, u8, &str)] = &[
     (
         "video.captions.hint",
         3,
-        "A WebVTT (.vtt) file. A file for a language that already has captions replaces them.",
+        "A WebVTT (.vtt), SubRip (.srt) or YouTube (.sbv) file, in UTF-8, UTF-16 or Windows-1252. A file for a language that already has captions replaces them.",
     ),
-    ("video.captions.hint", 1, "A .vtt file with the words."),
+    (
+        "video.captions.hint",
+        1,
+        "A .vtt, .srt or .sbv file with the words.",
+    ),
     ("video.captions.file", 3, "Caption file"),
     (
         "video.captions.language",
@@ -682,6 +686,17 @@ const COPY: &[(&str, u8, &str)] = &[
     ),
     ("video.captions.submit", 3, "Add captions"),
     ("video.captions.added", 3, "The captions were added."),
+    (
+        "video.captions.warnings",
+        3,
+        "Some parts of the file were skipped or changed:",
+    ),
+    (
+        "video.captions.warnings",
+        1,
+        "Some parts were left out or changed:",
+    ),
+    ("video.captions.more_warnings", 3, "more not shown."),
     ("video.edit", 3, "Edit details"),
     ("video.edit.submit", 3, "Save details"),
     ("video.edit.saved", 3, "The details were saved."),
@@ -775,7 +790,10 @@ const PLAIN_ERRORS: &[(&str, &str)] = &[
         "Enter a label people will see, such as English",
         "Type a name for the captions, like English.",
     ),
-    ("Choose a WebVTT (.vtt) caption file", "Pick a .vtt file."),
+    (
+        "Choose a caption file (.vtt, .srt or .sbv)",
+        "Pick a caption file.",
+    ),
 ];
 
 fn order(level: u8) -> [u8; 5] {

@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 
 use crate::models::{User, Video};
 use crate::video::input::{CaptionDetails, VideoDetails};
-use crate::video::service::{CaptionView, MAX_CAPTION_BYTES};
+use crate::video::service::AddedCaption;
 use crate::video::storage::IncomingFile;
 use crate::video::{VideoError, VideoService};
 
@@ -212,7 +212,7 @@ pub async fn read_caption_upload(
     videos: &VideoService,
     video_id: i32,
     user: &User,
-) -> Result<CaptionView, VideoError> {
+) -> Result<AddedCaption, VideoError> {
     let mut answers = CaptionAnswers::default();
     read_caption_upload_answers(payload, videos, video_id, user, &mut answers).await
 }
@@ -233,8 +233,10 @@ pub async fn read_caption_upload_answers(
     video_id: i32,
     user: &User,
     answers: &mut CaptionAnswers,
-) -> Result<CaptionView, VideoError> {
+) -> Result<AddedCaption, VideoError> {
     let mut bytes: Option<Vec<u8>> = None;
+    let mut filename = String::new();
+    let limit_bytes = videos.settings().max_caption_bytes;
     let CaptionAnswers {
         language,
         label,
@@ -243,12 +245,11 @@ pub async fn read_caption_upload_answers(
     while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "file" => {
+                filename = filename_of(&field);
                 let mut data = Vec::new();
                 while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                    if (data.len() + chunk.len()) as u64 > MAX_CAPTION_BYTES {
-                        return Err(VideoError::BadCaptions(
-                            "The caption file is larger than 1 MB".into(),
-                        ));
+                    if (data.len() + chunk.len()) as u64 > limit_bytes {
+                        return Err(VideoError::CaptionTooLarge { limit_bytes });
                     }
                     data.extend_from_slice(&chunk);
                 }
@@ -262,11 +263,19 @@ pub async fn read_caption_upload_answers(
     }
     let details = CaptionDetails::parse(language.as_deref(), label.as_deref(), kind.as_deref());
     match (bytes.filter(|b| !b.is_empty()), details) {
-        (Some(bytes), Ok(details)) => videos.add_caption(video_id, user.id, details, bytes).await,
+        (Some(bytes), Ok(details)) => {
+            let name = Some(filename.as_str()).filter(|n| !n.is_empty());
+            videos
+                .add_caption(video_id, user.id, details, name, bytes)
+                .await
+        }
         (bytes, details) => {
             let mut errors = details.err().unwrap_or_default();
             if bytes.is_none() {
-                errors.insert("file".into(), "Choose a WebVTT (.vtt) caption file".into());
+                errors.insert(
+                    "file".into(),
+                    "Choose a caption file (.vtt, .srt or .sbv)".into(),
+                );
             }
             Err(VideoError::Invalid(errors))
         }

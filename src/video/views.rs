@@ -43,6 +43,18 @@ impl CaptionView {
     }
 }
 
+/// A caption track just added, with what the upload's parsing skipped or changed
+/// (`CaptionAdded` in the OpenAPI document).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CaptionAdded, description = "A caption track just added.")]
+pub struct AddedCaption {
+    #[serde(flatten)]
+    pub caption: CaptionView,
+    /// What was skipped or changed, e.g. "Line 21: a block without a timing line was
+    /// skipped" or "The SubRip (.srt) file was converted to WebVTT."; empty when nothing was.
+    pub warnings: Vec<String>,
+}
+
 /// Another signed edition of the same content.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Edition)]

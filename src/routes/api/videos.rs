@@ -16,7 +16,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::video_forms::{read_caption_upload, read_video_upload};
 use crate::state::AppState;
 use crate::video::input::{FieldErrors, Rating, VideoDetails};
-use crate::video::service::{CaptionView, FeedbackSummary, Transcript, VideoList, VideoView};
+use crate::video::service::{AddedCaption, FeedbackSummary, Transcript, VideoList, VideoView};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -278,16 +278,16 @@ pub async fn delete(
     request_body(content = CaptionUploadForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The caption track", body = CaptionView),
+        (status = 201, description = "The caption track, with what the import skipped or changed", body = AddedCaption),
         (status = 400, description = "The body is not readable multipart/form-data, or has unknown fields", body = ErrorBody,
             example = json!({"error": "Unexpected form field"})),
         NotVideoOwner,
         VideoNotFound,
-        (status = 413, description = "The request body is too large", body = ErrorBody,
-            example = json!({"error": "Request body is too large"})),
+        (status = 413, description = "The caption file is larger than CAPTION_MAX_BYTES (2 MB by default); nothing is stored", body = ErrorBody,
+            example = json!({"error": "The caption file is larger than 2 MB, the largest caption file you can add.", "fields": {"file": "The caption file is larger than 2 MB, the largest caption file you can add."}})),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody,
             example = json!({"error": "Unsupported Media Type"})),
-        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT or is larger than 1 MB", body = ErrorBody,
+        (status = 422, description = "A field is missing or not valid, or the file is not WebVTT, SubRip or SBV (the message names the line), has more than 20,000 cues or a cue longer than 1,000 characters", body = ErrorBody,
             example = json!({"error": "Some values are not valid", "fields": {"language": "Enter a language tag such as en or en-GB"}})),
     )
 )]

@@ -1,40 +1,42 @@
-//! Caption tracks and transcripts: a WebVTT file is validated and parsed once, when it
-//! is stored; its transcript is kept with the track, so no view reads the file again.
+//! Caption tracks and transcripts: a caption file (WebVTT, SubRip or SBV, in UTF-8,
+//! UTF-16 or Windows-1252) is imported once, when it is stored, as UTF-8 WebVTT; its
+//! transcript is kept with the track, so no view reads the file again.
 
-use super::{CaptionView, MAX_CAPTION_BYTES, Transcript, VideoError, VideoService};
+use super::{AddedCaption, CaptionView, Transcript, VideoError, VideoService};
 use crate::db::now;
 use crate::models::caption::{self as caption_db, NewCaption};
+use crate::video::caption_import::{self, Limits};
 use crate::video::input::CaptionDetails;
 use crate::video::storage::{Area, Storage};
-use crate::video::webvtt;
 
 impl VideoService {
-    /// Validate and store a WebVTT track (replacing the same language and kind).
+    /// Import and store a caption track (replacing the same language and kind):
+    /// `filename` helps tell SubRip and SBV from WebVTT; what was skipped comes back as
+    /// warnings.
     pub async fn add_caption(
         &self,
         video_id: i32,
         user_id: i32,
         details: CaptionDetails,
+        filename: Option<&str>,
         bytes: Vec<u8>,
-    ) -> Result<CaptionView, VideoError> {
+    ) -> Result<AddedCaption, VideoError> {
         self.get_owned(video_id, user_id).await?;
-        if bytes.len() as u64 > MAX_CAPTION_BYTES {
-            return Err(VideoError::BadCaptions(
-                "The caption file is larger than 1 MB".into(),
-            ));
+        let limit_bytes = self.settings.max_caption_bytes;
+        if bytes.len() as u64 > limit_bytes {
+            return Err(VideoError::CaptionTooLarge { limit_bytes });
         }
-        let parsed = webvtt::parse(&bytes).map_err(|e| {
-            VideoError::BadCaptions(format!("The caption file is not valid WebVTT. {e}"))
-        })?;
-        let transcript = serde_json::to_string(&parsed.transcript())
+        let imported = caption_import::import(filename, &bytes, Limits::default())
+            .map_err(|e| VideoError::BadCaptions(e.to_string()))?;
+        let transcript = serde_json::to_string(&imported.doc.transcript())
             .map_err(|e| VideoError::Io(std::io::Error::other(e)))?;
         let key = Storage::new_key(Area::Captions, "vtt");
         let path = self
             .storage
             .path(&key)
             .ok_or_else(|| std::io::Error::other("bad caption key"))?;
-        tokio::fs::write(&path, &bytes).await?;
-        let cue_count = i32::try_from(parsed.cues.len()).unwrap_or(i32::MAX);
+        tokio::fs::write(&path, &imported.vtt).await?;
+        let cue_count = i32::try_from(imported.doc.cues.len()).unwrap_or(i32::MAX);
         let db_key = key.clone();
         let result = self
             .db
@@ -60,7 +62,10 @@ impl VideoService {
                     self.storage.remove(&old);
                 }
                 self.changed(video_id, user_id, "captions");
-                Ok(CaptionView::of(&caption))
+                Ok(AddedCaption {
+                    caption: CaptionView::of(&caption),
+                    warnings: imported.warnings,
+                })
             }
             Err(e) => {
                 self.storage.remove(&key);

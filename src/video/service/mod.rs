@@ -31,14 +31,13 @@ use crate::db::{Db, DbError};
 use crate::events::{Event, EventBus, Publish};
 // The view types, where the routes have always found them.
 pub use super::views::{
-    Alternatives, CaptionView, EditionView, FeedbackSummary, Transcript, VideoList, VideoView,
+    AddedCaption, Alternatives, CaptionView, EditionView, FeedbackSummary, Transcript, VideoList,
+    VideoView,
     WatchData, WatchPage, caption_for, caption_url, poster_url, video_url,
 };
 
 /// The module a person needs to upload videos.
 pub const VIDEO_MODULE: &str = "video";
-/// Largest caption file accepted.
-pub const MAX_CAPTION_BYTES: u64 = 1024 * 1024;
 /// Most videos one listing returns.
 pub const LIST_LIMIT: i64 = 200;
 
@@ -56,9 +55,13 @@ pub enum VideoError {
     /// The upload is not a video we can read.
     #[error("{0}")]
     NotAVideo(String),
-    /// The caption file is not valid WebVTT.
+    /// The caption file is not valid WebVTT (SubRip, SBV), or has too many or too long
+    /// cues.
     #[error("{0}")]
     BadCaptions(String),
+    /// The caption file is larger than `CAPTION_MAX_BYTES`.
+    #[error("The caption file is larger than {}, the largest caption file you can add.", human_bytes(*limit_bytes))]
+    CaptionTooLarge { limit_bytes: u64 },
     #[error("{0}")]
     Conflict(String),
     /// The request itself could not be read (e.g. broken multipart).
@@ -68,6 +71,21 @@ pub enum VideoError {
     Db(#[from] DbError),
     #[error("storage: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// `2 MB`, `512 KB`: a byte limit for people.
+pub fn human_bytes(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB / 10) {
+        let tenths = bytes * 10 / MB;
+        if tenths.is_multiple_of(10) {
+            format!("{} MB", tenths / 10)
+        } else {
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 impl VideoError {

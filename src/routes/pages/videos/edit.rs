@@ -4,10 +4,11 @@
 //! Anyone but the owner gets the same 404 as for a private video.
 
 use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::show::{CaptionAnswers, ShowForms, render_refused};
+use super::show::{CaptionAnswers, ShowForms, render_refused_status};
 use super::{
     DETAILS_FIELDS, DetailsForm, field_errors, languages, owned_video, page_error, video_id,
 };
@@ -141,17 +142,21 @@ pub async fn add_captions(
     let id = owned_video(&state, &path, user.id).await?.id;
     let mut answers = video_forms::CaptionAnswers::default();
     match read_caption_upload_answers(payload, &state.videos, id, &user, &mut answers).await {
-        Ok(_) => {
-            session::set_flash(&ctx.session, ctx.view.t("video.captions.added"))
-                .map_err(PageError::internal)?;
+        Ok(added) => {
+            let message = added_message(&ctx.view, &added.warnings);
+            session::set_flash(&ctx.session, &message).map_err(PageError::internal)?;
             Ok(see_other(&ctx, &format!("/videos/{id}")))
         }
         Err(e) => {
+            let mut status = StatusCode::UNPROCESSABLE_ENTITY;
             let errors = match &e {
                 VideoError::Invalid(found) => field_errors(&ctx.view, found, &CAPTION_FIELDS),
-                VideoError::BadCaptions(message) => {
+                VideoError::BadCaptions(_) | VideoError::CaptionTooLarge { .. } => {
+                    if matches!(e, VideoError::CaptionTooLarge { .. }) {
+                        status = StatusCode::PAYLOAD_TOO_LARGE;
+                    }
                     let mut errors = Errors::default();
-                    errors.add("file", "caption-file", message.clone());
+                    errors.add("file", "caption-file", e.to_string());
                     errors
                 }
                 _ => return Err(page_error(e)),
@@ -165,9 +170,38 @@ pub async fn add_captions(
                 caption,
                 feedback_error: None,
             };
-            render_refused(&ctx, &req, &state, id, &forms).await
+            render_refused_status(&ctx, &req, &state, id, &forms, status).await
         }
     }
+}
+
+/// Most warnings the notice after an upload lists.
+const SHOWN_WARNINGS: usize = 8;
+
+/// "The captions were added." and, when the import skipped or changed something, the
+/// warnings (at most [`SHOWN_WARNINGS`], then how many more).
+fn added_message(v: &View, warnings: &[String]) -> String {
+    let mut message = v.t("video.captions.added").to_owned();
+    if warnings.is_empty() {
+        return message;
+    }
+    message.push(' ');
+    message.push_str(v.t("video.captions.warnings"));
+    for w in warnings.iter().take(SHOWN_WARNINGS) {
+        message.push(' ');
+        message.push_str(w);
+        if !w.ends_with('.') {
+            message.push('.');
+        }
+    }
+    if warnings.len() > SHOWN_WARNINGS {
+        message.push_str(&format!(
+            " {} {}",
+            warnings.len() - SHOWN_WARNINGS,
+            v.t("video.captions.more_warnings")
+        ));
+    }
+    message
 }
 
 #[derive(Template)]

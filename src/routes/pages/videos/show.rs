@@ -219,6 +219,26 @@ pub(super) async fn render_refused(
     .await
 }
 
+/// [`render_refused`] with another status than 422 (413 for a caption file too large).
+pub(super) async fn render_refused_status(
+    ctx: &PageCtx,
+    req: &HttpRequest,
+    state: &AppState,
+    id: i32,
+    forms: &ShowForms,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, PageError> {
+    render_show(
+        ctx,
+        req,
+        state,
+        id,
+        |title| Page::new(title).invalid().status(status),
+        forms,
+    )
+    .await
+}
+
 /// `GET /videos/{id}`
 pub async fn show(
     ctx: PageCtx,
