@@ -11,6 +11,7 @@ mod auth_login;
 mod auth_register;
 mod auth_tokens;
 mod cache;
+mod caption_import;
 mod captions;
 mod cluster;
 mod csrf;

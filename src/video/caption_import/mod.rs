@@ -170,18 +170,20 @@ pub fn detect(filename: Option<&str>, text: &str) -> Format {
     }
 }
 
-/// A refusal when nothing is left, naming the first skipped line.
+/// A refusal when no cue is left, naming the first skipped line.
 fn no_cues(doc: &WebVtt, warnings: &[Warning], lines: usize) -> Result<(), VttError> {
     if !doc.cues.is_empty() {
         return Ok(());
     }
-    let detail = warnings
-        .first()
-        .map(|w| format!(" ({} block(s) skipped, the first: {w})", warnings.len()))
-        .unwrap_or_default();
-    Err(VttError {
-        line: lines.max(1),
-        message: format!("the file has no cues{detail}"),
+    Err(match warnings.first() {
+        Some(w) => VttError {
+            line: w.line,
+            message: format!("{}; no cue is left in the file", w.message),
+        },
+        None => VttError {
+            line: lines.max(1),
+            message: "the file has no cues".into(),
+        },
     })
 }
 

@@ -99,7 +99,7 @@ mod tests {
         );
         let e = parse("0:00:01.000 0:00:02.000\nx\n").unwrap_err();
         assert!(
-            e.to_string().starts_with("Line 2: the file has no cues"),
+            e.to_string().starts_with("Line 1: expected two times separated by a comma; the block was skipped; no cue is left"),
             "{e}"
         );
     }

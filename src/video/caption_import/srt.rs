@@ -119,6 +119,10 @@ mod tests {
         assert!(e.to_string().contains("Line 2"), "{e}");
         assert!(e.to_string().contains("end time"), "{e}");
         let e = parse("just some text\n").unwrap_err();
-        assert!(e.to_string().contains("no cues"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("Line 1: a block without a timing line was skipped; no cue is left"),
+            "{e}"
+        );
     }
 }

@@ -73,16 +73,13 @@ pub enum VideoError {
     Io(#[from] std::io::Error),
 }
 
-/// `2 MB`, `512 KB`: a byte limit for people.
+/// `2 MB`, `1.5 MB`, `512 KB`: a byte limit for people (1 MB = 1024 × 1024 bytes).
 pub fn human_bytes(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes.is_multiple_of(MB / 10) {
-        let tenths = bytes * 10 / MB;
-        if tenths.is_multiple_of(10) {
-            format!("{} MB", tenths / 10)
-        } else {
-            format!("{}.{} MB", tenths / 10, tenths % 10)
-        }
+    if bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
     } else {
         format!("{} KB", bytes.div_ceil(1024))
     }

@@ -164,6 +164,8 @@ pub fn parse_str(text: &str) -> Result<(WebVtt, Vec<Warning>), VttError> {
         ..WebVtt::default()
     };
     let mut warnings = Vec::new();
+    // Why the file would be refused if no cue turns up: the first cue that was skipped.
+    let mut refusal: Option<VttError> = None;
     let mut p = Parser {
         lines,
         pos: 1,
@@ -201,6 +203,10 @@ pub fn parse_str(text: &str) -> Result<(WebVtt, Vec<Warning>), VttError> {
             Collected::Region(settings) => doc.blocks.push(block(BlockKind::Region, settings)),
             Collected::Other { bad_timing, buffer } => {
                 if let Some((line, why)) = bad_timing {
+                    refusal.get_or_insert_with(|| VttError {
+                        line,
+                        message: format!("{why}; no cue is left in the file"),
+                    });
                     warnings.push(Warning {
                         line,
                         message: format!(
@@ -218,6 +224,7 @@ pub fn parse_str(text: &str) -> Result<(WebVtt, Vec<Warning>), VttError> {
                             .into(),
                     });
                 } else {
+                    refusal.get_or_insert_with(|| no_timing_line(&buffer, start));
                     warnings.push(Warning {
                         line: start,
                         message: "a block without a timing line was skipped".into(),
@@ -228,12 +235,33 @@ pub fn parse_str(text: &str) -> Result<(WebVtt, Vec<Warning>), VttError> {
         p.skip_blank_lines();
     }
     if doc.cues.is_empty() {
-        let line = p.lines.len().max(1);
-        let detail = warnings
-            .first()
-            .map(|w| format!(" ({} block(s) skipped, the first: {w})", warnings.len()))
-            .unwrap_or_default();
-        return fail(line, format!("the file has no cues{detail}"));
+        return Err(refusal.unwrap_or_else(|| VttError {
+            line: p.lines.len().max(1),
+            message: "the file has no cues".into(),
+        }));
     }
     Ok((doc, warnings))
+}
+
+/// The refusal for a file whose first skipped block had no timing line: its first line
+/// reads as a cue identifier, so the timing line was expected after it.
+fn no_timing_line(buffer: &str, start: usize) -> VttError {
+    const EXAMPLE: &str = "\"00:00:01.000 --> 00:00:04.000\"";
+    let mut lines = buffer.split('\n');
+    let head: String = lines.next().unwrap_or("").chars().take(60).collect();
+    let (line, message) = if lines.next().is_some() {
+        (
+            start + 1,
+            format!("expected a cue timing line such as {EXAMPLE} after {head:?}"),
+        )
+    } else {
+        (
+            start,
+            format!("{head:?} is not a cue: expected a cue timing line such as {EXAMPLE}"),
+        )
+    };
+    VttError {
+        line,
+        message: format!("{message}; no cue is left in the file"),
+    }
 }

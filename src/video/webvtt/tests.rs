@@ -225,7 +225,19 @@ fn refused_only_when_no_cue_is_left() {
     let e = error_of("WEBVTT\n\nNOTE only a note\n");
     assert!(e.message.contains("no cues"), "{e}");
     let e = error_of("WEBVTT\n\n00:00,000 --> 00:01.000\nhi\n");
-    assert!(e.message.contains("Line 3"), "{e}");
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("start time"), "{e}");
+    let e = error_of("WEBVTT\n\n00:00.000 -> 00:01.000\nBroken\n");
+    assert!(
+        e.to_string()
+            .starts_with("Line 4: expected a cue timing line"),
+        "{e}"
+    );
+    let e = error_of("WEBVTT\n\nhello\n\nNOTE x\n");
+    assert!(
+        e.to_string().starts_with("Line 3: \"hello\" is not a cue"),
+        "{e}"
+    );
     let e = error_of("1\n00:00.000 --> 00:01.000\nhi\n");
     assert_eq!(e.line, 1);
 }
