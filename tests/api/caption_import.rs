@@ -365,4 +365,21 @@ async fn the_page_form_shows_the_limit_error_and_the_warnings() {
         html.contains("The captions were added. Some parts of the file were skipped or changed: The SubRip (.srt) file was converted to WebVTT. Line 5: a block without a timing line was skipped."),
         "{html}"
     );
+
+    // Many warnings: the notice (a cookie) lists the first ones and counts the rest.
+    let mut noisy = String::from("WEBVTT\n\n00:00.000 --> 00:01.000\nkept\n\n");
+    for i in 0..40 {
+        noisy.push_str(&format!("stray block number {i} é\n\n"));
+    }
+    let r = app
+        .client
+        .post(app.url(&format!("/videos/{id}/captions?csrf_token={csrf}")))
+        .multipart(page_form(noisy.into(), "noisy.vtt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = app.get_html(&format!("/videos/{id}")).await;
+    assert!(html.contains("Line 6: a block without a timing line was skipped."));
+    assert!(html.contains("32 more not shown."), "{html}");
 }

@@ -32,8 +32,7 @@ use crate::events::{Event, EventBus, Publish};
 // The view types, where the routes have always found them.
 pub use super::views::{
     AddedCaption, Alternatives, CaptionView, EditionView, FeedbackSummary, Transcript, VideoList,
-    VideoView,
-    WatchData, WatchPage, caption_for, caption_url, poster_url, video_url,
+    VideoView, WatchData, WatchPage, caption_for, caption_url, poster_url, video_url,
 };
 
 /// The module a person needs to upload videos.

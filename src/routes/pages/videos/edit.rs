@@ -177,9 +177,11 @@ pub async fn add_captions(
 
 /// Most warnings the notice after an upload lists.
 const SHOWN_WARNINGS: usize = 8;
+/// Longest notice in bytes: it travels hex-encoded in the flash cookie (about 4 KB).
+const NOTICE_MAX_BYTES: usize = 1500;
 
 /// "The captions were added." and, when the import skipped or changed something, the
-/// warnings (at most [`SHOWN_WARNINGS`], then how many more).
+/// warnings (at most [`SHOWN_WARNINGS`] within [`NOTICE_MAX_BYTES`], then how many more).
 fn added_message(v: &View, warnings: &[String]) -> String {
     let mut message = v.t("video.captions.added").to_owned();
     if warnings.is_empty() {
@@ -187,17 +189,22 @@ fn added_message(v: &View, warnings: &[String]) -> String {
     }
     message.push(' ');
     message.push_str(v.t("video.captions.warnings"));
+    let mut shown = 0;
     for w in warnings.iter().take(SHOWN_WARNINGS) {
+        if message.len() + w.len() + 2 > NOTICE_MAX_BYTES {
+            break;
+        }
         message.push(' ');
         message.push_str(w);
         if !w.ends_with('.') {
             message.push('.');
         }
+        shown += 1;
     }
-    if warnings.len() > SHOWN_WARNINGS {
+    if warnings.len() > shown {
         message.push_str(&format!(
             " {} {}",
-            warnings.len() - SHOWN_WARNINGS,
+            warnings.len() - shown,
             v.t("video.captions.more_warnings")
         ));
     }
