@@ -499,6 +499,12 @@ fn changed_preferences(
     if a.contrast != b.contrast {
         out.push("color_contrast");
     }
+    let (pa, pb) = (a.player.fields(), b.player.fields());
+    for ((name, before), (_, after)) in pa.iter().zip(&pb) {
+        if before != after {
+            out.push(name);
+        }
+    }
     out
 }
 

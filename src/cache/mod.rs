@@ -63,16 +63,21 @@ pub struct CacheKey {
     body: String,
 }
 
-/// The preference profile as a key segment, e.g. `d3.r3.cnormal.m0.sASL`.
+/// The preference profile as a key segment, e.g.
+/// `d3.r3.cnormal.m0.sASL.p100.white.black.75.sans.none.over.pip.bottom-right.medium.on`
+/// (the player preferences, in [`crate::domain::player_prefs::PLAYER_FIELDS`] order; a
+/// `.` inside a value would be escaped, so the fields cannot run into each other).
 pub fn profile_segment(p: &Preferences) -> String {
     let j = p.to_json();
+    let player: Vec<String> = p.player.fields().iter().map(|(_, v)| escape(v)).collect();
     format!(
-        "d{}.r{}.c{}.m{}.s{}",
+        "d{}.r{}.c{}.m{}.s{}.p{}",
         j.visual_density,
         j.reading_level,
         escape(j.color_contrast),
         u8::from(j.motion_sensitivity),
         escape(j.preferred_sign_language),
+        player.join("."),
     )
 }
 
@@ -510,11 +515,13 @@ mod tests {
         // Written out, not hashed: a literal that another process (or a restart) agrees on.
         assert_eq!(
             a.storage_key(0),
-            "ns:pages:v0:home:d3.r3.cnormal.m0.sASL:signed_in=false"
+            "ns:pages:v0:home:d3.r3.cnormal.m0.sASL\
+             .p100.white.black.75.sans.none.over.pip.bottom-right.medium.on:signed_in=false"
         );
         assert_eq!(
             CacheKey::user(7, "account", &p, &[]).storage_key(2),
-            "user:7:v2:account:d3.r3.cnormal.m0.sASL"
+            "user:7:v2:account:d3.r3.cnormal.m0.sASL\
+             .p100.white.black.75.sans.none.over.pip.bottom-right.medium.on"
         );
     }
 
@@ -547,8 +554,36 @@ mod tests {
                 ..base
             },
         ];
+        // Each player preference too (a cached page must never show another viewer's
+        // caption style or player layout).
+        let mut player = Vec::new();
+        for (field, value) in [
+            ("caption_size", "300"),
+            ("caption_color", "yellow"),
+            ("caption_background", "blue"),
+            ("caption_opacity", "100"),
+            ("caption_font", "legible"),
+            ("caption_edge", "outline"),
+            ("caption_position", "below"),
+            ("sign_layout", "side"),
+            ("sign_corner", "top-left"),
+            ("sign_size", "large"),
+            ("keyboard_shortcuts", "off"),
+        ] {
+            let mut update = crate::domain::PlayerPrefsUpdate::default();
+            let read = update.read(field, crate::domain::player_prefs::Raw::Form(value));
+            assert_eq!(read, Some(Ok(())), "{field}");
+            player.push(Preferences {
+                player: base.player.apply(&update),
+                ..base
+            });
+        }
+        assert_eq!(
+            player.len(),
+            crate::domain::player_prefs::PLAYER_FIELDS.len()
+        );
         let mut seen = std::collections::HashSet::from([reference.clone()]);
-        for p in &variants {
+        for p in variants.iter().chain(&player) {
             assert!(
                 seen.insert(key(p, "home", &[("signed_in", "false")])),
                 "{p:?}"

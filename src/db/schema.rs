@@ -18,6 +18,17 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login -> Nullable<Timestamp>,
+        caption_size -> Integer,
+        caption_color -> Text,
+        caption_background -> Text,
+        caption_opacity -> Integer,
+        caption_font -> Text,
+        caption_edge -> Text,
+        caption_position -> Text,
+        sign_layout -> Text,
+        sign_corner -> Text,
+        sign_size -> Text,
+        keyboard_shortcuts -> Bool,
     }
 }
 

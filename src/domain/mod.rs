@@ -3,10 +3,14 @@
 //! Error messages are written for people: they say what is wrong and what to do.
 
 mod account;
+mod caption_contrast;
+pub mod player_prefs;
 mod preferences;
 mod video;
 
 pub use account::{Email, Password, Username};
+pub use caption_contrast::{ContrastFailure, Refusal, refusal_errors};
+pub use player_prefs::{PlayerPrefs, PlayerPrefsJson, PlayerPrefsUpdate};
 pub use preferences::{
     Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,
     PreferencesUpdate, ReadingLevel, SIGN_LANGUAGES, SignLanguage,

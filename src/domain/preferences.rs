@@ -1,10 +1,13 @@
-//! The five accessibility preferences and their rules.
+//! The five accessibility preferences and their rules, plus the player preferences
+//! ([`super::player_prefs`]) carried with them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use super::player_prefs::{PLAYER_FIELDS, PlayerPrefs, PlayerPrefsJson, PlayerPrefsUpdate, Raw};
 
 /// Sign languages PinkFlow knows: code, English name, ISO 639-3 code.
 pub const SIGN_LANGUAGES: &[(&str, &str, &str)] = &[
@@ -156,13 +159,19 @@ pub struct Preferences {
     /// True when the person wants motion reduced (no animation, no autoplay).
     pub motion_sensitivity: bool,
     pub contrast: Contrast,
+    /// Caption appearance and player layout.
+    pub player: PlayerPrefs,
 }
 
 /// The JSON shape of [`Preferences`] used by the API (`AccessibilityPreferences` in the
 /// OpenAPI document).
 #[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-#[schema(as = AccessibilityPreferences, description = "The five accessibility preferences.", example = json!({"preferred_sign_language": "BSL", "visual_density": 3,
-    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal"}))]
+#[schema(as = AccessibilityPreferences, description = "The five accessibility preferences, with caption appearance and player layout.", example = json!({"preferred_sign_language": "BSL", "visual_density": 3,
+    "reading_level": 3, "motion_sensitivity": false, "color_contrast": "normal",
+    "caption_size": 100, "caption_color": "white", "caption_background": "black",
+    "caption_opacity": 75, "caption_font": "sans", "caption_edge": "none",
+    "caption_position": "over", "sign_layout": "pip", "sign_corner": "bottom-right",
+    "sign_size": "medium", "keyboard_shortcuts": true}))]
 pub struct PreferencesJson {
     #[schema(value_type = SignLanguage)]
     pub preferred_sign_language: &'static str,
@@ -173,6 +182,8 @@ pub struct PreferencesJson {
     pub motion_sensitivity: bool,
     #[schema(value_type = Contrast)]
     pub color_contrast: &'static str,
+    #[serde(flatten)]
+    pub player: PlayerPrefsJson,
 }
 
 impl Preferences {
@@ -183,6 +194,7 @@ impl Preferences {
             reading_level: self.reading_level.get(),
             motion_sensitivity: self.motion_sensitivity,
             color_contrast: self.contrast.as_str(),
+            player: self.player.to_json(),
         }
     }
 
@@ -202,6 +214,7 @@ impl Preferences {
         if let Some(v) = update.contrast {
             self.contrast = v;
         }
+        self.player = self.player.apply(&update.player);
         self
     }
 }
@@ -223,6 +236,7 @@ pub struct PreferencesUpdate {
     pub reading_level: Option<ReadingLevel>,
     pub motion_sensitivity: Option<bool>,
     pub contrast: Option<Contrast>,
+    pub player: PlayerPrefsUpdate,
 }
 
 pub type FieldErrors = BTreeMap<String, String>;
@@ -260,10 +274,16 @@ impl PreferencesUpdate {
                     }
                     _ => Err(Contrast::MESSAGE.into()),
                 },
-                _ => Err(format!(
-                    "Unknown preference; use {}",
-                    PREFERENCE_FIELDS.join(", ")
-                )),
+                other => update
+                    .player
+                    .read(other, Raw::Json(value))
+                    .unwrap_or_else(|| {
+                        Err(format!(
+                            "Unknown preference; use {}, {}",
+                            PREFERENCE_FIELDS.join(", "),
+                            PLAYER_FIELDS.join(", ")
+                        ))
+                    }),
             };
             if let Err(message) = result {
                 errors.insert(key.clone(), message);
@@ -276,7 +296,7 @@ impl PreferencesUpdate {
         }
     }
 
-    /// From form fields (all strings). Only the five preference fields are read.
+    /// From form fields (all strings). Only the preference fields are read.
     pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, FieldErrors> {
         let mut update = PreferencesUpdate::default();
         let mut errors = FieldErrors::new();
@@ -321,6 +341,13 @@ impl PreferencesUpdate {
                     .map(|c| update.contrast = Some(c))
                     .map_err(str::to_owned),
             );
+        }
+        for name in PLAYER_FIELDS {
+            if let Some(v) = get(name)
+                && let Some(result) = update.player.read(name, Raw::Form(v))
+            {
+                record(name, result);
+            }
         }
         if errors.is_empty() {
             Ok(update)

@@ -6,8 +6,12 @@ use diesel::prelude::*;
 
 use crate::db::schema::users;
 use crate::db::{DbConnection, DbError, now};
+use crate::domain::player_prefs::{
+    CaptionBackground, CaptionColor, CaptionEdge, CaptionFont, CaptionOpacity, CaptionPosition,
+    CaptionSize, PlayerPrefsUpdate, SignCorner, SignLayout, SignSize,
+};
 use crate::domain::{
-    Contrast, Density, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage,
+    Contrast, Density, PlayerPrefs, Preferences, PreferencesUpdate, ReadingLevel, SignLanguage,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,6 +31,17 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login: Option<NaiveDateTime>,
+    pub caption_size: i32,
+    pub caption_color: String,
+    pub caption_background: String,
+    pub caption_opacity: i32,
+    pub caption_font: String,
+    pub caption_edge: String,
+    pub caption_position: String,
+    pub sign_layout: String,
+    pub sign_corner: String,
+    pub sign_size: String,
+    pub keyboard_shortcuts: bool,
 }
 
 impl User {
@@ -39,6 +54,26 @@ impl User {
             reading_level: ReadingLevel::new(self.reading_level.into()).unwrap_or_default(),
             motion_sensitivity: self.motion_sensitivity,
             contrast: Contrast::parse(&self.color_contrast).unwrap_or_default(),
+            player: self.player_prefs(),
+        }
+    }
+
+    /// The stored caption appearance and player layout (each value falls back to its
+    /// default the same way).
+    fn player_prefs(&self) -> PlayerPrefs {
+        PlayerPrefs {
+            caption_size: CaptionSize::new(self.caption_size.into()).unwrap_or_default(),
+            caption_color: CaptionColor::parse(&self.caption_color).unwrap_or_default(),
+            caption_background: CaptionBackground::parse(&self.caption_background)
+                .unwrap_or_default(),
+            caption_opacity: CaptionOpacity::new(self.caption_opacity.into()).unwrap_or_default(),
+            caption_font: CaptionFont::parse(&self.caption_font).unwrap_or_default(),
+            caption_edge: CaptionEdge::parse(&self.caption_edge).unwrap_or_default(),
+            caption_position: CaptionPosition::parse(&self.caption_position).unwrap_or_default(),
+            sign_layout: SignLayout::parse(&self.sign_layout).unwrap_or_default(),
+            sign_corner: SignCorner::parse(&self.sign_corner).unwrap_or_default(),
+            sign_size: SignSize::parse(&self.sign_size).unwrap_or_default(),
+            keyboard_shortcuts: self.keyboard_shortcuts,
         }
     }
 
@@ -206,6 +241,7 @@ pub fn update_preferences(
         reading_level: update.reading_level.map(|v| i32::from(v.get())),
         motion_sensitivity: update.motion_sensitivity,
         color_contrast: update.contrast.map(|v| v.as_str()),
+        player: PlayerChangeset::of(&update.player),
         updated_at: now(),
     };
     diesel::update(users::table.find(id))
@@ -232,5 +268,41 @@ struct PreferencesChangeset<'a> {
     reading_level: Option<i32>,
     motion_sensitivity: Option<bool>,
     color_contrast: Option<&'a str>,
+    #[diesel(embed)]
+    player: PlayerChangeset,
     updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct PlayerChangeset {
+    caption_size: Option<i32>,
+    caption_color: Option<&'static str>,
+    caption_background: Option<&'static str>,
+    caption_opacity: Option<i32>,
+    caption_font: Option<&'static str>,
+    caption_edge: Option<&'static str>,
+    caption_position: Option<&'static str>,
+    sign_layout: Option<&'static str>,
+    sign_corner: Option<&'static str>,
+    sign_size: Option<&'static str>,
+    keyboard_shortcuts: Option<bool>,
+}
+
+impl PlayerChangeset {
+    fn of(u: &PlayerPrefsUpdate) -> Self {
+        PlayerChangeset {
+            caption_size: u.caption_size.map(|v| i32::from(v.get())),
+            caption_color: u.caption_color.map(CaptionColor::as_str),
+            caption_background: u.caption_background.map(CaptionBackground::as_str),
+            caption_opacity: u.caption_opacity.map(|v| i32::from(v.get())),
+            caption_font: u.caption_font.map(CaptionFont::as_str),
+            caption_edge: u.caption_edge.map(CaptionEdge::as_str),
+            caption_position: u.caption_position.map(CaptionPosition::as_str),
+            sign_layout: u.sign_layout.map(SignLayout::as_str),
+            sign_corner: u.sign_corner.map(SignCorner::as_str),
+            sign_size: u.sign_size.map(SignSize::as_str),
+            keyboard_shortcuts: u.keyboard_shortcuts,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Preferences of signed-out visitors, kept in a plain cookie (nothing secret in it; every
-//! value is validated on the way in, exactly like the form).
+//! value is validated on the way in, exactly like the form). Cookies written before the
+//! player preferences existed still parse: missing fields keep their defaults.
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
@@ -31,17 +32,18 @@ pub fn parse(value: &str) -> Option<Preferences> {
 
 pub fn encode(prefs: &Preferences) -> String {
     let p = prefs.to_json();
-    let density = p.visual_density.to_string();
-    let reading = p.reading_level.to_string();
-    let motion = p.motion_sensitivity.to_string();
-    serde_urlencoded::to_string([
-        ("preferred_sign_language", p.preferred_sign_language),
-        ("visual_density", density.as_str()),
-        ("reading_level", reading.as_str()),
-        ("motion_sensitivity", motion.as_str()),
-        ("color_contrast", p.color_contrast),
-    ])
-    .unwrap_or_default()
+    let mut pairs = vec![
+        (
+            "preferred_sign_language",
+            p.preferred_sign_language.to_owned(),
+        ),
+        ("visual_density", p.visual_density.to_string()),
+        ("reading_level", p.reading_level.to_string()),
+        ("motion_sensitivity", p.motion_sensitivity.to_string()),
+        ("color_contrast", p.color_contrast.to_owned()),
+    ];
+    pairs.extend(prefs.player.fields());
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 /// The cookie holding `prefs` for a year.
@@ -59,6 +61,7 @@ pub fn cookie(prefs: &Preferences, secure: bool) -> Cookie<'static> {
 mod tests {
     use super::*;
     use crate::domain::Contrast;
+    use crate::domain::player_prefs::{CaptionColor, CaptionEdge, SignCorner};
 
     #[test]
     fn cookie_round_trips_and_refuses_bad_values() {
@@ -72,5 +75,25 @@ mod tests {
         assert_eq!(parse("visual_density=9"), None);
         assert_eq!(parse("garbage"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn player_preferences_round_trip_and_old_cookies_still_parse() {
+        let mut p = Preferences::default();
+        p.player.caption_color = CaptionColor::Yellow;
+        p.player.caption_edge = CaptionEdge::Outline;
+        p.player.sign_corner = SignCorner::TopLeft;
+        p.player.keyboard_shortcuts = false;
+        let encoded = encode(&p);
+        assert!(encoded.contains("sign_corner=top-left"), "{encoded}");
+        assert_eq!(parse(&encoded), Some(p));
+        // A cookie from before the player preferences.
+        let old = "preferred_sign_language=BSL&visual_density=2&reading_level=3\
+                   &motion_sensitivity=false&color_contrast=normal";
+        let parsed = parse(old).unwrap();
+        assert_eq!(parsed.density.get(), 2);
+        assert_eq!(parsed.player, Default::default());
+        // One bad player value makes the cookie invalid, like any other bad value.
+        assert_eq!(parse("visual_density=2&caption_size=999"), None);
     }
 }

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use super::{FormFields, field, local_path, see_other};
 use crate::auth::AuthError;
 use crate::auth::service::NewAccount;
-use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
+use crate::domain::{
+    Email, Password, PlayerPrefsUpdate, PreferencesUpdate, SignLanguage, Username,
+};
 use crate::events::{Event, Publish, Via};
 use crate::render::{Errors, Page, PageCtx, View, prefs, sign_languages};
 use crate::state::AppState;
@@ -232,6 +234,7 @@ pub async fn register(
                         reading_level: Some(p.reading_level),
                         motion_sensitivity: Some(p.motion_sensitivity),
                         contrast: Some(p.contrast),
+                        player: PlayerPrefsUpdate::all(p.player),
                     };
                     state
                         .auth

@@ -1,0 +1,11 @@
+ALTER TABLE users DROP COLUMN keyboard_shortcuts;
+ALTER TABLE users DROP COLUMN sign_size;
+ALTER TABLE users DROP COLUMN sign_corner;
+ALTER TABLE users DROP COLUMN sign_layout;
+ALTER TABLE users DROP COLUMN caption_position;
+ALTER TABLE users DROP COLUMN caption_edge;
+ALTER TABLE users DROP COLUMN caption_font;
+ALTER TABLE users DROP COLUMN caption_opacity;
+ALTER TABLE users DROP COLUMN caption_background;
+ALTER TABLE users DROP COLUMN caption_color;
+ALTER TABLE users DROP COLUMN caption_size;
