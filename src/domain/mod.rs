@@ -5,6 +5,7 @@
 mod account;
 mod caption_contrast;
 pub mod player_prefs;
+mod player_update;
 mod preferences;
 mod video;
 

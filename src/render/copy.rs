@@ -812,7 +812,7 @@ static BY_KEY: std::sync::LazyLock<
     std::collections::HashMap<&'static str, [Option<&'static str>; 5]>,
 > = std::sync::LazyLock::new(|| {
     let mut map = std::collections::HashMap::with_capacity(COPY.len());
-    for (key, level, text) in COPY {
+    for (key, level, text) in COPY.iter().chain(super::copy_player::COPY) {
         let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
         if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {
             // The first entry of a (key, level) wins, as the scan it replaces did.
@@ -885,9 +885,10 @@ mod tests {
 
     #[test]
     fn every_key_has_standard_copy() {
-        for (key, _, _) in COPY {
+        let all: Vec<_> = COPY.iter().chain(super::super::copy_player::COPY).collect();
+        for (key, _, _) in &all {
             assert!(
-                COPY.iter().any(|(k, l, _)| k == key && *l == 3),
+                all.iter().any(|(k, l, _)| k == key && *l == 3),
                 "{key} has no level-3 copy"
             );
         }

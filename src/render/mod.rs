@@ -9,6 +9,7 @@
 //!   reading level.
 
 pub mod copy;
+mod copy_player;
 pub mod live;
 pub mod prefs;
 
@@ -102,6 +103,11 @@ impl View {
 
     pub fn sign_language(&self) -> &'static str {
         self.prefs.sign_language.code()
+    }
+
+    /// The caption appearance and player layout as `<html>` attributes.
+    pub fn player_attributes(&self) -> [(&'static str, String); 11] {
+        prefs::player_attributes(&self.prefs)
     }
 
     pub fn sign_language_name(&self) -> &'static str {

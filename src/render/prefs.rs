@@ -9,6 +9,29 @@ use crate::domain::{Preferences, PreferencesUpdate};
 
 pub const COOKIE: &str = "pinkflow_prefs";
 
+/// The `<html>` attribute for each player preference, in
+/// [`crate::domain::player_prefs::PLAYER_FIELDS`] order (the contract with the player:
+/// docs/PLAYER_PREFERENCES.md).
+pub const PLAYER_ATTRIBUTES: [&str; 11] = [
+    "data-caption-size",
+    "data-caption-color",
+    "data-caption-bg",
+    "data-caption-opacity",
+    "data-caption-font",
+    "data-caption-edge",
+    "data-caption-position",
+    "data-sign-layout",
+    "data-sign-corner",
+    "data-sign-size",
+    "data-shortcuts",
+];
+
+/// The player preferences as `<html>` attributes: (attribute, value), always all of them.
+pub fn player_attributes(prefs: &Preferences) -> [(&'static str, String); 11] {
+    let mut values = prefs.player.fields().into_iter();
+    PLAYER_ATTRIBUTES.map(|name| (name, values.next().map(|(_, v)| v).unwrap_or_default()))
+}
+
 /// The visitor's saved choices, if the cookie is present and valid.
 pub fn from_request(req: &HttpRequest) -> Option<Preferences> {
     let cookie = req.cookie(COOKIE)?;
@@ -75,6 +98,19 @@ mod tests {
         assert_eq!(parse("visual_density=9"), None);
         assert_eq!(parse("garbage"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn every_player_preference_has_its_attribute() {
+        let attrs = player_attributes(&Preferences::default());
+        let pairs: Vec<String> = attrs.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        assert_eq!(
+            pairs.join(" "),
+            "data-caption-size=100 data-caption-color=white data-caption-bg=black \
+             data-caption-opacity=75 data-caption-font=sans data-caption-edge=none \
+             data-caption-position=over data-sign-layout=pip data-sign-corner=bottom-right \
+             data-sign-size=medium data-shortcuts=on"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Static assets compiled into the binary and served under content-hashed URLs
 //! (`/static/site.<hash>.css`), so they can be cached for a year and never go stale.
+//! Bundled fonts ([`FONTS`]) carry their upstream version in their names instead (the
+//! stylesheets name them), and are cached the same way.
 
 use std::sync::LazyLock;
 
@@ -14,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 5] = [
     Asset {
         name: "site",
         ext: "css",
@@ -33,7 +35,25 @@ const ASSETS: [Asset; 3] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js")),
     },
+    Asset {
+        name: "captions",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/css/captions.css"),
+    },
+    Asset {
+        name: "preview-frame",
+        ext: "svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../static/img/preview-frame.svg"),
+    },
 ];
+
+/// Fonts under fixed, versioned names (static/fonts/, with their licences).
+const FONTS: [(&str, &[u8]); 1] = [(
+    "atkinson-hyperlegible-5.3.0-latin-400.woff2",
+    include_bytes!("../../static/fonts/atkinson-hyperlegible-5.3.0-latin-400.woff2"),
+)];
 
 /// `name.<first 12 hex digits of the SHA-256>.ext` for every asset.
 static FILE_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -56,18 +76,25 @@ pub struct AssetUrls {
     pub css: &'static str,
     pub a11y_js: &'static str,
     pub htmx_js: &'static str,
+    pub captions_css: &'static str,
+    /// The still frame behind the caption preview on /preferences.
+    pub preview_frame: &'static str,
 }
 
-static URLS: LazyLock<(String, String, String)> = LazyLock::new(|| {
-    let url = |i: usize| format!("/static/{}", FILE_NAMES[i]);
-    (url(0), url(1), url(2))
+static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    FILE_NAMES
+        .iter()
+        .map(|name| format!("/static/{name}"))
+        .collect()
 });
 
 pub fn urls() -> AssetUrls {
     AssetUrls {
-        css: &URLS.0,
-        a11y_js: &URLS.1,
-        htmx_js: &URLS.2,
+        css: &URLS[0],
+        a11y_js: &URLS[1],
+        htmx_js: &URLS[2],
+        captions_css: &URLS[3],
+        preview_frame: &URLS[4],
     }
 }
 
@@ -79,10 +106,20 @@ pub async fn serve(file: web::Path<String>) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, ASSETS[i].content_type))
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(ASSETS[i].body),
-        None => HttpResponse::NotFound()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish(),
+        None => match FONTS.iter().find(|(name, _)| *name == wanted) {
+            Some((_, body)) => HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, "font/woff2"))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+                .body(*body),
+            None => not_found(),
+        },
     }
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }
 
 #[cfg(test)]
@@ -95,5 +132,18 @@ mod tests {
         assert!(u.css.starts_with("/static/site.") && u.css.ends_with(".css"));
         assert!(u.htmx_js.starts_with("/static/htmx."));
         assert_eq!(u.a11y_js.len(), "/static/a11y.".len() + 12 + ".js".len());
+        assert!(
+            u.captions_css.starts_with("/static/captions.") && u.captions_css.ends_with(".css")
+        );
+        assert!(u.preview_frame.ends_with(".svg"));
+    }
+
+    #[test]
+    fn the_caption_stylesheet_names_the_bundled_font() {
+        let css = std::str::from_utf8(ASSETS[3].body).unwrap();
+        for (name, body) in FONTS {
+            assert!(css.contains(&format!("url(\"{name}\")")), "{name}");
+            assert_eq!(&body[..4], b"wOF2");
+        }
     }
 }

@@ -4,7 +4,7 @@
    - after a swap: copies the page's preferences onto <html>, then moves focus to the
      error summary, else a success banner, else the new <h1>;
    - clears the live regions before each request so the next message is announced;
-   - updates the live preview on the preferences page as choices change;
+   - updates the live previews on the preferences page (page and captions) as choices change;
    - shows the upload's progress in its <progress> bar and announces it politely in
      #status at 25 % steps;
    - the player's beacon: once per page view, how long the first frame took to show
@@ -40,6 +40,12 @@
         html.setAttribute("data-" + name, meta.getAttribute("data-" + name) || "");
       } else {
         html.removeAttribute("data-" + name);
+      }
+    });
+    /* Caption appearance and player layout (data-caption-*, data-sign-*, data-shortcuts). */
+    Array.prototype.forEach.call(meta.attributes, function (attr) {
+      if (/^data-(caption|sign)-|^data-shortcuts$/.test(attr.name) && attr.name !== "data-sign-language") {
+        html.setAttribute(attr.name, attr.value);
       }
     });
     var lang = meta.getAttribute("data-lang");
@@ -123,6 +129,28 @@
     var attribute = PREVIEW_ATTRIBUTES[input.name];
     if (preview && attribute) preview.setAttribute(attribute, input.value);
   });
+
+  /* Caption preview: a sample caption over a still frame, styled by static/css/captions.css
+     from the same data-caption-* attributes as <html>, set here as choices change. */
+  var CAPTION_ATTRIBUTES = {
+    caption_size: "data-caption-size",
+    caption_color: "data-caption-color",
+    caption_background: "data-caption-bg",
+    caption_opacity: "data-caption-opacity",
+    caption_font: "data-caption-font",
+    caption_edge: "data-caption-edge",
+    caption_position: "data-caption-position"
+  };
+  function previewCaption(event) {
+    var input = event.target;
+    if (!input || !input.form || input.form.id !== "preferences-form") return;
+    if (input.type === "radio" && !input.checked) return;
+    var preview = document.getElementById("caption-preview");
+    var attribute = CAPTION_ATTRIBUTES[input.name];
+    if (preview && attribute) preview.setAttribute(attribute, input.value);
+  }
+  document.addEventListener("change", previewCaption);
+  document.addEventListener("input", previewCaption);
 
   /* Upload progress: htmx reports the upload (and the response download) on the form. */
   var uploadStep = 0;

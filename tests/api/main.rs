@@ -22,6 +22,8 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pages;
+mod player_pages;
+mod player_prefs;
 mod preferences;
 mod protocol;
 mod read_models;

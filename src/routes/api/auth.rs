@@ -17,7 +17,9 @@ use super::docs::{
 use super::object;
 use crate::auth::BearerAuth;
 use crate::auth::service::{NewAccount, TokenPair};
-use crate::domain::{Email, Password, PreferencesJson, PreferencesUpdate, SignLanguage, Username};
+use crate::domain::{
+    Email, Password, PreferencesJson, PreferencesUpdate, SignLanguage, Username, refusal_errors,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::events::{Event, Publish, Via};
 use crate::models::User;
@@ -404,6 +406,7 @@ pub async fn current_user(auth: BearerAuth) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The preferences after the change", body = PreferencesResponse),
+        (status = 422, description = "A value is not valid, or the caption text and background would not reach 4.5:1 (7:1 with high contrast on); nothing is changed", body = ErrorBody),
     )
 )]
 pub async fn update_preferences(
@@ -413,6 +416,11 @@ pub async fn update_preferences(
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
     let update = PreferencesUpdate::from_json(&body).map_err(ApiError::invalid)?;
+    // The caption contrast rule, on the result of the change.
+    auth.user
+        .preferences()
+        .apply_checked(&update)
+        .map_err(|refusal| ApiError::invalid(refusal_errors(refusal)))?;
     let user = if update.is_empty() {
         auth.user
     } else {

@@ -21,8 +21,9 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi, ToSchema};
 
+pub use super::preferences_doc::PreferencesRequest;
 use super::{auth, videos};
-use crate::domain::{Contrast, SignLanguage};
+use crate::domain::SignLanguage;
 use crate::error::ErrorBody;
 use crate::video::input::{CaptionKind, Rating, Visibility};
 
@@ -85,29 +86,6 @@ pub struct LogoutRequest {
     /// When given, this refresh token's whole family is revoked too.
     #[schema(nullable)]
     pub refresh_token: Option<String>,
-}
-
-/// `PUT /api/auth/user/preferences` body: any subset of the five preferences.
-/// Types are strict (`"4"` is not a number) and unknown keys are refused.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"visual_density": 2, "color_contrast": "high", "motion_sensitivity": true}))]
-pub struct PreferencesRequest {
-    #[schema(
-        nullable = false,
-        pattern = "^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"
-    )]
-    pub preferred_sign_language: Option<String>,
-    /// 1 (most spacious) to 5 (most compact); an integer literal (`2`, not `2.0`).
-    #[schema(nullable = false, minimum = 1, maximum = 5)]
-    pub visual_density: Option<i64>,
-    /// 1 (plainest language) to 5 (most detailed); an integer literal (`2`, not `2.0`).
-    #[schema(nullable = false, minimum = 1, maximum = 5)]
-    pub reading_level: Option<i64>,
-    #[schema(nullable = false)]
-    pub motion_sensitivity: Option<bool>,
-    #[schema(nullable = false, value_type = Option<Contrast>)]
-    pub color_contrast: Option<String>,
 }
 
 /// `POST /api/videos` form (multipart/form-data).

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod docs;
+mod preferences_doc;
 pub mod videos;
 
 use actix_governor::Governor;

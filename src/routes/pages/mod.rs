@@ -7,6 +7,7 @@ mod auth;
 mod developers;
 mod home;
 mod preferences;
+mod preferences_player;
 mod signed_in;
 mod videos;
 
@@ -118,6 +119,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
             web::resource("/preferences")
                 .route(web::get().to(preferences::page))
                 .route(web::post().to(preferences::save)),
+        )
+        .route(
+            "/preferences/player",
+            web::post().to(preferences_player::save),
         )
         .configure(videos::configure);
 }

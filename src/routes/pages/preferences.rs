@@ -1,4 +1,5 @@
-//! `/preferences`: edit the five preferences, signed in (saved to the account through
+//! `/preferences`: edit the five preferences (and, on the whole-page screen, the caption
+//! and player sections of [`super::preferences_player`]), signed in (saved to the account through
 //! [`AuthService::update_preferences`], validated like the API) or signed out (saved in
 //! the preferences cookie).
 //!
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::preferences_player::{self as player, ChosenPlayer, Control};
 use super::{FormFields, see_other};
 use crate::domain::{FieldErrors, Preferences, PreferencesUpdate};
 use crate::events::Via;
@@ -47,6 +49,12 @@ struct PreferencesContent<'a> {
     answers: Vec<(&'static str, String, String)>,
     /// Density 1 with every question on one page (`?all=1`).
     all_at_once: bool,
+    /// The "Captions" and "Player" sections (whole-page screen only; empty otherwise).
+    captions: Vec<Control>,
+    player: Vec<Control>,
+    /// The caption preview's `data-caption-*` attributes and its still frame.
+    caption_preview: Vec<(&'static str, String)>,
+    frame_url: &'static str,
 }
 
 /// One question of the density-1 walk-through.
@@ -69,7 +77,7 @@ fn step_caption(v: &View, n: usize) -> String {
 
 /// Which screen of the preferences page a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Screen {
+pub(super) enum Screen {
     /// Every question at once (densities 2-5, or `?all=1`).
     All,
     /// Density 1: question `n` (1-based) on its own.
@@ -80,7 +88,7 @@ enum Screen {
 
 impl Screen {
     /// The screen for `v` and the `step`/`all` query or form values.
-    fn of(v: &View, step: Option<&str>, all: Option<&str>) -> Screen {
+    pub(super) fn of(v: &View, step: Option<&str>, all: Option<&str>) -> Screen {
         if !v.minimal() || all == Some("1") {
             return Screen::All;
         }
@@ -96,16 +104,17 @@ impl Screen {
 }
 
 /// The value each group shows as chosen: what was submitted, else the current choice.
-struct Chosen {
+pub(super) struct Chosen {
     density: String,
     reading: String,
     contrast: String,
     motion: String,
     sign: String,
+    player: ChosenPlayer,
 }
 
 impl Chosen {
-    fn from_prefs(p: &Preferences) -> Self {
+    pub(super) fn from_prefs(p: &Preferences) -> Self {
         let j = p.to_json();
         Chosen {
             density: j.visual_density.to_string(),
@@ -113,10 +122,11 @@ impl Chosen {
             contrast: j.color_contrast.to_owned(),
             motion: j.motion_sensitivity.to_string(),
             sign: j.preferred_sign_language.to_owned(),
+            player: player::chosen(p, None),
         }
     }
 
-    fn with_form(mut self, form: &FormFields) -> Self {
+    pub(super) fn with_form(mut self, form: &FormFields) -> Self {
         for (name, slot) in [
             ("visual_density", &mut self.density),
             ("reading_level", &mut self.reading),
@@ -125,6 +135,11 @@ impl Chosen {
             ("preferred_sign_language", &mut self.sign),
         ] {
             if let Some(value) = form.get(name) {
+                value.clone_into(slot);
+            }
+        }
+        for (name, slot) in self.player.iter_mut() {
+            if let Some(value) = form.get(*name) {
                 value.clone_into(slot);
             }
         }
@@ -221,7 +236,7 @@ fn groups(v: &View, errors: &Errors, chosen: &Chosen) -> Vec<RadioGroup> {
     ]
 }
 
-fn render(
+pub(super) fn render(
     ctx: &PageCtx,
     page: Page,
     errors: &Errors,
@@ -231,6 +246,7 @@ fn render(
     let token = ctx.csrf_token()?;
     let v = &ctx.view;
     let mut all = groups(v, errors, chosen);
+    let whole = screen == Screen::All;
     let (step, answers) = match screen {
         Screen::All => (None, Vec::new()),
         Screen::Question(n) => {
@@ -282,6 +298,18 @@ fn render(
             step,
             answers,
             all_at_once: v.minimal() && screen == Screen::All,
+            captions: if whole {
+                player::caption_controls(v, errors, &chosen.player)
+            } else {
+                Vec::new()
+            },
+            player: if whole {
+                player::player_controls(v, errors, &chosen.player)
+            } else {
+                Vec::new()
+            },
+            caption_preview: player::preview_attributes(&chosen.player),
+            frame_url: crate::web::assets::urls().preview_frame,
         },
     )
 }
@@ -331,6 +359,7 @@ fn field_errors(v: &View, found: &FieldErrors) -> Errors {
             errors.add(name, &first_option(name), v.err(message));
         }
     }
+    player::add_errors(v, found, &mut errors);
     errors
 }
 
@@ -348,13 +377,26 @@ pub async fn save(
         Screen::Question(n) if field("step").is_some() => Some(n),
         _ => None,
     };
+    let invalid = |ctx: &PageCtx, errors: &Errors| {
+        let chosen = Chosen::from_prefs(&ctx.view.prefs).with_form(&form);
+        let page = Page::new(ctx.view.t("prefs.heading")).invalid();
+        render(ctx, page, errors, &chosen, posted)
+    };
     let update = match PreferencesUpdate::from_form(field) {
         Ok(update) => update,
-        Err(found) => {
-            let errors = field_errors(&ctx.view, &found);
-            let chosen = Chosen::from_prefs(&ctx.view.prefs).with_form(&form);
-            let page = Page::new(ctx.view.t("prefs.heading")).invalid();
-            return render(&ctx, page, &errors, &chosen, posted);
+        Err(found) => return invalid(&ctx, &field_errors(&ctx.view, &found)),
+    };
+    // The caption contrast rule, on the result of the change.
+    let checked = match ctx.view.prefs.apply_checked(&update) {
+        Ok(checked) => checked,
+        Err((name, failure)) => {
+            let mut errors = Errors::default();
+            let anchor = match name {
+                "color_contrast" => first_option(name),
+                _ => player::anchor(name),
+            };
+            errors.add(name, &anchor, player::contrast_message(&ctx.view, &failure));
+            return invalid(&ctx, &errors);
         }
     };
     let (saved, cookie) = match &ctx.user {
@@ -368,10 +410,7 @@ pub async fn save(
             ctx.user = Some(user);
             (saved, None)
         }
-        None => {
-            let saved = ctx.view.prefs.apply(&update);
-            (saved, Some(prefs::cookie(&saved, ctx.secure_cookies)))
-        }
+        None => (checked, Some(prefs::cookie(&checked, ctx.secure_cookies))),
     };
     ctx.set_preferences(saved);
     let message = ctx.view.t("prefs.saved");
