@@ -268,8 +268,12 @@ async fn cached_pages_are_never_shared_across_caption_styles() {
     let token = app.csrf("/account").await;
     app.post_form("/logout", &[("csrf_token", &token)]).await;
 
-    // B has A's profile except the caption colour: a miss, not A's entry.
+    // B has A's profile except the caption colour: a miss, not A's entry. (Signing out
+    // kept A's choices in this browser's cookie, and registering carries them over, so B
+    // picks white.)
     app.browser_user("pcacheb").await;
+    let r = app.save_preferences(&[("caption_color", "white")]).await;
+    assert_eq!(r.status(), 303);
     let b_home = app.get_html("/").await;
     assert_eq!(html_attr(&b_home, "data-caption-color"), "white");
     let after_b = stats(&app);

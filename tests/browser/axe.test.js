@@ -323,7 +323,13 @@ test('density 1 asks one question per screen: axe, focus and announcements at ea
   });
   await t.test('every question on one page on request', async () => {
     await page.goto('/preferences?all=1');
-    assert.equal(await page.locator('fieldset').count(), 5);
+    // The five questions, then the Captions (five radio groups and two selects) and Player
+    // (four radio groups) sections.
+    assert.equal(await page.locator('fieldset').count(), 5 + 5 + 4);
+    assert.equal(await page.locator('#preferences-form select').count(), 2);
+    for (const name of ['visual_density', 'reading_level', 'color_contrast', 'motion_sensitivity', 'preferred_sign_language']) {
+      assert.equal(await page.locator(`fieldset:has([name="${name}"])`).count(), 1, name);
+    }
     await b.expectNoViolations(page, '/preferences?all=1 (density 1)', { extraRules: ['color-contrast-enhanced'] });
   });
   await context.close();
