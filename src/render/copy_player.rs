@@ -181,7 +181,7 @@ pub const COPY: &[(&str, u8, &str)] = &[
     (
         "prefs.caption_preview.hint",
         3,
-        "A sample caption over a still frame, as chosen above.",
+        "A sample caption over a still frame. It follows your choices below before you save.",
     ),
     (
         "prefs.caption_preview.hint",

@@ -247,8 +247,10 @@ async fn saving_with_htmx_rerenders_in_the_new_variant_and_announces() {
 async fn the_preferences_form_is_accessible_and_validated_like_the_api() {
     let app = spawn_app().await;
     let html = app.get_html("/preferences").await;
-    assert_eq!(html.matches("<fieldset").count(), 5);
-    assert_eq!(html.matches("<legend class=\"legend\">").count(), 5);
+    // The five preferences, then the Captions (five radio groups, two selects) and Player
+    // (four radio groups) sections (tests/api/player_pages.rs).
+    assert_eq!(html.matches("<fieldset").count(), 5 + 5 + 4);
+    assert_eq!(html.matches("<legend class=\"legend\">").count(), 5 + 5 + 4);
     for name in [
         "visual_density",
         "reading_level",
@@ -473,7 +475,8 @@ async fn density_one_asks_one_question_per_screen() {
 
     // Every question at once, on request; saving it stays there.
     let html = app.get_html("/preferences?all=1").await;
-    assert_eq!(html.matches("<fieldset").count(), 5);
+    // The five questions plus the Captions and Player sections' radio groups.
+    assert_eq!(html.matches("<fieldset").count(), 5 + 5 + 4);
     assert!(html.contains("name=\"all\" value=\"1\""));
     let r = app
         .post_form(
