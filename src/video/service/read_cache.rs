@@ -209,7 +209,6 @@ mod tests {
                 poster_url: None,
                 captions: Vec::new(),
                 editions: Vec::new(),
-                alternatives: Default::default(),
                 attempts: 1,
                 error: None,
                 is_owner: false,
