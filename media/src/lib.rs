@@ -77,6 +77,8 @@ pub struct ProbeInfo {
     pub height: u32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Frames per second of the picture stream (its average frame rate), when known.
+    pub frame_rate: Option<f64>,
 }
 
 /// What the uploader reads when the file is not a video (the server's client uses the
@@ -94,6 +96,17 @@ fn seconds(ts: i64, tb: Rational) -> f64 {
         return 0.0;
     }
     ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
+}
+
+/// The stream's average frame rate (`avg_frame_rate`, else the real base rate
+/// `r_frame_rate`), when it is a plausible number of frames per second.
+fn stream_frame_rate(stream: &format::stream::Stream) -> Option<f64> {
+    let rate = |r: Rational| {
+        (r.numerator() > 0 && r.denominator() > 0)
+            .then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
+            .filter(|fps| fps.is_finite() && *fps >= 1.0 && *fps <= 1000.0)
+    };
+    rate(stream.avg_frame_rate()).or_else(|| rate(stream.rate()))
 }
 
 fn container_duration(ictx: &format::context::Input) -> Option<f64> {
@@ -142,6 +155,7 @@ pub fn probe(path: &Path) -> Result<ProbeInfo, MediaError> {
         height: dec.height(),
         video_codec: id.name().to_owned(),
         audio_codec,
+        frame_rate: stream_frame_rate(&video),
     })
 }
 
@@ -206,6 +220,8 @@ pub struct TranscodeReport {
     pub height: u32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Frames per second of the processed picture, when known.
+    pub frame_rate: Option<f64>,
     pub poster_written: bool,
 }
 
@@ -862,6 +878,10 @@ pub fn transcode(
         height: out.height,
         video_codec: out.video_codec,
         audio_codec: out.audio_codec,
+        frame_rate: out.frame_rate.or_else(|| {
+            (v_rate.numerator() > 0 && v_rate.denominator() > 0)
+                .then(|| f64::from(v_rate.numerator()) / f64::from(v_rate.denominator()))
+        }),
         poster_written,
     })
 }
@@ -1253,6 +1273,7 @@ mod tests {
         write_test_clip(&src, &ClipSpec::default()).unwrap();
         let info = probe(&src).unwrap();
         assert_eq!((info.width, info.height), (320, 240));
+        assert!((info.frame_rate.unwrap() - 25.0).abs() < 0.01, "{info:?}");
 
         let out = dir.path().join("out.mp4");
         let poster = dir.path().join("poster.jpg");
@@ -1277,6 +1298,7 @@ mod tests {
         assert_eq!(report.video_codec, "h264");
         assert_eq!(report.audio_codec.as_deref(), Some("aac"));
         assert!((report.duration_seconds - 2.0).abs() < 0.2, "{report:?}");
+        assert!((report.frame_rate.unwrap() - 25.0).abs() < 0.01, "{report:?}");
         assert!(!seen.is_empty() && seen.windows(2).all(|w| w[0] < w[1]));
 
         let check = inspect(&out).unwrap();

@@ -82,6 +82,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         processed_at -> Nullable<Timestamp>,
+        frame_rate -> Nullable<Double>,
     }
 }
 

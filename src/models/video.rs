@@ -50,6 +50,8 @@ pub struct Video {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub processed_at: Option<NaiveDateTime>,
+    /// Frames per second of the processed video, read when it was processed.
+    pub frame_rate: Option<f64>,
 }
 
 impl Video {

@@ -197,6 +197,8 @@ pub struct CompletedJob {
     pub height: i32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Frames per second of the processed video, when known.
+    pub frame_rate: Option<f64>,
 }
 
 /// Mark the job ready; false when the lease was lost (the caller then discards its
@@ -219,6 +221,7 @@ pub fn complete(
             videos::height.eq(Some(done.height)),
             videos::video_codec.eq(Some(&done.video_codec)),
             videos::audio_codec.eq(done.audio_codec.as_ref()),
+            videos::frame_rate.eq(done.frame_rate),
             videos::lease_until.eq(None::<NaiveDateTime>),
             videos::lease_token.eq(None::<String>),
             videos::last_error.eq(None::<String>),

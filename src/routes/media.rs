@@ -1,5 +1,7 @@
 //! `/media/videos/…`: the processed MP4, the poster and caption tracks, with HTTP
-//! Range support (seeking) from actix-files, only for those allowed to see them.
+//! Range support (seeking) from actix-files, and each track's transcript to download
+//! (`transcripts/{caption}.txt` or `.vtt`, as an attachment), only for those allowed
+//! to see them.
 //!
 //! Viewers are identified by a Bearer token (API clients) or, failing that, by the
 //! browser session (a page's `<video src>` sends cookies, not Authorization headers),
@@ -9,14 +11,17 @@ use actix_files::NamedFile;
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ContentDisposition, DispositionParam,
+    DispositionType, HeaderValue,
+};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::extract::MaybeBearer;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::video::service::MediaFile;
+use crate::video::service::{MediaFile, transcript_file_name};
 use crate::web::session;
 
 /// Who is asking for media: the one place that turns a request into a viewer id.
@@ -43,6 +48,21 @@ fn id(raw: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
 }
 
+fn cache_policy(public: bool) -> HeaderValue {
+    HeaderValue::from_static(if public {
+        "public, max-age=3600"
+    } else {
+        "private, max-age=0, must-revalidate"
+    })
+}
+
+fn attachment(file_name: String) -> ContentDisposition {
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(file_name)],
+    }
+}
+
 /// Send `file` with ranges, its content type and a cache policy fitting who may see it.
 pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, ApiError> {
     let named = NamedFile::open_async(&file.path)
@@ -56,14 +76,9 @@ pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, Ap
         .set_content_type(mime)
         .disable_content_disposition()
         .into_response(req);
-    let cache = if file.public {
-        "public, max-age=3600"
-    } else {
-        "private, max-age=0, must-revalidate"
-    };
     response
         .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+        .insert(CACHE_CONTROL, cache_policy(file.public));
     Ok(response)
 }
 
@@ -104,6 +119,51 @@ pub async fn caption(
     send(&req, file).await
 }
 
+/// `GET /media/videos/{id}/transcripts/{caption}.txt|.vtt`: one track's transcript to
+/// download, as plain text or as the WebVTT file itself.
+pub async fn transcript(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (video_id, file) = path.into_inner();
+    let video_id = id(&video_id)?;
+    if let Some(caption) = file.strip_suffix(".txt") {
+        let download = state
+            .videos
+            .transcript_text(video_id, id(caption)?, viewer.0)
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+            .insert_header((CACHE_CONTROL, cache_policy(download.public)))
+            .insert_header(attachment(format!("{}.txt", download.file_name)))
+            .body(download.text));
+    }
+    let caption_id = file
+        .strip_suffix(".vtt")
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))
+        .and_then(id)?;
+    let watch = state.videos.watch(video_id, viewer.0).await?;
+    let language = watch
+        .video()
+        .captions
+        .iter()
+        .find(|c| c.id == caption_id)
+        .map(|c| c.language.clone())
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+    let file = state
+        .videos
+        .caption_file(video_id, caption_id, viewer.0)
+        .await?;
+    let mut response = send(&req, file).await?;
+    let name = format!("{}.vtt", transcript_file_name(video_id, &language));
+    if let Ok(value) = HeaderValue::from_str(&attachment(name).to_string()) {
+        response.headers_mut().insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/media/videos/{id}")
@@ -112,6 +172,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/poster.jpg", web::get().to(poster))
             .route("/poster.jpg", web::head().to(poster))
             .route("/captions/{caption}", web::get().to(caption))
-            .route("/captions/{caption}", web::head().to(caption)),
+            .route("/captions/{caption}", web::head().to(caption))
+            .route("/transcripts/{file}", web::get().to(transcript)),
     );
 }

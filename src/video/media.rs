@@ -66,6 +66,9 @@ pub struct ProbeInfo {
     pub height: u32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Frames per second of the picture stream, when known.
+    #[serde(default)]
+    pub frame_rate: Option<f64>,
 }
 
 /// Settings of one transcode.
@@ -83,6 +86,9 @@ pub struct TranscodeReport {
     pub height: u32,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Frames per second of the processed picture, when known.
+    #[serde(default)]
+    pub frame_rate: Option<f64>,
     pub poster_written: bool,
 }
 

@@ -66,6 +66,9 @@ pub struct EditionView {
     pub sign_language: String,
     /// `/api/videos/{id}` of the edition.
     pub url: String,
+    /// The edition's processed video, once it is ready (the player plays it beside
+    /// the main picture).
+    pub video_url: Option<String>,
 }
 
 /// What a video offers besides its picture (MAUR DAC-1): its text tracks by kind (their
@@ -140,6 +143,8 @@ pub struct VideoView {
     pub height: Option<i32>,
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    /// Frames per second of the processed video (read when it was processed).
+    pub frame_rate: Option<f64>,
     /// Set once the video is ready.
     pub video_url: Option<String>,
     pub poster_url: Option<String>,
@@ -251,6 +256,7 @@ impl VideoView {
             height: video.height,
             video_codec: video.video_codec.clone(),
             audio_codec: video.audio_codec.clone(),
+            frame_rate: video.frame_rate,
             video_url: (ready && video.output_key.is_some()).then(|| video_url(video.id)),
             poster_url: (ready && video.poster_key.is_some()).then(|| poster_url(video.id)),
             captions: captions.iter().map(CaptionView::of).collect(),
@@ -259,6 +265,7 @@ impl VideoView {
                 .filter(|e| e.viewable_by(viewer))
                 .map(|e| EditionView {
                     url: format!("/api/videos/{}", e.id),
+                    video_url: (e.is_ready() && e.output_key.is_some()).then(|| video_url(e.id)),
                     id: e.id,
                     title: e.title.clone(),
                     sign_language: e.sign_language.clone(),

@@ -200,6 +200,7 @@ impl Worker {
                     height: i32::try_from(report.height).unwrap_or(0),
                     video_codec: report.video_codec,
                     audio_codec: report.audio_codec,
+                    frame_rate: report.frame_rate,
                 };
                 let t = token.clone();
                 let saved = self

@@ -113,4 +113,57 @@ impl VideoService {
                 lines: lines.to_vec(),
             }))
     }
+
+    /// Track `caption_id` of a video the viewer may see, as a plain-text transcript
+    /// for download: the title, the track's label, then one `[time] Speaker: text` line
+    /// per cue. Read from the watch page's read model.
+    pub async fn transcript_text(
+        &self,
+        video_id: i32,
+        caption_id: i32,
+        viewer: Option<i32>,
+    ) -> Result<TranscriptDownload, VideoError> {
+        let page = self.watch(video_id, viewer).await?;
+        let video = page.video();
+        let i = video
+            .captions
+            .iter()
+            .position(|c| c.id == caption_id)
+            .ok_or(VideoError::NotFound)?;
+        let caption = &video.captions[i];
+        let mut text = format!("{}\n{}\n\n", video.title, caption.label);
+        for line in page.data.transcripts.get(i).into_iter().flatten() {
+            text.push_str(&format!("[{}] ", line.start));
+            if let Some(speaker) = &line.speaker {
+                text.push_str(&format!("{speaker}: "));
+            }
+            text.push_str(&line.text);
+            text.push('\n');
+        }
+        Ok(TranscriptDownload {
+            file_name: transcript_file_name(video_id, &caption.language),
+            text,
+            public: video.visibility.is_public() && video.status.is_ready(),
+        })
+    }
+}
+
+/// A transcript to download.
+#[derive(Debug, Clone)]
+pub struct TranscriptDownload {
+    /// File name without extension, e.g. `transcript-3-en-GB`.
+    pub file_name: String,
+    pub text: String,
+    /// True when anyone may see it: caches may keep it.
+    pub public: bool,
+}
+
+/// `transcript-{id}-{language}`, with only letters, digits and hyphens.
+pub fn transcript_file_name(video_id: i32, language: &str) -> String {
+    let language: String = language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect();
+    format!("transcript-{video_id}-{language}")
 }

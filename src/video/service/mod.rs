@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+pub use self::captions::{TranscriptDownload, transcript_file_name};
 pub use self::files::MediaFile;
 use self::read_cache::ReadCache;
 use super::input::FieldErrors;

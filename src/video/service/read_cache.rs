@@ -205,6 +205,7 @@ mod tests {
                 height: None,
                 video_codec: None,
                 audio_codec: None,
+                frame_rate: None,
                 video_url: None,
                 poster_url: None,
                 captions: Vec::new(),

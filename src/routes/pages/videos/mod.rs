@@ -12,6 +12,7 @@ mod catalogue;
 mod edit;
 mod feedback;
 mod list;
+mod player;
 mod show;
 mod upload;
 

@@ -8,24 +8,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::feedback::Ratings;
+use super::player::Player;
 use super::feedback::render_feedback;
 use super::{SeenQuery, fragment, page_error, status_text, video_id};
 use crate::domain::VideoStatus;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
 use crate::routes::pages::{FormFields, field, see_other};
 use crate::state::AppState;
-use crate::video::service::{VideoView, caption_for};
-use crate::video::webvtt::TranscriptLine;
+use crate::video::service::VideoView;
 use crate::web::errors::PageError;
-
-/// A caption track for the player.
-struct Track<'a> {
-    url: &'a str,
-    language: &'a str,
-    label: &'a str,
-    kind: &'a str,
-    default: bool,
-}
 
 /// The processing status of one video; polled while pending.
 #[derive(Template)]
@@ -65,8 +56,7 @@ struct ShowContent<'a> {
     v: &'a View,
     video: &'a VideoView,
     language_name: &'static str,
-    tracks: Vec<Track<'a>>,
-    transcript: Option<(&'a str, &'a [TranscriptLine])>,
+    player: Player<'a>,
     edition: Option<(String, &'static str)>,
     /// What the video offers besides the picture, said before play.
     alternatives: Vec<String>,
@@ -140,26 +130,7 @@ async fn render_show(
     let v = &ctx.view;
     let languages = reading_languages(req, v);
     let wanted: Vec<&str> = languages.iter().map(String::as_str).collect();
-    let default_track = caption_for(&video.captions, &wanted).map(|c| c.id);
-    let tracks = video
-        .captions
-        .iter()
-        .map(|c| Track {
-            url: &c.url,
-            language: &c.language,
-            label: &c.label,
-            kind: &c.kind,
-            default: Some(c.id) == default_track,
-        })
-        .collect();
-    let default_language = video
-        .captions
-        .iter()
-        .find(|c| Some(c.id) == default_track)
-        .map(|c| c.language.as_str());
-    let transcript = watch
-        .transcript(default_language)
-        .map(|(caption, lines)| (caption.label.as_str(), lines));
+    let player = Player::build(v, &watch, &wanted);
     let preferred = v.prefs.sign_language;
     let edition = if video.sign_language == preferred.code() {
         None
@@ -186,8 +157,7 @@ async fn render_show(
         v,
         video,
         language_name: sign_language_name(&video.sign_language),
-        tracks,
-        transcript,
+        player,
         edition,
         alternatives: super::alternatives_text(v, &video.alternatives),
         status: &status,
