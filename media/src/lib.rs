@@ -98,15 +98,21 @@ fn seconds(ts: i64, tb: Rational) -> f64 {
     ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())
 }
 
-/// The stream's average frame rate (`avg_frame_rate`, else the real base rate
-/// `r_frame_rate`), when it is a plausible number of frames per second.
+/// Frames per second of a picture stream: its average frame rate (`avg_frame_rate`),
+/// or the exact base rate (`r_frame_rate`) when the two agree within 5 % (the average is
+/// estimated from a frame count and a rounded duration: 25.5 for a short 25 fps clip).
+/// `None` unless it is a plausible rate.
 fn stream_frame_rate(stream: &format::stream::Stream) -> Option<f64> {
     let rate = |r: Rational| {
         (r.numerator() > 0 && r.denominator() > 0)
             .then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
             .filter(|fps| fps.is_finite() && *fps >= 1.0 && *fps <= 1000.0)
     };
-    rate(stream.avg_frame_rate()).or_else(|| rate(stream.rate()))
+    match (rate(stream.avg_frame_rate()), rate(stream.rate())) {
+        (Some(avg), Some(base)) if (avg - base).abs() <= base * 0.05 => Some(base),
+        (Some(avg), _) => Some(avg),
+        (None, base) => base,
+    }
 }
 
 fn container_duration(ictx: &format::context::Input) -> Option<f64> {

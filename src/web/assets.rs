@@ -16,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 5] = [
+const ASSETS: [Asset; 7] = [
     Asset {
         name: "site",
         ext: "css",
@@ -46,6 +46,18 @@ const ASSETS: [Asset; 5] = [
         ext: "svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/img/preview-frame.svg"),
+    },
+    Asset {
+        name: "player",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/css/player.css"),
+    },
+    Asset {
+        name: "player",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/player.js"),
     },
 ];
 
@@ -79,6 +91,9 @@ pub struct AssetUrls {
     pub captions_css: &'static str,
     /// The still frame behind the caption preview on /preferences.
     pub preview_frame: &'static str,
+    /// The player's own stylesheet and script (the watch page's player).
+    pub player_css: &'static str,
+    pub player_js: &'static str,
 }
 
 static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -95,6 +110,8 @@ pub fn urls() -> AssetUrls {
         htmx_js: &URLS[2],
         captions_css: &URLS[3],
         preview_frame: &URLS[4],
+        player_css: &URLS[5],
+        player_js: &URLS[6],
     }
 }
 
@@ -136,6 +153,8 @@ mod tests {
             u.captions_css.starts_with("/static/captions.") && u.captions_css.ends_with(".css")
         );
         assert!(u.preview_frame.ends_with(".svg"));
+        assert!(u.player_css.starts_with("/static/player.") && u.player_css.ends_with(".css"));
+        assert!(u.player_js.starts_with("/static/player.") && u.player_js.ends_with(".js"));
     }
 
     #[test]
