@@ -1304,7 +1304,10 @@ mod tests {
         assert_eq!(report.video_codec, "h264");
         assert_eq!(report.audio_codec.as_deref(), Some("aac"));
         assert!((report.duration_seconds - 2.0).abs() < 0.2, "{report:?}");
-        assert!((report.frame_rate.unwrap() - 25.0).abs() < 0.01, "{report:?}");
+        assert!(
+            (report.frame_rate.unwrap() - 25.0).abs() < 0.01,
+            "{report:?}"
+        );
         assert!(!seen.is_empty() && seen.windows(2).all(|w| w[0] < w[1]));
 
         let check = inspect(&out).unwrap();

@@ -22,6 +22,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pages;
+mod player;
 mod player_pages;
 mod player_prefs;
 mod preferences;

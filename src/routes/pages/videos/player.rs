@@ -72,13 +72,7 @@ impl<'a> Player<'a> {
             .cloned()
             .collect();
         let default_track = caption_for(&captions, languages).map(|c| c.id);
-        let lines = |i: usize| {
-            watch
-                .data
-                .transcripts
-                .get(i)
-                .map_or(&[][..], Vec::as_slice)
-        };
+        let lines = |i: usize| watch.data.transcripts.get(i).map_or(&[][..], Vec::as_slice);
         let mut tracks = Vec::new();
         let mut chapters = None;
         for (i, c) in video.captions.iter().enumerate() {
@@ -138,7 +132,12 @@ impl<'a> Player<'a> {
             frame_rate: video
                 .frame_rate
                 .filter(|fps| fps.is_finite() && *fps > 0.0)
-                .map(|fps| format!("{:.3}", fps).trim_end_matches('0').trim_end_matches('.').to_owned()),
+                .map(|fps| {
+                    format!("{:.3}", fps)
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_owned()
+                }),
         }
     }
 

@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::feedback::Ratings;
-use super::player::Player;
 use super::feedback::render_feedback;
+use super::player::Player;
 use super::{SeenQuery, fragment, page_error, status_text, video_id};
 use crate::domain::VideoStatus;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
