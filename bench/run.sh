@@ -9,7 +9,9 @@
 # page and HTMX fragment), the catalogue, GET /api/auth/user with AUTH_CACHE_TTL=0 (every
 # request checks revocation in the database; on the second server), sign-in
 # (bcrypt), pages during a login storm, and memory: idle, with 1,000 keep-alive
-# connections, after load; plus start-to-ready time.
+# connections, after load; plus start-to-ready time; and the player (bench/player.js, node
+# with playwright-core and Chromium): time to first frame of a 720p video after pressing
+# the player's Play button, and the player's own JS + CSS gzipped.
 #
 # Everything runs on loopback, bounded in time (about 2 minutes per backend by default),
 # and the servers and background wrk runs are stopped on exit. Knobs:
@@ -22,7 +24,8 @@
 #   BENCH_BCRYPT_COST (default 12, the production default), BENCH_POSTGRES_URL (admin URL;
 #   default postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL
 #   (default redis://127.0.0.1:6379), BENCH_OUT (default docs/BENCHMARKS.md), BENCH_BIN
-#   (a release binary already built, with pinkflow-media next to it: skips `cargo build`).
+#   (a release binary already built, with pinkflow-media next to it: skips `cargo build`),
+#   BENCH_PLAYER_RUNS (page loads for time to first frame, default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,8 +77,13 @@ SRC_BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}"
 cp "$SRC_BIN" "$WORK/pinkflow"
 cp "$(dirname "$SRC_BIN")/pinkflow-media" "$WORK/pinkflow-media"
 BIN="$WORK/pinkflow"
-# The clip the watch page and catalogue rows show (2 s, 320x240).
+# The clip the watch page and catalogue rows show (2 s, 320x240), and the player's (3 s, 720p).
 "$CLIP_BIN" "$WORK/clip.mp4" 2 320 240 >/dev/null
+"$CLIP_BIN" "$WORK/clip720.mp4" 3 1280 720 >/dev/null
+PLAYER_RUNS="${BENCH_PLAYER_RUNS:-20}"
+# The player's limits: time to first frame p95 (ms) and its own JS + CSS gzipped (bytes).
+PLAYER_TTFF_MAX=300
+PLAYER_GZIP_MAX=30720
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -158,6 +166,7 @@ lt() { python3 -c "import sys; sys.exit(0 if float('$1') < float('$2') else 1)";
 declare -A R=()      # R[backend|scenario] = "req/s p50 p99 ratio"
 declare -A M=()      # M[backend|measure] = value
 declare -A NOTE=()   # NOTE[backend|scenario] = hit/miss counts, status codes ...
+declare -A P=()      # P[backend|measure] = the player's figures (bench/player.js)
 FAILED=()
 BACKENDS=()
 
@@ -188,6 +197,24 @@ check_cache() {
   [ "$expect" = miss ] && want=$misses other=$hits
   if [ "$want" -eq 0 ] || [ $((other * 100)) -gt "$want" ]; then
     FAILED+=("$backend $scenario: /metrics counted $hits hits and $misses misses")
+  fi
+}
+
+# bench_player BACKEND: the player rows (a 720p upload, then Chromium on loopback).
+bench_player() {
+  local backend="$1" out p50 p95 gz height framework
+  if out="$(node bench/player.js "$BASE" "$TOKEN" "$WORK/clip720.mp4" "$PLAYER_RUNS" 2>"$WORK/player.err")"; then
+    read -r p50 p95 gz height framework < <(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["p50_ms"], r["p95_ms"], r["player_gzip_bytes"], r["height"], r["framework"])' "$out")
+    P["$backend|ttff_p50"]="$p50"
+    P["$backend|ttff_p95"]="$p95"
+    P["$backend|gzip"]="$(python3 -c "print(f'{$gz/1024:.1f}')")"
+    P["$backend|gzip_bytes"]="$gz"
+    [ "$height" = 720 ] || FAILED+=("$backend: the player's clip is ${height}p, not 720p")
+    [ "$framework" = False ] || FAILED+=("$backend: the player's script looks like it uses a front-end framework")
+    echo "  player: time to first frame p50 $p50 ms, p95 $p95 ms ($PLAYER_RUNS loads, ${height}p); JS + CSS ${P[$backend|gzip]} KiB gzipped"
+  else
+    P["$backend|ttff_p50"]="-"; P["$backend|ttff_p95"]="-"; P["$backend|gzip"]="-"; P["$backend|gzip_bytes"]=""
+    FAILED+=("$backend: the player rows could not be measured: $(tr '\n' ' ' <"$WORK/player.err")")
   fi
 }
 
@@ -237,6 +264,7 @@ bench_backend() {
   measure "$backend" watch_in "${w[@]}" -H "Cookie: $browser_cookie" "$BASE/videos/$vid"
   measure "$backend" watch_in_frag "${w[@]}" -H 'HX-Request: true' -H "Cookie: $browser_cookie" "$BASE/videos/$vid"
   measure "$backend" catalogue "${w[@]}" "$BASE/catalogue"
+  bench_player "$backend"
 
   local before after
   before="$(cache_counts)"
@@ -424,6 +452,17 @@ for b in "${BACKENDS[@]}"; do
   fi
   target "$b — login-storm page p99 < 25 ms: **$( [ "$v" = met ] && echo PASS || echo MISS)** ($sp99 ms).$why"
 done
+for b in "${BACKENDS[@]}"; do
+  if [ "${P[$b|ttff_p95]}" = - ]; then
+    target "$b — player time to first frame (720p) p95 < $PLAYER_TTFF_MAX ms: **MISSED** (not measured)."
+    target "$b — the player's own JS + CSS < 30 KB gzipped, no front-end framework: **MISSED** (not measured)."
+    continue
+  fi
+  v="$(verdict lt "${P[$b|ttff_p95]}" "$PLAYER_TTFF_MAX")"
+  target "$b — player time to first frame (720p) p95 < $PLAYER_TTFF_MAX ms: **$v** (${P[$b|ttff_p95]} ms, p50 ${P[$b|ttff_p50]} ms, $PLAYER_RUNS fresh page loads)."
+  v="$(verdict lt "${P[$b|gzip_bytes]}" "$PLAYER_GZIP_MAX")"
+  target "$b — the player's own JS + CSS < 30 KB gzipped, no front-end framework: **$v** (${P[$b|gzip]} KiB)."
+done
 v="$(verdict lt "${M[SQLite|startup]}" 1000)"
 target "SQLite — start to ready < 1 s: **$v** (${M[SQLite|startup]} ms, fresh database, migrations included)."
 
@@ -487,6 +526,21 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
     echo "$row"
   done
   echo
+  header="| player (720p clip, Chromium on loopback) |"
+  rule="|---|"
+  for b in "${BACKENDS[@]}"; do header+=" $b |"; rule+="---:|"; done
+  echo "$header"
+  echo "$rule"
+  for m in ttff_p50 ttff_p95 gzip; do
+    case "$m" in
+      ttff_p50) row="| time to first frame after Play, p50 (ms) |" ;;
+      ttff_p95) row="| time to first frame after Play, p95 (ms) |" ;;
+      gzip) row="| the player's own JS + CSS, gzipped (KiB) |" ;;
+    esac
+    for b in "${BACKENDS[@]}"; do row+=" ${P[$b|$m]} |"; done
+    echo "$row"
+  done
+  echo
   echo "## Targets"
   echo
   printf '%s' "$TARGETS"
@@ -511,7 +565,10 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
   echo
   echo "Knobs: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_LOGIN_CONNECTIONS, BENCH_LOGIN_DURATION,"
   echo "BENCH_STORM_DURATION, BENCH_STORM_LOGINS, BENCH_STORM_PAGE_CONNECTIONS, BENCH_PACE_MS,"
-  echo "BENCH_KEEPALIVE, BENCH_BCRYPT_COST, BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_OUT, BENCH_BIN."
+  echo "BENCH_KEEPALIVE, BENCH_BCRYPT_COST, BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_OUT, BENCH_BIN, BENCH_PLAYER_RUNS."
+  echo "The player rows: \`node bench/player.js BASE TOKEN clip720.mp4 $PLAYER_RUNS\` (a fresh browser context per"
+  echo "load, after one warm-up load; from a click on the player's Play button to the first frame presented,"
+  echo "\`requestVideoFrameCallback\`; the sizes are the page's own /static/player.* files, gzipped)."
 } >"$OUT"
 echo
 cat "$OUT"
