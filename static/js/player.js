@@ -163,6 +163,7 @@
         var b = event.target.closest && event.target.closest(".cue-button");
         if (!b) return;
         seekTo(parseFloat(b.getAttribute("data-start")) + 0.001);
+        say(fill(msg.msgAt, { t: clock(main.currentTime) }));
       });
     }
     function visibleTranscript() {
@@ -307,8 +308,11 @@
     /* ---- Chapters ---- */
     var chapters = Array.prototype.slice.call(root.querySelectorAll(".chapter-list li[data-start]")).map(function (li) {
       var b = buttonise(li, "chapter-button");
-      b.addEventListener("click", function () { seekTo(parseFloat(li.getAttribute("data-start")) + 0.001); });
       var title = li.querySelector(".chapter-title");
+      b.addEventListener("click", function () {
+        seekTo(parseFloat(li.getAttribute("data-start")) + 0.001);
+        say(fill(msg.msgChapter, { name: title ? title.textContent : "" }));
+      });
       return { start: parseFloat(li.getAttribute("data-start")), button: b, name: title ? title.textContent : "" };
     });
     var chapterNow = $("chapter-current");
@@ -622,6 +626,7 @@
     setRate(main.playbackRate || 1, false);
     showMuted();
     updateTime();
+    updateChapter(false); /* only later changes of chapter are announced */
   }
 
   function start() {

@@ -492,6 +492,7 @@ test('chapters navigate and the current chapter is shown', async () => {
   await buttons.nth(1).click();
   assert.ok(Math.abs((await times(page)).main - 3) < 0.1, 'the second chapter starts at 3 s');
   await page.waitForFunction(() => document.getElementById('chapter-current-name').textContent === 'The weather');
+  assert.equal(await status(page), 'Chapter: The weather');
   assert.equal(await page.isVisible('#chapter-current'), true);
   assert.equal(await buttons.nth(1).getAttribute('aria-current'), 'true');
   await buttons.nth(0).click();
