@@ -6,7 +6,7 @@ use pinkflow_media::ClipSpec;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{TestApp, json_body, spawn_app};
+use crate::helpers::{TestApp, json_body, spawn_app_with};
 use crate::video_helpers::{clip_with, publish, upload_clip, wait_for_outcome};
 
 const VTT: &str = "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hello &amp; welcome\n\n00:01.000 --> 00:02.000\nThe weather\n";
@@ -28,6 +28,16 @@ async fn add_captions(app: &TestApp, token: &str, id: i64, language: &str) -> i6
         .unwrap();
     assert_eq!(r.status(), 201);
     json_body(r).await["id"].as_i64().unwrap()
+}
+
+/// An app with its worker in-process (PostgreSQL does not embed one by default).
+async fn app_with_worker() -> TestApp {
+    spawn_app_with(|s| {
+        s.insert("WORKER_EMBEDDED".into(), "true".into());
+        s.insert("WORKER_POLL_INTERVAL".into(), "1s".into());
+        s.insert("VIDEO_X264_PRESET".into(), "ultrafast".into());
+    })
+    .await
 }
 
 /// A processed clip of `fps` frames per second.
@@ -60,7 +70,7 @@ async fn get(
 
 #[tokio::test]
 async fn the_frame_rate_is_read_when_processed_stored_and_shown_to_the_player() {
-    let app = spawn_app().await;
+    let app = app_with_worker().await;
     let token = app.signed_in_user("frames").await.access;
     let id = processed(&app, &token, 30).await;
 
@@ -101,7 +111,7 @@ async fn the_frame_rate_is_read_when_processed_stored_and_shown_to_the_player() 
 
 #[tokio::test]
 async fn transcripts_download_as_text_and_webvtt_only_for_those_who_may_see_the_video() {
-    let app = spawn_app().await;
+    let app = app_with_worker().await;
     let token = app.signed_in_user("transcripts").await.access;
     let other = app.signed_in_user("stranger").await.access;
     let id = processed(&app, &token, 25).await;
