@@ -11,7 +11,7 @@
 // until the player is enhanced and the video's metadata is loaded (preload="metadata"),
 // presses the player's own Play button and measures until the first frame is presented
 // (requestVideoFrameCallback). The sizes are of the player's assets exactly as the page links
-// them (/static/player.*.js and .css), gzipped at the default level like a server would.
+// them (/static/player*.js and .css), gzipped at the default level like a server would.
 // Exits 1 when something cannot be measured.
 
 const zlib = require('node:zlib');
@@ -73,8 +73,8 @@ async function main() {
       await page.waitForFunction(() => document.getElementById('player').readyState >= 1);
       if (!assets) {
         assets = await page.evaluate(() => [
-          ...[...document.querySelectorAll('script[src*="/static/player."]')].map((s) => s.getAttribute('src')),
-          ...[...document.querySelectorAll('link[rel="stylesheet"][href*="/static/player."]')].map((l) => l.getAttribute('href')),
+          ...[...document.querySelectorAll('script[src*="/static/player"]')].map((s) => s.getAttribute('src')),
+          ...[...document.querySelectorAll('link[rel="stylesheet"][href*="/static/player"]')].map((l) => l.getAttribute('href')),
         ]);
       }
       const ms = await page.evaluate(() => new Promise((resolve, reject) => {

@@ -16,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 7] = [
+const ASSETS: [Asset; 8] = [
     Asset {
         name: "site",
         ext: "css",
@@ -59,6 +59,12 @@ const ASSETS: [Asset; 7] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/js/player.js"),
     },
+    Asset {
+        name: "player-search",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/player-search.js"),
+    },
 ];
 
 /// Fonts under fixed, versioned names (static/fonts/, with their licences).
@@ -94,6 +100,8 @@ pub struct AssetUrls {
     /// The player's own stylesheet and script (the watch page's player).
     pub player_css: &'static str,
     pub player_js: &'static str,
+    /// The transcript search `player.js` uses.
+    pub player_search_js: &'static str,
 }
 
 static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -112,6 +120,7 @@ pub fn urls() -> AssetUrls {
         preview_frame: &URLS[4],
         player_css: &URLS[5],
         player_js: &URLS[6],
+        player_search_js: &URLS[7],
     }
 }
 

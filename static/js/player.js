@@ -13,7 +13,7 @@
      below the picture by CSS (html[data-caption-position]);
    - the transcript: cues are buttons that seek, the current one aria-current, scrolled
      to only when motion is allowed (focus never moves), search with highlighted
-     matches, and it follows the chosen caption track;
+     matches (player-search.js, loaded first), and it follows the chosen caption track;
    - loop A–B, frame steps at the stored frame rate, slow motion, mirror;
    - chapters as buttons, the current chapter shown;
    - single-key shortcuts only while focus is inside the player, never in form fields,
@@ -220,90 +220,10 @@
       }
     }
 
-    /* ---- Transcript search ---- */
-    var search = (function () {
-      var tpl = document.getElementById("transcript-search-template");
-      var api = { reset: function () {} };
-      if (!transcript || !tpl || !tpl.content) return api;
-      var form = tpl.content.firstElementChild.cloneNode(true);
-      var heading = transcript.querySelector("h2");
-      if (heading) heading.after(form); else transcript.prepend(form);
-      var input = form.querySelector("#transcript-query");
-      var count = form.querySelector("#transcript-count");
-      var matches = [];
-      var index = -1;
-      function clear() {
-        transcript.querySelectorAll("mark.transcript-match").forEach(function (m) {
-          var parent = m.parentNode;
-          parent.replaceChild(document.createTextNode(m.textContent), m);
-          parent.normalize();
-        });
-        matches = [];
-        index = -1;
-      }
-      function mark(el, query) {
-        var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        var nodes = [];
-        while (walker.nextNode()) nodes.push(walker.currentNode);
-        nodes.forEach(function (node) {
-          var text = node.nodeValue;
-          var lower = text.toLowerCase();
-          var at = lower.indexOf(query);
-          if (at < 0) return;
-          var frag = document.createDocumentFragment();
-          var from = 0;
-          while (at >= 0) {
-            frag.appendChild(document.createTextNode(text.slice(from, at)));
-            var m = document.createElement("mark");
-            m.className = "transcript-match";
-            m.textContent = text.slice(at, at + query.length);
-            frag.appendChild(m);
-            matches.push(m);
-            from = at + query.length;
-            at = lower.indexOf(query, from);
-          }
-          frag.appendChild(document.createTextNode(text.slice(from)));
-          node.parentNode.replaceChild(frag, node);
-        });
-      }
-      function show(announce) {
-        matches.forEach(function (m, i) { m.classList.toggle("transcript-match-current", i === index); });
-        var words = "";
-        if (input.value.trim()) words = matches.length ? fill(msg.msgCount, { i: index + 1, n: matches.length }) : msg.msgNoMatch;
-        count.textContent = words;
-        if (index >= 0) {
-          var block = visibleTranscript();
-          reveal(block && block.querySelector(".transcript-lines"), matches[index].closest("li"));
-        }
-        if (announce && words) say(words);
-      }
-      function run() {
-        clear();
-        var query = input.value.trim().toLowerCase();
-        var block = visibleTranscript();
-        if (query && block) {
-          block.querySelectorAll(".transcript-text").forEach(function (el) { mark(el, query); });
-          if (matches.length) index = 0;
-        }
-        show(true);
-      }
-      function move(by) {
-        if (!matches.length) return show(true);
-        index = (index + by + matches.length) % matches.length;
-        show(true);
-      }
-      input.addEventListener("input", run);
-      input.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          move(event.shiftKey ? -1 : 1);
-        }
-      });
-      form.querySelector("#transcript-prev").addEventListener("click", function () { move(-1); });
-      form.querySelector("#transcript-next").addEventListener("click", function () { move(1); });
-      api.reset = function () { if (input.value) run(); };
-      return api;
-    })();
+    /* ---- Transcript search (player-search.js) ---- */
+    var search = window.PinkFlowTranscriptSearch
+      ? window.PinkFlowTranscriptSearch({ transcript: transcript, msg: msg, visible: visibleTranscript, reveal: reveal, say: say, fill: fill })
+      : { reset: function () {} };
 
     /* ---- Chapters ---- */
     var chapters = Array.prototype.slice.call(root.querySelectorAll(".chapter-list li[data-start]")).map(function (li) {
