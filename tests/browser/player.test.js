@@ -501,7 +501,7 @@ test('chapters navigate and the current chapter is shown', async () => {
   await context.close();
 });
 
-test('caption placement follows html[data-caption-position]: over the picture or below it', async () => {
+test('caption placement follows html[data-caption-position], and the stored caption appearance reaches the rendered cues', async () => {
   const { context, page, watch } = await watchPlayer();
   await seek(page, 0.5);
   await page.waitForSelector('.captions-display .caption-cue');
@@ -515,6 +515,18 @@ test('caption placement follows html[data-caption-position]: over the picture or
   assert.equal((await place()).below, true, 'below the picture');
   assert.deepEqual(watch.problems(), []);
   await context.close();
+
+  // The viewer's stored caption appearance, rendered by the server on <html>, reaches our cues.
+  const styled = await watchPlayer({ prefs: { ...DEFAULTS, caption_color: 'yellow', caption_position: 'below' } });
+  assert.equal(await styled.page.getAttribute('html', 'data-caption-color'), 'yellow');
+  await seek(styled.page, 0.5);
+  await styled.page.waitForSelector('.captions-display .caption-cue');
+  assert.equal(await styled.page.evaluate(() => getComputedStyle(document.querySelector('.caption-cue')).color), 'rgb(255, 255, 0)');
+  const below = await styled.page.evaluate(() => document.querySelector('.caption-cue').getBoundingClientRect().top >= document.getElementById('player').getBoundingClientRect().bottom - 1);
+  assert.equal(below, true, 'stored position "below"');
+  assert.deepEqual(styled.watch.problems(), []);
+  await styled.context.close();
+  await b.apiPrefs(server.baseURL, user, DEFAULTS);
 });
 
 test('motion: nothing in the player animates or scrolls with motion sensitivity on; the transcript follows when motion is allowed', async () => {
