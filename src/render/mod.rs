@@ -10,6 +10,7 @@
 
 pub mod copy;
 mod copy_player;
+mod copy_captions;
 pub mod live;
 pub mod prefs;
 

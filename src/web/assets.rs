@@ -16,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 5] = [
+const ASSETS: [Asset; 6] = [
     Asset {
         name: "site",
         ext: "css",
@@ -46,6 +46,12 @@ const ASSETS: [Asset; 5] = [
         ext: "svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/img/preview-frame.svg"),
+    },
+    Asset {
+        name: "caption-editor",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/caption-editor.js"),
     },
 ];
 
@@ -79,6 +85,8 @@ pub struct AssetUrls {
     pub captions_css: &'static str,
     /// The still frame behind the caption preview on /preferences.
     pub preview_frame: &'static str,
+    /// The caption editor's module (`static/js/caption-editor.js`).
+    pub caption_editor_js: &'static str,
 }
 
 static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -95,6 +103,7 @@ pub fn urls() -> AssetUrls {
         htmx_js: &URLS[2],
         captions_css: &URLS[3],
         preview_frame: &URLS[4],
+        caption_editor_js: &URLS[5],
     }
 }
 

@@ -7,6 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::captions::kind_label;
 use super::feedback::Ratings;
 use super::feedback::render_feedback;
 use super::{SeenQuery, fragment, page_error, status_text, video_id};
@@ -15,6 +16,7 @@ use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name
 use crate::routes::pages::{FormFields, field, see_other};
 use crate::state::AppState;
 use crate::video::service::{VideoView, caption_for};
+use crate::video::input::CaptionKind;
 use crate::video::webvtt::TranscriptLine;
 use crate::web::errors::PageError;
 
@@ -48,6 +50,15 @@ struct StatusPartial<'a> {
 pub(super) struct CaptionAnswers {
     pub(super) language: String,
     pub(super) label: String,
+    pub(super) kind: String,
+}
+
+/// A track in the owner's list: its editor is one link away.
+struct OwnedTrack<'a> {
+    id: i32,
+    label: &'a str,
+    language: &'a str,
+    kind: &'static str,
 }
 
 /// The forms of the video page as they should be shown (after a refused submission).
@@ -66,7 +77,7 @@ struct ShowContent<'a> {
     video: &'a VideoView,
     language_name: &'static str,
     tracks: Vec<Track<'a>>,
-    transcript: Option<(&'a str, &'a [TranscriptLine])>,
+    transcript: Option<(String, &'a [TranscriptLine])>,
     edition: Option<(String, &'static str)>,
     /// What the video offers besides the picture, said before play.
     alternatives: Vec<String>,
@@ -75,6 +86,9 @@ struct ShowContent<'a> {
     csrf_token: &'a str,
     errors: &'a Errors,
     caption: &'a CaptionAnswers,
+    /// The kinds of track, as (value, label, chosen) for the caption form.
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    owned_tracks: Vec<OwnedTrack<'a>>,
 }
 
 /// The viewer's reading languages: `Accept-Language` in order, then the interface's.
@@ -159,7 +173,10 @@ async fn render_show(
         .map(|c| c.language.as_str());
     let transcript = watch
         .transcript(default_language)
-        .map(|(caption, lines)| (caption.label.as_str(), lines));
+        .map(|(caption, lines)| {
+            let label = format!("{} ({})", caption.label, kind_label(v, &caption.kind));
+            (label, lines)
+        });
     let preferred = v.prefs.sign_language;
     let edition = if video.sign_language == preferred.code() {
         None
@@ -195,6 +212,23 @@ async fn render_show(
         csrf_token: &token,
         errors: &forms.errors,
         caption: &forms.caption,
+        kinds: CaptionKind::ALL
+            .iter()
+            .map(|k| {
+                let chosen = forms.caption.kind.eq_ignore_ascii_case(k.as_str());
+                (k.as_str(), kind_label(v, k.as_str()), chosen)
+            })
+            .collect(),
+        owned_tracks: video
+            .captions
+            .iter()
+            .map(|c| OwnedTrack {
+                id: c.id,
+                label: &c.label,
+                language: &c.language,
+                kind: kind_label(v, &c.kind),
+            })
+            .collect(),
     };
     ctx.render(page(&video.title), &content)
 }
