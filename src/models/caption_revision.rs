@@ -121,16 +121,18 @@ pub fn find(
             ))
             .first(conn)
             .optional()?;
-    Ok(row.map(|(id, caption_id, cue_count, created_at, username, body)| {
-        (
-            RevisionSummary {
-                id,
-                caption_id,
-                cue_count,
-                created_at,
-                username,
-            },
-            body,
-        )
-    }))
+    Ok(
+        row.map(|(id, caption_id, cue_count, created_at, username, body)| {
+            (
+                RevisionSummary {
+                    id,
+                    caption_id,
+                    cue_count,
+                    created_at,
+                    username,
+                },
+                body,
+            )
+        }),
+    )
 }

@@ -56,7 +56,11 @@ pub(super) const COPY: &[(&str, u8, &str)] = &[
     ("captions.set_end", 3, "Set end to the player's time"),
     ("captions.time_set", 3, "set to"),
     ("captions.insert", 3, "Insert a cue after"),
-    ("captions.insert_top", 3, "Insert a cue at the top of this page"),
+    (
+        "captions.insert_top",
+        3,
+        "Insert a cue at the top of this page",
+    ),
     ("captions.delete", 3, "Delete"),
     ("captions.save", 3, "Save changes"),
     ("captions.saved", 3, "The captions were saved."),
@@ -66,7 +70,11 @@ pub(super) const COPY: &[(&str, u8, &str)] = &[
         3,
         "This cue starts before the one before it ends: both will show at once.",
     ),
-    ("captions.overlap", 1, "This cue and the one before show at the same time."),
+    (
+        "captions.overlap",
+        1,
+        "This cue and the one before show at the same time.",
+    ),
     ("captions.overlaps", 3, "cues overlap the one before them."),
     (
         "captions.unsaved",

@@ -142,7 +142,8 @@ pub fn read(bytes: &[u8]) -> Result<Track, VttError> {
     }
     // Everything before the first cue's block (its identifier line, else its timing line).
     let first_block = parsed.cues.first().map_or(lines.len(), |c| {
-        c.line.saturating_sub(1 + usize::from(c.identifier.is_some()))
+        c.line
+            .saturating_sub(1 + usize::from(c.identifier.is_some()))
     });
     let header = lines[..first_block.min(lines.len())]
         .join("\n")
@@ -252,7 +253,10 @@ pub fn check(raw: &[CueFields], first: usize) -> Result<Vec<TimedCue>, Vec<CueEr
         if text.is_empty() {
             fail("text", "Enter the words of the cue");
         } else if text.chars().count() > MAX_CUE_CHARS {
-            fail("text", "The words of a cue must be 1,000 characters or fewer");
+            fail(
+                "text",
+                "The words of a cue must be 1,000 characters or fewer",
+            );
         } else if text.contains("-->") {
             fail("text", "The words of a cue must not contain -->");
         }
@@ -395,7 +399,9 @@ mod tests {
         assert_eq!(parse_time(" 62,5 "), Some(62_500));
         assert_eq!(parse_time("75"), Some(75_000));
         assert_eq!(parse_time("1:00:00"), Some(3_600_000));
-        for bad in ["", "1:60", "1:2:3:4", "a", "1.2345", "-1", "1::2", "00:00.0a"] {
+        for bad in [
+            "", "1:60", "1:2:3:4", "a", "1.2345", "-1", "1::2", "00:00.0a",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad:?}");
         }
         assert_eq!(format_ms(62_500), "00:01:02.500");
@@ -423,7 +429,10 @@ mod tests {
                 (14, "text")
             ]
         );
-        assert_eq!(errors[0].message, "The end time must be after the start time");
+        assert_eq!(
+            errors[0].message,
+            "The end time must be after the start time"
+        );
         let ok = check(&[fields("1", "2", "  two\n\n lines  \r\n")], 0).unwrap();
         assert_eq!(ok[0].text, "  two\n lines");
     }

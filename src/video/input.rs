@@ -333,7 +333,8 @@ mod tests {
         let e = CaptionDetails::parse(Some("?"), Some(""), Some("karaoke")).unwrap_err();
         assert_eq!(e.len(), 3);
         for kind in CaptionKind::ALL {
-            let d = CaptionDetails::parse(Some("en"), Some("English"), Some(kind.as_str())).unwrap();
+            let d =
+                CaptionDetails::parse(Some("en"), Some("English"), Some(kind.as_str())).unwrap();
             assert_eq!(d.kind, kind);
         }
         let d = CaptionDetails::parse(Some("en"), Some("Parts"), Some(" Chapters ")).unwrap();

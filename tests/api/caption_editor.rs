@@ -115,7 +115,13 @@ async fn cues_are_read_and_replaced_keeping_the_header_settings_and_transcript_r
     cues[1]["text"] = json!("[music stops]");
     cues.push(cue("1:00", "00:01:02,5", "<i>Goodbye</i> for now"));
     cues.push(cue("1.2", "1.8", "Overlapping"));
-    let r = put(&app, &token, &path, &json!({"cues": cues, "version": version})).await;
+    let r = put(
+        &app,
+        &token,
+        &path,
+        &json!({"cues": cues, "version": version}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let saved = json_body(r).await;
     assert_eq!(saved["caption"]["cue_count"], 4);
@@ -128,7 +134,12 @@ async fn cues_are_read_and_replaced_keeping_the_header_settings_and_transcript_r
         .collect();
     assert_eq!(
         starts,
-        ["00:00:00.500", "00:00:01.200", "00:00:01.500", "00:01:00.000"]
+        [
+            "00:00:00.500",
+            "00:00:01.200",
+            "00:00:01.500",
+            "00:01:00.000"
+        ]
     );
     assert_eq!(saved["cues"][3]["end"], "00:01:02.500");
     // 1.2-1.8 starts inside 0.5-1.5, and 1.5-2.0 inside 1.2-1.8.
@@ -153,14 +164,25 @@ async fn cues_are_read_and_replaced_keeping_the_header_settings_and_transcript_r
     assert_eq!(shown["captions"][0]["cue_count"], 4);
 
     // The old version is a revision, with who replaced it.
-    let r = get(&app, &token, &format!("{}/revisions", path.trim_end_matches("/cues"))).await;
+    let r = get(
+        &app,
+        &token,
+        &format!("{}/revisions", path.trim_end_matches("/cues")),
+    )
+    .await;
     let list = json_body(r).await;
     assert_eq!(list["revisions"].as_array().unwrap().len(), 1);
     assert_eq!(list["revisions"][0]["cue_count"], 2);
     assert_eq!(list["revisions"][0]["replaced_by"], "editor");
 
     // The version read before that save is stale now: 409, nothing saved.
-    let r = put(&app, &token, &path, &json!({"cues": [cue("0", "1", "x")], "version": version})).await;
+    let r = put(
+        &app,
+        &token,
+        &path,
+        &json!({"cues": [cue("0", "1", "x")], "version": version}),
+    )
+    .await;
     assert_eq!(r.status(), 409);
     assert_eq!(
         json_body(get(&app, &token, &path).await).await["cues"]
@@ -315,7 +337,13 @@ async fn every_bad_input_is_refused_per_cue_and_nothing_is_stored() {
         assert_eq!(r.status(), 404, "{path}");
         assert!(json_body(r).await["error"].is_string());
     }
-    let r = put(&app, &stranger, &path, &json!({"cues": [cue("0", "1", "x")]})).await;
+    let r = put(
+        &app,
+        &stranger,
+        &path,
+        &json!({"cues": [cue("0", "1", "x")]}),
+    )
+    .await;
     assert_eq!(r.status(), 404);
     let r = post(&app, &stranger, &format!("{revisions}/1/restore")).await;
     assert_eq!(r.status(), 404);
@@ -347,7 +375,13 @@ async fn ten_revisions_are_kept_and_one_can_be_read_and_restored() {
     let revisions = format!("/api/videos/{video}/captions/{caption}/revisions");
     for n in 1..=12 {
         let text = format!("Version {n}");
-        let r = put(&app, &token, &path, &json!({"cues": [cue("0", "2", &text)]})).await;
+        let r = put(
+            &app,
+            &token,
+            &path,
+            &json!({"cues": [cue("0", "2", &text)]}),
+        )
+        .await;
         assert_eq!(r.status(), 200, "save {n}");
     }
     let list = json_body(get(&app, &token, &revisions).await).await;
@@ -377,7 +411,11 @@ async fn ten_revisions_are_kept_and_one_can_be_read_and_restored() {
     let newest = json_body(get(&app, &token, &format!("{revisions}/{newest_id}")).await).await;
     assert_eq!(newest["cues"][0]["text"], "Version 12");
     // The header of the original file came back through every version.
-    assert!(vtt_of(&app, &token, video).await.contains("STYLE\n::cue { color: yellow }"));
+    assert!(
+        vtt_of(&app, &token, video)
+            .await
+            .contains("STYLE\n::cue { color: yellow }")
+    );
 }
 
 #[tokio::test]
@@ -391,9 +429,19 @@ async fn the_four_track_kinds_are_kept_apart_and_only_speech_makes_the_transcrip
     let chapters = "WEBVTT\n\n00:00.000 --> 00:01.000\nPart one\n";
     for (kind, label, file) in [
         ("chapters", "Parts", chapters),
-        ("descriptions", "Described", "WEBVTT\n\n00:00.000 --> 00:01.000\nA hand waves\n"),
+        (
+            "descriptions",
+            "Described",
+            "WEBVTT\n\n00:00.000 --> 00:01.000\nA hand waves\n",
+        ),
     ] {
-        let r = add_track(&app, &token, video, caption_form(file, "en", label, Some(kind))).await;
+        let r = add_track(
+            &app,
+            &token,
+            video,
+            caption_form(file, "en", label, Some(kind)),
+        )
+        .await;
         assert_eq!(r.status(), 201, "{kind}");
         assert_eq!(json_body(r).await["kind"], kind);
     }
@@ -401,7 +449,13 @@ async fn the_four_track_kinds_are_kept_apart_and_only_speech_makes_the_transcrip
     let r = get(&app, &token, &format!("/api/videos/{video}/transcript")).await;
     assert_eq!(r.status(), 404);
     for (kind, label) in [("subtitles", "English subtitles"), ("captions", "English")] {
-        let r = add_track(&app, &token, video, caption_form(FILE, "en", label, Some(kind))).await;
+        let r = add_track(
+            &app,
+            &token,
+            video,
+            caption_form(FILE, "en", label, Some(kind)),
+        )
+        .await;
         assert_eq!(r.status(), 201, "{kind}");
     }
     let shown = json_body(get_video(&app, &token, video).await).await;
@@ -413,7 +467,12 @@ async fn the_four_track_kinds_are_kept_apart_and_only_speech_makes_the_transcrip
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["captions", "chapters", "descriptions", "subtitles"]);
-    let r = get(&app, &token, &format!("/api/videos/{video}/transcript?language=en")).await;
+    let r = get(
+        &app,
+        &token,
+        &format!("/api/videos/{video}/transcript?language=en"),
+    )
+    .await;
     let transcript = json_body(r).await;
     assert_eq!(transcript["caption"]["kind"], "captions");
     assert_eq!(transcript["lines"][0]["text"], "Hello!");
@@ -436,9 +495,21 @@ async fn the_four_track_kinds_are_kept_apart_and_only_speech_makes_the_transcrip
     assert_eq!(r.status(), 200);
     assert_eq!(json_body(r).await["caption"]["kind"], "chapters");
     // The same language and kind again replaces the track; an unknown kind is refused.
-    let r = add_track(&app, &token, video, caption_form(chapters, "en", "Parts", Some("chapters"))).await;
+    let r = add_track(
+        &app,
+        &token,
+        video,
+        caption_form(chapters, "en", "Parts", Some("chapters")),
+    )
+    .await;
     assert_eq!(r.status(), 201);
-    let r = add_track(&app, &token, video, caption_form(chapters, "en", "x", Some("karaoke"))).await;
+    let r = add_track(
+        &app,
+        &token,
+        video,
+        caption_form(chapters, "en", "x", Some("karaoke")),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(
         json_body(r).await["fields"]["kind"]

@@ -94,10 +94,16 @@ async fn the_editor_works_without_javascript() {
     // The watch page lists the track with its kind and a link to its editor, and the
     // caption form offers the four kinds.
     let html = app.get_html(&format!("/videos/{video}")).await;
-    assert!(html.contains(&format!("href=\"{}\"", editor(video, caption))), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{}\"", editor(video, caption))),
+        "{html}"
+    );
     assert!(html.contains("English (en) – Captions"));
     for kind in ["captions", "subtitles", "chapters", "descriptions"] {
-        assert!(html.contains(&format!("<option value=\"{kind}\"")), "{kind}");
+        assert!(
+            html.contains(&format!("<option value=\"{kind}\"")),
+            "{kind}"
+        );
     }
 
     let r = app.get(&editor(video, caption)).await;
@@ -116,19 +122,36 @@ async fn the_editor_works_without_javascript() {
     assert!(html[first_submit..].starts_with("type=\"submit\" class=\"button\" id=\"save-top\""));
 
     // End before start: 422, the error summary links to the field, the answer is kept.
-    let form = fields(&html, &[("cue-1-end", "00:00:01.000"), ("cue-1-text", ""), ("action", "save")]);
+    let form = fields(
+        &html,
+        &[
+            ("cue-1-end", "00:00:01.000"),
+            ("cue-1-text", ""),
+            ("action", "save"),
+        ],
+    );
     let r = post(&app, &editor(video, caption), &form).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("<title>Error: Edit captions: English – PinkFlow</title>"));
-    assert!(html.contains("href=\"#cue-1-end\">Cue 2: The end time must be after the start time</a>"), "{html}");
+    assert!(
+        html.contains("href=\"#cue-1-end\">Cue 2: The end time must be after the start time</a>"),
+        "{html}"
+    );
     assert!(html.contains("href=\"#cue-1-text\">Cue 2: Enter the words of the cue</a>"));
     assert!(html.contains("id=\"cue-1-end-error\""));
     assert!(html.contains("aria-describedby=\"cue-1-time-hint cue-1-end-error\""));
     assert!(html.contains("value=\"00:00:01.000\""), "answer kept");
 
     // Insert after the first row: shown again, not saved, focus on the new row.
-    let form = fields(&html, &[("cue-1-end", "00:00:02.000"), ("cue-1-text", "[music fades]"), ("action", "insert:1")]);
+    let form = fields(
+        &html,
+        &[
+            ("cue-1-end", "00:00:02.000"),
+            ("cue-1-text", "[music fades]"),
+            ("action", "insert:1"),
+        ],
+    );
     let r = post(&app, &editor(video, caption), &form).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
@@ -138,7 +161,10 @@ async fn the_editor_works_without_javascript() {
     assert!(html.contains("tabindex=\"0\" data-focus"));
     assert!(html.contains("not saved yet"));
     // Fill it in and delete the last row, then save: 303 back to the editor.
-    let form = fields(&html, &[("cue-1-text", "A new cue"), ("action", "delete:2")]);
+    let form = fields(
+        &html,
+        &[("cue-1-text", "A new cue"), ("action", "delete:2")],
+    );
     let r = post(&app, &editor(video, caption), &form).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
@@ -200,7 +226,10 @@ async fn the_editor_works_without_javascript() {
     assert!(html.contains("id=\"restore-form\""));
     let token_field = hidden(&html, "csrf_token");
     let r = app
-        .post_form(&format!("{revisions}/{oldest}/restore"), &[("csrf_token", &token_field)])
+        .post_form(
+            &format!("{revisions}/{oldest}/restore"),
+            &[("csrf_token", &token_field)],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let html = app.get_html(location(&r)).await;
@@ -230,7 +259,10 @@ async fn only_the_owner_reaches_the_editor() {
         format!("/videos/{video}/captions/{caption}/revisions/1/restore"),
     ] {
         let r = app
-            .post_form(&path, &[("csrf_token", &csrf), ("action", "save"), ("ms", "100")])
+            .post_form(
+                &path,
+                &[("csrf_token", &csrf), ("action", "save"), ("ms", "100")],
+            )
             .await;
         assert_eq!(r.status(), 404, "{path}");
     }
@@ -253,13 +285,18 @@ async fn long_tracks_are_edited_a_page_at_a_time() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let html = app.get_html(&format!("{}?page=2", editor(video, caption))).await;
+    let html = app
+        .get_html(&format!("{}?page=2", editor(video, caption)))
+        .await;
     assert!(html.contains("Cues 51 to 100 of 120"));
     assert_eq!(hidden(&html, "count"), "50");
     assert!(html.contains("Cue text 50</textarea>") && !html.contains("Cue text 49</textarea>"));
     assert!(html.contains("rel=\"prev\"") && html.contains("rel=\"next\""));
     // Saving page 2 changes only its cues.
-    let form = fields(&html, &[("cue-0-text", "Changed on page two"), ("action", "save")]);
+    let form = fields(
+        &html,
+        &[("cue-0-text", "Changed on page two"), ("action", "save")],
+    );
     let r = post(&app, &editor(video, caption), &form).await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).ends_with("?page=2"));
@@ -277,8 +314,13 @@ async fn long_tracks_are_edited_a_page_at_a_time() {
     assert_eq!(cues[49]["text"], "Cue text 49");
     assert_eq!(cues[50]["text"], "Changed on page two");
     assert_eq!(cues[51]["text"], "Cue text 51");
-    let html = app.get_html(&format!("{}?page=99", editor(video, caption))).await;
-    assert!(html.contains("Cues 101 to 120 of 120"), "past the end: the last page");
+    let html = app
+        .get_html(&format!("{}?page=99", editor(video, caption)))
+        .await;
+    assert!(
+        html.contains("Cues 101 to 120 of 120"),
+        "past the end: the last page"
+    );
 }
 
 #[tokio::test]
@@ -292,17 +334,32 @@ async fn the_shared_watch_page_shows_a_saved_edit_at_once() {
     let token = app.signed_in_user("publisher").await.access;
     let (video, caption) = video_with_track(&app, &token).await;
     let chapters = "WEBVTT\n\n00:00.000 --> 00:01.000\nPart one\n";
-    let r = add_track(&app, &token, video, caption_form(chapters, "en", "Parts", Some("chapters"))).await;
+    let r = add_track(
+        &app,
+        &token,
+        video,
+        caption_form(chapters, "en", "Parts", Some("chapters")),
+    )
+    .await;
     assert_eq!(r.status(), 201);
-    assert_eq!(wait_for_outcome(&app, &token, video).await["status"], "ready");
+    assert_eq!(
+        wait_for_outcome(&app, &token, video).await["status"],
+        "ready"
+    );
     publish(&app, &token, video).await;
     // A stranger's view, now in the read cache.
     let page = format!("/videos/{video}");
     let html = app.get_html(&page).await;
     assert!(html.contains("Hello!"));
     assert!(html.contains("<track kind=\"chapters\""));
-    assert!(!html.contains("Part one"), "chapters are not the transcript");
-    assert!(html.contains("English (Captions)"), "the transcript's track and kind");
+    assert!(
+        !html.contains("Part one"),
+        "chapters are not the transcript"
+    );
+    assert!(
+        html.contains("English (Captions)"),
+        "the transcript's track and kind"
+    );
     let r = app
         .client
         .put(app.url(&format!("/api/videos/{video}/captions/{caption}/cues")))

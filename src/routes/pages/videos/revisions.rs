@@ -132,11 +132,7 @@ pub async fn show(
     query: web::Query<PageQuery>,
     SignedIn { ctx, user }: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let (id, caption, revision) = (
-        video_id(&path.0)?,
-        number(&path.1)?,
-        number(&path.2)?,
-    );
+    let (id, caption, revision) = (video_id(&path.0)?, number(&path.1)?, number(&path.2)?);
     let found = state
         .videos
         .revision(id, caption, revision, user.id)
@@ -156,7 +152,11 @@ pub async fn show(
     let v = &ctx.view;
     let token = ctx.csrf_token()?;
     let revision = listed(v, &found.revision);
-    let page = ctx.page_with_flash(&format!("{}: {label}, {}", v.t("captions.revision"), revision.when));
+    let page = ctx.page_with_flash(&format!(
+        "{}: {label}, {}",
+        v.t("captions.revision"),
+        revision.when
+    ));
     ctx.render(
         page,
         &ShowContent {
@@ -185,11 +185,7 @@ pub async fn restore(
     path: web::Path<(String, String, String)>,
     SignedIn { ctx, user }: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let (id, caption, revision) = (
-        video_id(&path.0)?,
-        number(&path.1)?,
-        number(&path.2)?,
-    );
+    let (id, caption, revision) = (video_id(&path.0)?, number(&path.1)?, number(&path.2)?);
     state
         .videos
         .restore_revision(id, caption, revision, user.id)

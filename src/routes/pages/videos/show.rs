@@ -15,8 +15,8 @@ use crate::domain::VideoStatus;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
 use crate::routes::pages::{FormFields, field, see_other};
 use crate::state::AppState;
-use crate::video::service::{VideoView, caption_for};
 use crate::video::input::CaptionKind;
+use crate::video::service::{VideoView, caption_for};
 use crate::video::webvtt::TranscriptLine;
 use crate::web::errors::PageError;
 
@@ -171,12 +171,10 @@ async fn render_show(
         .iter()
         .find(|c| Some(c.id) == default_track)
         .map(|c| c.language.as_str());
-    let transcript = watch
-        .transcript(default_language)
-        .map(|(caption, lines)| {
-            let label = format!("{} ({})", caption.label, kind_label(v, &caption.kind));
-            (label, lines)
-        });
+    let transcript = watch.transcript(default_language).map(|(caption, lines)| {
+        let label = format!("{} ({})", caption.label, kind_label(v, &caption.kind));
+        (label, lines)
+    });
     let preferred = v.prefs.sign_language;
     let edition = if video.sign_language == preferred.code() {
         None
