@@ -170,7 +170,9 @@ test('keyboard only: a refused save leads to the field, the fix saves, an insert
   await typeInto(page, '00:00:02.500');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('banner')?.textContent.includes('The captions were saved.'), null, { timeout: 10000 });
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'banner', 'the saved banner is focused');
+  // Focus moves once the swap has settled (a11y.js).
+  await page.waitForFunction(() => document.activeElement?.id === 'banner', null, { timeout: 3000 })
+    .catch(async () => assert.fail(`focus is on ${await b.describeActive(page)}, not on the saved banner`));
   assert.equal(await page.inputValue('#cue-1-end'), '00:00:02.500');
 
   // Insert a cue after cue 1 with the keyboard: the new row's start field gets focus.
