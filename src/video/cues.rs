@@ -131,12 +131,11 @@ pub fn read(bytes: &[u8]) -> Result<Track, VttError> {
     let lines: Vec<&str> = normalized.split('\n').collect();
     let mut cues = Vec::with_capacity(parsed.cues.len());
     for cue in &parsed.cues {
-        let timing = lines.get(cue.line.saturating_sub(1)).copied().unwrap_or("");
         cues.push(TimedCue {
             id: cue.identifier.clone(),
             start_ms: seconds_to_ms(cue.start),
             end_ms: seconds_to_ms(cue.end),
-            settings: settings_of(timing),
+            settings: cue.settings.clone(),
             text: cue.text.clone(),
         });
     }
@@ -161,16 +160,6 @@ pub fn read(bytes: &[u8]) -> Result<Track, VttError> {
 
 fn seconds_to_ms(seconds: f64) -> u64 {
     (seconds.max(0.0) * 1000.0).round() as u64
-}
-
-/// The settings after the end time of a timing line.
-fn settings_of(timing: &str) -> String {
-    let Some((_, right)) = timing.split_once("-->") else {
-        return String::new();
-    };
-    let right = right.trim_start_matches([' ', '\t']);
-    let end = right.find([' ', '\t']).unwrap_or(right.len());
-    right[end..].trim().to_owned()
 }
 
 /// The track as WebVTT text.

@@ -170,7 +170,11 @@ async fn the_editor_works_without_javascript() {
     let html = r.text().await.unwrap();
     assert_eq!(hidden(&html, "count"), "2");
     // The last row went: focus goes to the Save button (still in the Tab order).
-    assert!(html.contains("id=\"save-bottom\" name=\"action\" value=\"save\" tabindex=\"0\" data-focus"));
+    assert!(
+        html.contains(
+            "id=\"save-bottom\" name=\"action\" value=\"save\" tabindex=\"0\" data-focus"
+        )
+    );
     let form = fields(&html, &[("action", "save")]);
     let r = post(&app, &editor(video, caption), &form).await;
     assert_eq!(r.status(), 303);

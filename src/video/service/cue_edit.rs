@@ -8,7 +8,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{CaptionView, MAX_CAPTION_BYTES, VideoError, VideoService};
+use super::{CaptionView, VideoError, VideoService};
 use crate::db::now;
 use crate::models::Video;
 use crate::models::caption::{self as caption_db, Caption};
@@ -237,10 +237,14 @@ impl VideoService {
         user_id: i32,
     ) -> Result<Saved, VideoError> {
         let text = cues::write(track);
-        if text.len() as u64 > MAX_CAPTION_BYTES {
+        let limit = self.settings.max_caption_bytes;
+        if text.len() as u64 > limit {
             return Err(VideoError::field(
                 "cues",
-                "The captions would be larger than 1 MB: shorten or split them",
+                format!(
+                    "The captions would be larger than the limit of {} KB: shorten or split them",
+                    limit / 1024
+                ),
             ));
         }
         // What is stored must read back as what was saved.
