@@ -9,8 +9,8 @@
 //!   reading level.
 
 pub mod copy;
-mod copy_player;
 mod copy_captions;
+mod copy_player;
 pub mod live;
 pub mod prefs;
 
