@@ -206,6 +206,16 @@ impl From<VideoError> for ApiError {
     fn from(e: VideoError) -> Self {
         match e {
             VideoError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "Video not found"),
+            VideoError::TrackNotFound | VideoError::RevisionNotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, e.to_string())
+            }
+            VideoError::BadCues(errors) => {
+                let fields = errors
+                    .into_iter()
+                    .map(|c| (format!("cues[{}].{}", c.index, c.field), c.message))
+                    .collect();
+                ApiError::invalid(fields)
+            }
             VideoError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             VideoError::Invalid(fields) => ApiError::invalid(fields),
             VideoError::TooLarge { limit_mb } => ApiError::new(

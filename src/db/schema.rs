@@ -101,6 +101,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    caption_revisions (id) {
+        id -> Integer,
+        caption_id -> Integer,
+        user_id -> Nullable<Integer>,
+        body -> Text,
+        cue_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     video_feedback (id) {
         id -> Integer,
         video_id -> Integer,
@@ -142,6 +153,8 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 diesel::joinable!(videos -> users (owner_id));
 diesel::joinable!(captions -> videos (video_id));
+diesel::joinable!(caption_revisions -> captions (caption_id));
+diesel::joinable!(caption_revisions -> users (user_id));
 diesel::joinable!(video_feedback -> videos (video_id));
 diesel::joinable!(video_feedback -> users (user_id));
 
@@ -151,6 +164,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     videos,
     captions,
+    caption_revisions,
     video_feedback,
     login_throttle,
     sessions,

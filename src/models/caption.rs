@@ -8,6 +8,8 @@ use crate::db::{DbConnection, DbError};
 
 pub const KIND_CAPTIONS: &str = "captions";
 pub const KIND_SUBTITLES: &str = "subtitles";
+pub const KIND_CHAPTERS: &str = "chapters";
+pub const KIND_DESCRIPTIONS: &str = "descriptions";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = captions)]

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod caption;
+pub mod caption_revision;
 pub mod feedback;
 pub mod session;
 pub mod stats;

@@ -816,6 +816,7 @@ static BY_KEY: std::sync::LazyLock<
         .iter()
         .chain(super::copy_player::COPY)
         .chain(super::copy_controls::PLAYER_COPY)
+        .chain(super::copy_captions::COPY)
     {
         let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
         if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {
@@ -842,7 +843,10 @@ pub fn text(key: &str, level: u8) -> &'static str {
 /// A validation message in plain language for reading levels 1 and 2.
 pub fn error_message(message: &str, level: u8) -> String {
     if level <= 2
-        && let Some((_, plain)) = PLAIN_ERRORS.iter().find(|(m, _)| *m == message)
+        && let Some((_, plain)) = PLAIN_ERRORS
+            .iter()
+            .chain(super::copy_captions::PLAIN_ERRORS)
+            .find(|(m, _)| *m == message)
     {
         return (*plain).to_owned();
     }

@@ -9,6 +9,7 @@
 //!   reading level.
 
 pub mod copy;
+mod copy_captions;
 mod copy_controls;
 mod copy_player;
 pub mod live;

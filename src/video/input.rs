@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::SignLanguage;
 pub use crate::domain::Visibility;
-use crate::models::caption::{KIND_CAPTIONS, KIND_SUBTITLES};
+use crate::models::caption::{KIND_CAPTIONS, KIND_CHAPTERS, KIND_DESCRIPTIONS, KIND_SUBTITLES};
 use crate::models::feedback::RATINGS;
 
 /// Field name → message.
@@ -118,27 +118,47 @@ impl VideoDetails {
     }
 }
 
+/// What a track holds, as HTML's `<track kind>` names it: `captions` (speech and
+/// sounds, for deaf viewers), `subtitles` (a translation of the speech), `chapters`
+/// (titles of the parts, for navigation) or `descriptions` (of what is seen). Only
+/// captions and subtitles make a transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = CaptionKindName, rename_all = "lowercase")]
 pub enum CaptionKind {
     Captions,
     Subtitles,
+    Chapters,
+    Descriptions,
 }
 
 impl CaptionKind {
+    pub const ALL: [CaptionKind; 4] = [
+        CaptionKind::Captions,
+        CaptionKind::Subtitles,
+        CaptionKind::Chapters,
+        CaptionKind::Descriptions,
+    ];
+
     pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            KIND_CAPTIONS => Ok(CaptionKind::Captions),
-            KIND_SUBTITLES => Ok(CaptionKind::Subtitles),
-            _ => Err("Choose captions or subtitles".into()),
-        }
+        let raw = raw.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| "Choose captions, subtitles, chapters or descriptions".into())
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             CaptionKind::Captions => KIND_CAPTIONS,
             CaptionKind::Subtitles => KIND_SUBTITLES,
+            CaptionKind::Chapters => KIND_CHAPTERS,
+            CaptionKind::Descriptions => KIND_DESCRIPTIONS,
         }
+    }
+
+    /// Whether the track's words are the video's speech (a transcript is made of them).
+    pub fn is_spoken(kind: &str) -> bool {
+        kind == KIND_CAPTIONS || kind == KIND_SUBTITLES
     }
 }
 
@@ -312,6 +332,14 @@ mod tests {
         assert_eq!(d.kind, CaptionKind::Captions);
         let e = CaptionDetails::parse(Some("?"), Some(""), Some("karaoke")).unwrap_err();
         assert_eq!(e.len(), 3);
+        for kind in CaptionKind::ALL {
+            let d =
+                CaptionDetails::parse(Some("en"), Some("English"), Some(kind.as_str())).unwrap();
+            assert_eq!(d.kind, kind);
+        }
+        let d = CaptionDetails::parse(Some("en"), Some("Parts"), Some(" Chapters ")).unwrap();
+        assert_eq!(d.kind, CaptionKind::Chapters);
+        assert!(CaptionKind::is_spoken("subtitles") && !CaptionKind::is_spoken("descriptions"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! [`VideoService`] the API and the pages call, with the [`views`] it returns. Nothing here knows actix.
 
 pub mod caption_import;
+pub mod cues;
 pub mod input;
 pub mod media;
 pub mod service;

@@ -22,7 +22,7 @@ pub struct CaptionView {
     /// BCP 47 language tag.
     pub language: String,
     pub label: String,
-    /// `captions` or `subtitles`.
+    /// `captions`, `subtitles`, `chapters` or `descriptions`.
     #[schema(value_type = CaptionKind)]
     pub kind: String,
     pub cue_count: i32,
@@ -202,7 +202,7 @@ pub fn caption_url(video_id: i32, caption_id: i32) -> String {
     format!("/media/videos/{video_id}/captions/{caption_id}.vtt")
 }
 
-fn timestamp(t: chrono::NaiveDateTime) -> String {
+pub(crate) fn timestamp(t: chrono::NaiveDateTime) -> String {
     t.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -282,21 +282,28 @@ impl VideoView {
 
 /// The track to mark `default` for a viewer who reads `languages` (BCP 47 tags in order
 /// of preference, e.g. from `Accept-Language`): an exact match first, then the same
-/// primary language (`en` ~ `en-GB`); captions before subtitles.
+/// primary language (`en` ~ `en-GB`); captions before subtitles. Chapters and
+/// descriptions tracks are never the default (they are not the words said).
 pub fn caption_for<'a>(captions: &'a [CaptionView], languages: &[&str]) -> Option<&'a CaptionView> {
     let primary = |tag: &str| tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
     let rank = |c: &CaptionView| u8::from(c.kind != KIND_CAPTIONS);
+    let spoken: Vec<&CaptionView> = captions
+        .iter()
+        .filter(|c| CaptionKind::is_spoken(&c.kind))
+        .collect();
     for wanted in languages {
-        let mut exact: Vec<&CaptionView> = captions
+        let mut exact: Vec<&CaptionView> = spoken
             .iter()
+            .copied()
             .filter(|c| c.language.eq_ignore_ascii_case(wanted))
             .collect();
         exact.sort_by_key(|c| rank(c));
         if let Some(c) = exact.first() {
             return Some(c);
         }
-        let mut close: Vec<&CaptionView> = captions
+        let mut close: Vec<&CaptionView> = spoken
             .iter()
+            .copied()
             .filter(|c| primary(&c.language) == primary(wanted))
             .collect();
         close.sort_by_key(|c| rank(c));
@@ -307,26 +314,29 @@ pub fn caption_for<'a>(captions: &'a [CaptionView], languages: &[&str]) -> Optio
     None
 }
 
-/// The index of the track a transcript is read from: the one in `language` (exact, then
-/// the same primary language) when there is one, else the first.
+/// The index of the track a transcript is read from: among the captions and subtitles
+/// (never chapters or descriptions), the one in `language` (exact, then the same
+/// primary language) when there is one, else the first.
 pub fn transcript_track(captions: &[CaptionView], language: Option<&str>) -> Option<usize> {
+    let spoken = |c: &CaptionView| CaptionKind::is_spoken(&c.kind);
     language
         .and_then(|l| {
             captions
                 .iter()
-                .position(|c| c.language.eq_ignore_ascii_case(l))
+                .position(|c| spoken(c) && c.language.eq_ignore_ascii_case(l))
                 .or_else(|| {
                     // "en" matches "en-GB" and the other way round.
                     let primary = l.split('-').next().unwrap_or(l);
                     captions.iter().position(|c| {
-                        c.language
-                            .split('-')
-                            .next()
-                            .is_some_and(|p| p.eq_ignore_ascii_case(primary))
+                        spoken(c)
+                            && c.language
+                                .split('-')
+                                .next()
+                                .is_some_and(|p| p.eq_ignore_ascii_case(primary))
                     })
                 })
         })
-        .or_else(|| (!captions.is_empty()).then_some(0))
+        .or_else(|| captions.iter().position(spoken))
 }
 
 /// The watch page's read model, viewer-independent part: the video with its captions and
@@ -425,5 +435,19 @@ mod tests {
         assert_eq!(transcript_track(&tracks, Some("de")), Some(0));
         assert_eq!(transcript_track(&tracks, None), Some(0));
         assert_eq!(transcript_track(&[], Some("en")), None);
+    }
+
+    #[test]
+    fn chapters_and_descriptions_are_neither_default_nor_transcript() {
+        let tracks = [
+            track(1, "en", "chapters"),
+            track(2, "en", "descriptions"),
+            track(3, "en", "subtitles"),
+        ];
+        assert_eq!(caption_for(&tracks, &["en"]).map(|c| c.id), Some(3));
+        assert_eq!(transcript_track(&tracks, Some("en")), Some(2));
+        assert_eq!(transcript_track(&tracks, None), Some(2));
+        assert_eq!(transcript_track(&tracks[..2], None), None);
+        assert!(caption_for(&tracks[..2], &["en"]).is_none());
     }
 }

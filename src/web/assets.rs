@@ -16,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 8] = [
+const ASSETS: [Asset; 9] = [
     Asset {
         name: "site",
         ext: "css",
@@ -65,6 +65,12 @@ const ASSETS: [Asset; 8] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/js/player-search.js"),
     },
+    Asset {
+        name: "caption-editor",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/caption-editor.js"),
+    },
 ];
 
 /// Fonts under fixed, versioned names (static/fonts/, with their licences).
@@ -102,6 +108,8 @@ pub struct AssetUrls {
     pub player_js: &'static str,
     /// The transcript search `player.js` uses.
     pub player_search_js: &'static str,
+    /// The caption editor's module (`static/js/caption-editor.js`).
+    pub caption_editor_js: &'static str,
 }
 
 static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -121,6 +129,7 @@ pub fn urls() -> AssetUrls {
         player_css: &URLS[5],
         player_js: &URLS[6],
         player_search_js: &URLS[7],
+        caption_editor_js: &URLS[8],
     }
 }
 

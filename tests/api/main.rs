@@ -11,6 +11,8 @@ mod auth_login;
 mod auth_register;
 mod auth_tokens;
 mod cache;
+mod caption_editor;
+mod caption_editor_pages;
 mod caption_import;
 mod captions;
 mod cluster;

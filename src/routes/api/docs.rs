@@ -22,7 +22,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, ToSchema};
 
 pub use super::preferences_doc::PreferencesRequest;
-use super::{auth, videos};
+use super::{auth, captions, videos};
 use crate::domain::SignLanguage;
 use crate::error::ErrorBody;
 use crate::video::input::{CaptionKind, Rating, Visibility};
@@ -126,7 +126,7 @@ pub struct CaptionUploadForm {
     /// The track's name as shown in players, e.g. `English`.
     #[schema(nullable = false)]
     pub label: Option<String>,
-    /// `captions` (default) or `subtitles`.
+    /// `captions` (default), `subtitles`, `chapters` or `descriptions`.
     #[schema(nullable = false, value_type = Option<CaptionKind>)]
     pub kind: Option<String>,
 }
@@ -211,6 +211,11 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         videos::retry,
         videos::add_caption,
         videos::delete_caption,
+        captions::cues,
+        captions::put_cues,
+        captions::revisions,
+        captions::revision,
+        captions::restore,
         videos::transcript,
         videos::feedback,
         videos::rate,
@@ -224,6 +229,7 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
     tags(
         (name = "auth", description = "Accounts, tokens and preferences"),
         (name = "videos", description = "Sign-language videos, their captions, editions and feedback"),
+        (name = "captions", description = "The caption editor: a track's cues and its revisions"),
         (name = "meta", description = "This document")
     )
 )]

@@ -1,6 +1,8 @@
 //! The JSON API under `/api`.
 
 pub mod auth;
+pub mod caption_docs;
+pub mod captions;
 pub mod docs;
 mod preferences_doc;
 pub mod videos;
@@ -122,6 +124,36 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/videos/{id}/captions/{caption_id}",
             Api,
             || web::delete().to(videos::delete_caption),
+        ),
+        r(
+            Method::GET,
+            "/api/videos/{id}/captions/{caption_id}/cues",
+            Api,
+            || web::get().to(captions::cues),
+        ),
+        r(
+            Method::PUT,
+            "/api/videos/{id}/captions/{caption_id}/cues",
+            Api,
+            || web::put().to(captions::put_cues),
+        ),
+        r(
+            Method::GET,
+            "/api/videos/{id}/captions/{caption_id}/revisions",
+            Api,
+            || web::get().to(captions::revisions),
+        ),
+        r(
+            Method::GET,
+            "/api/videos/{id}/captions/{caption_id}/revisions/{revision_id}",
+            Api,
+            || web::get().to(captions::revision),
+        ),
+        r(
+            Method::POST,
+            "/api/videos/{id}/captions/{caption_id}/revisions/{revision_id}/restore",
+            Api,
+            || web::post().to(captions::restore),
         ),
         r(Method::GET, "/api/videos/{id}/transcript", Api, || {
             web::get().to(videos::transcript)

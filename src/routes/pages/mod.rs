@@ -31,8 +31,13 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 pub type FormFields = web::Form<HashMap<String, String>>;
 
 fn form_config() -> web::FormConfig {
+    form_config_with(FORM_LIMIT)
+}
+
+/// The form settings of a route whose forms may be larger than [`FORM_LIMIT`].
+pub(crate) fn form_config_with(limit: usize) -> web::FormConfig {
     web::FormConfig::default()
-        .limit(FORM_LIMIT)
+        .limit(limit)
         .error_handler(form_error)
 }
 

@@ -5,11 +5,12 @@
 //!
 //! One file per concern: [`uploads`] (upload, edit, retry, delete), [`access`] (who may
 //! see what, listings and the watch page's read model), [`captions`] (tracks and
-//! transcripts), [`editions`], [`feedback`] and [`files`] (media files and the orphan
+//! transcripts), [`cue_edit`] (the caption editor: cues and revisions), [`editions`], [`feedback`] and [`files`] (media files and the orphan
 //! sweep); [`read_cache`] keeps the read models every visitor shares.
 
 mod access;
 mod captions;
+mod cue_edit;
 mod editions;
 mod feedback;
 mod files;
@@ -22,6 +23,10 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub use self::captions::{TranscriptDownload, transcript_file_name};
+pub use self::cue_edit::{
+    CueEdit, CuesView, EditableTrack, REVISIONS_KEPT, RevisionDetail, RevisionList, RevisionView,
+    Saved,
+};
 pub use self::files::MediaFile;
 use self::read_cache::ReadCache;
 use super::input::FieldErrors;
@@ -45,6 +50,15 @@ pub const LIST_LIMIT: i64 = 200;
 pub enum VideoError {
     #[error("Video not found")]
     NotFound,
+    /// No such caption track on this video.
+    #[error("Caption track not found")]
+    TrackNotFound,
+    /// No such revision of this track (or it was pruned).
+    #[error("Revision not found")]
+    RevisionNotFound,
+    /// Edited cues that are not valid: every problem, by cue.
+    #[error("Some cues are not valid")]
+    BadCues(Vec<super::cues::CueError>),
     /// The person may see the video but not do this to it.
     #[error("{0}")]
     Forbidden(String),

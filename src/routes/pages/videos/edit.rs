@@ -164,6 +164,7 @@ pub async fn add_captions(
             let caption = CaptionAnswers {
                 language: answers.language.unwrap_or_default(),
                 label: answers.label.unwrap_or_default(),
+                kind: answers.kind.unwrap_or_default(),
             };
             let forms = ShowForms {
                 errors,

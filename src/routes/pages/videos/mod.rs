@@ -1,18 +1,21 @@
 //! The video pages, one module per screen: [`list`] (`/videos`, my videos with live
 //! processing status), [`upload`] (`/videos/new`), [`show`] (`/videos/{id}`: player,
 //! transcript, status panel and the player's load-time beacon) with its [`feedback`]
-//! form, [`edit`] (the owner's changes: details, captions, delete, try again) and
+//! form, [`edit`] (the owner's changes: details, captions, delete, try again), the
+//! caption editor ([`captions`]) with its track's earlier versions ([`revisions`]) and
 //! [`catalogue`] (public videos). Handlers call [`VideoService`] and hand the result to
 //! the renderer; everything works without JavaScript. This module registers the routes
 //! and holds what several screens share.
 //!
 //! [`VideoService`]: crate::video::VideoService
 
+mod captions;
 mod catalogue;
 mod edit;
 mod feedback;
 mod list;
 mod player;
+mod revisions;
 mod show;
 mod upload;
 
@@ -45,6 +48,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/videos/{id}/captions", web::post().to(edit::add_captions))
     .route("/videos/{id}/retry", web::post().to(edit::retry))
     .service(
+        web::resource("/videos/{id}/captions/{caption_id}/edit")
+            .app_data(crate::routes::pages::form_config_with(
+                captions::EDITOR_FORM_LIMIT,
+            ))
+            .route(web::get().to(captions::edit))
+            .route(web::post().to(captions::update)),
+    )
+    .route(
+        "/videos/{id}/captions/{caption_id}/shift",
+        web::post().to(captions::shift),
+    )
+    .route(
+        "/videos/{id}/captions/{caption_id}/revisions",
+        web::get().to(revisions::list),
+    )
+    .route(
+        "/videos/{id}/captions/{caption_id}/revisions/{revision_id}",
+        web::get().to(revisions::show),
+    )
+    .route(
+        "/videos/{id}/captions/{caption_id}/revisions/{revision_id}/restore",
+        web::post().to(revisions::restore),
+    )
+    .service(
         web::resource("/videos/{id}/edit")
             .route(web::get().to(edit::edit))
             .route(web::post().to(edit::update)),
@@ -71,7 +98,9 @@ fn status_text(v: &View, status: VideoStatus) -> &'static str {
 /// Errors of the video service as page errors (validation is handled by each form).
 fn page_error(e: VideoError) -> PageError {
     match e {
-        VideoError::NotFound => PageError::not_found(),
+        VideoError::NotFound | VideoError::TrackNotFound | VideoError::RevisionNotFound => {
+            PageError::not_found()
+        }
         VideoError::Forbidden(_) => PageError::new(StatusCode::FORBIDDEN),
         VideoError::Conflict(_) => PageError::new(StatusCode::CONFLICT),
         VideoError::TooLarge { .. } => PageError::new(StatusCode::PAYLOAD_TOO_LARGE),

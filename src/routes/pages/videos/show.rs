@@ -7,6 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::captions::kind_label;
 use super::feedback::Ratings;
 use super::feedback::render_feedback;
 use super::player::Player;
@@ -15,6 +16,7 @@ use crate::domain::VideoStatus;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
 use crate::routes::pages::{FormFields, field, see_other};
 use crate::state::AppState;
+use crate::video::input::CaptionKind;
 use crate::video::service::VideoView;
 use crate::web::errors::PageError;
 
@@ -39,6 +41,15 @@ struct StatusPartial<'a> {
 pub(super) struct CaptionAnswers {
     pub(super) language: String,
     pub(super) label: String,
+    pub(super) kind: String,
+}
+
+/// A track in the owner's list: its editor is one link away.
+struct OwnedTrack<'a> {
+    id: i32,
+    label: &'a str,
+    language: &'a str,
+    kind: &'static str,
 }
 
 /// The forms of the video page as they should be shown (after a refused submission).
@@ -65,6 +76,9 @@ struct ShowContent<'a> {
     csrf_token: &'a str,
     errors: &'a Errors,
     caption: &'a CaptionAnswers,
+    /// The kinds of track, as (value, label, chosen) for the caption form.
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    owned_tracks: Vec<OwnedTrack<'a>>,
 }
 
 /// The viewer's reading languages: `Accept-Language` in order, then the interface's.
@@ -165,6 +179,23 @@ async fn render_show(
         csrf_token: &token,
         errors: &forms.errors,
         caption: &forms.caption,
+        kinds: CaptionKind::ALL
+            .iter()
+            .map(|k| {
+                let chosen = forms.caption.kind.eq_ignore_ascii_case(k.as_str());
+                (k.as_str(), kind_label(v, k.as_str()), chosen)
+            })
+            .collect(),
+        owned_tracks: video
+            .captions
+            .iter()
+            .map(|c| OwnedTrack {
+                id: c.id,
+                label: &c.label,
+                language: &c.language,
+                kind: kind_label(v, &c.kind),
+            })
+            .collect(),
     };
     ctx.render(page(&video.title), &content)
 }
