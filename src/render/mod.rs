@@ -112,6 +112,18 @@ impl View {
         prefs::player_attributes(&self.prefs)
     }
 
+    /// The stored value of one player preference (`sign_layout`, `sign_corner`, ...), so
+    /// forms show the current choice without JavaScript.
+    pub fn player_choice(&self, field: &str) -> String {
+        self.prefs
+            .player
+            .fields()
+            .into_iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, value)| value)
+            .unwrap_or_default()
+    }
+
     pub fn sign_language_name(&self) -> &'static str {
         self.prefs.sign_language.name()
     }

@@ -358,10 +358,22 @@ async fn the_shared_watch_page_shows_a_saved_edit_at_once() {
     let html = app.get_html(&page).await;
     assert!(html.contains("Hello!"));
     assert!(html.contains("<track kind=\"chapters\""));
+    // Chapters are navigation (the player's chapter list), never the transcript.
+    let transcript = html
+        .split("<section class=\"transcript\" id=\"transcript\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the transcript section");
     assert!(
-        !html.contains("Part one"),
-        "chapters are not the transcript"
+        !transcript.contains("Part one"),
+        "chapters are not the transcript: {transcript}"
     );
+    let chapters_nav = html
+        .split("<nav class=\"chapters\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .expect("the chapter list");
+    assert!(chapters_nav.contains("Part one"), "{chapters_nav}");
     assert!(
         html.contains("English (Captions)"),
         "the transcript's track and kind"

@@ -187,3 +187,65 @@ async fn transcripts_download_as_text_and_webvtt_only_for_those_who_may_see_the_
     assert!(html.contains(&format!("href=\"{txt}\" download")), "{html}");
     assert!(html.contains(&format!("href=\"{vtt}\" download")));
 }
+
+/// The sign-video layout form shows the viewer's stored choice without JavaScript: a
+/// signed-out visitor who saved "side by side, top left, large" sees those checked and
+/// selected on the next watch page.
+#[tokio::test]
+async fn the_layout_form_shows_the_stored_choice_without_javascript() {
+    let app = app_with_worker().await;
+    let token = app.signed_in_user("layouts").await.access;
+    let main = processed(&app, &token, 25).await;
+    let edition = processed(&app, &token, 25).await;
+    app.client
+        .patch(app.url(&format!("/api/videos/{edition}")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"sign_language": "ASL"}))
+        .send()
+        .await
+        .unwrap();
+    for id in [main, edition] {
+        publish(&app, &token, id).await;
+    }
+    let r = app
+        .client
+        .post(app.url(&format!("/api/videos/{main}/editions")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"video_id": edition}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let visitor = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = format!("/videos/{main}");
+    let html = get(&visitor, &app, &page, None).await.text().await.unwrap();
+    assert!(
+        html.contains(r#"value="pip" checked>"#)
+            && html.contains(r#"value="bottom-right" selected>"#),
+        "the defaults are shown chosen: {html}"
+    );
+    let csrf = crate::helpers::csrf_from(&html).unwrap();
+    let r = visitor
+        .post(app.url("/preferences/player"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("sign_layout", "side"),
+            ("sign_corner", "top-left"),
+            ("sign_size", "large"),
+            ("next", page.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = get(&visitor, &app, &page, None).await.text().await.unwrap();
+    assert!(html.contains(r#"value="side" checked>"#), "{html}");
+    assert!(!html.contains(r#"value="pip" checked>"#));
+    assert!(html.contains(r#"value="top-left" selected>"#));
+    assert!(html.contains(r#"value="large" selected>"#));
+}
