@@ -46,17 +46,20 @@ pub fn replace(
     conn: &mut DbConnection,
     new: &NewCaption<'_>,
 ) -> Result<(Caption, Option<String>), DbError> {
+    // Written first, read after: on SQLite a transaction that reads before it writes
+    // fails at once (SQLITE_BUSY, no waiting) when another connection committed in
+    // between, e.g. the worker updating the video; one that starts with its write waits
+    // its turn (busy_timeout).
     conn.transaction(|conn| {
-        let old: Option<(i32, String)> = captions::table
-            .filter(captions::video_id.eq(new.video_id))
-            .filter(captions::language.eq(new.language))
-            .filter(captions::kind.eq(new.kind))
-            .select((captions::id, captions::storage_key))
-            .first(conn)
-            .optional()?;
-        if let Some((old_id, _)) = &old {
-            diesel::delete(captions::table.find(*old_id)).execute(conn)?;
-        }
+        let old: Option<(i32, String)> = diesel::delete(
+            captions::table
+                .filter(captions::video_id.eq(new.video_id))
+                .filter(captions::language.eq(new.language))
+                .filter(captions::kind.eq(new.kind)),
+        )
+        .returning((captions::id, captions::storage_key))
+        .get_result(conn)
+        .optional()?;
         let id: i32 = diesel::insert_into(captions::table)
             .values(new)
             .returning(captions::id)

@@ -19,6 +19,8 @@ pub(super) struct Track<'a> {
     pub(super) language: &'a str,
     pub(super) label: &'a str,
     pub(super) kind: &'a str,
+    /// The kind as the viewer reads it ("Captions", "Subtitles").
+    pub(super) kind_label: &'static str,
     /// Shown (and marked `default`) first.
     pub(super) default: bool,
     pub(super) lines: &'a [TranscriptLine],
@@ -91,6 +93,7 @@ impl<'a> Player<'a> {
                 language: &c.language,
                 label: &c.label,
                 kind: &c.kind,
+                kind_label: super::captions::kind_label(v, &c.kind),
                 default: Some(c.id) == default_track,
                 lines: lines(i),
                 txt_url: format!("/media/videos/{}/transcripts/{}.txt", video.id, c.id),
