@@ -83,6 +83,8 @@ diesel::table! {
         updated_at -> Timestamp,
         processed_at -> Nullable<Timestamp>,
         frame_rate -> Nullable<Double>,
+        hidden_at -> Nullable<Timestamp>,
+        hidden_reason -> Nullable<Text>,
     }
 }
 

@@ -52,6 +52,10 @@ pub struct Video {
     pub processed_at: Option<NaiveDateTime>,
     /// Frames per second of the processed video, read when it was processed.
     pub frame_rate: Option<f64>,
+    /// Set when moderators hid the video; it then shows only to its owner (and
+    /// moderators), with the reason.
+    pub hidden_at: Option<NaiveDateTime>,
+    pub hidden_reason: Option<String>,
 }
 
 impl Video {
@@ -68,10 +72,19 @@ impl Video {
         self.status.is_pending()
     }
 
-    /// Whether `viewer` may see this video: its owner always; anyone once it is public
-    /// and ready.
+    /// True when moderators hid the video.
+    pub fn is_hidden(&self) -> bool {
+        self.hidden_at.is_some()
+    }
+
+    /// Public, ready and not hidden: what anyone may see, list and cache.
+    pub fn is_listed(&self) -> bool {
+        self.is_public() && self.is_ready() && !self.is_hidden()
+    }
+
+    /// Whether `viewer` may see this video: its owner always; anyone once it is listed.
     pub fn viewable_by(&self, viewer: Option<i32>) -> bool {
-        viewer == Some(self.owner_id) || (self.is_public() && self.is_ready())
+        viewer == Some(self.owner_id) || self.is_listed()
     }
 }
 
@@ -173,10 +186,11 @@ pub fn list_public(
         .bind::<Text, _>(VISIBILITY_PUBLIC)
         .sql(" AND e.status = ")
         .bind::<Text, _>(STATUS_READY)
-        .sql(")");
+        .sql(" AND e.hidden_at IS NULL)");
     let mut query = videos::table
         .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
         .filter(videos::status.eq(STATUS_READY))
+        .filter(videos::hidden_at.is_null())
         .into_boxed();
     if let Some(lang) = sign_language {
         query = query.filter(videos::sign_language.eq(lang.to_owned()));

@@ -157,6 +157,9 @@ pub struct VideoView {
     pub error: Option<String>,
     /// Whether the caller owns the video.
     pub is_owner: bool,
+    /// Set when moderators hid the video (only its owner and moderators see it then):
+    /// the reason they gave.
+    pub hidden_reason: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -208,6 +211,11 @@ pub(crate) fn timestamp(t: chrono::NaiveDateTime) -> String {
 }
 
 impl VideoView {
+    /// Public, ready and not hidden: what anyone may see and caches may share.
+    pub fn is_listed(&self) -> bool {
+        self.visibility.is_public() && self.status.is_ready() && self.hidden_reason.is_none()
+    }
+
     /// The short form used in listings (no captions or editions).
     pub fn summary(video: &Video, viewer: Option<i32>) -> Self {
         Self::build(video, viewer, &[], &[])
@@ -237,7 +245,7 @@ impl VideoView {
             captions.iter().map(|c| (c.kind.as_str(), c.label.as_str())),
             editions
                 .iter()
-                .filter(|e| e.is_public() && e.is_ready())
+                .filter(|e| e.is_listed())
                 .map(|e| e.sign_language.as_str()),
         );
         VideoView {
@@ -257,6 +265,9 @@ impl VideoView {
             video_codec: video.video_codec.clone(),
             audio_codec: video.audio_codec.clone(),
             frame_rate: video.frame_rate,
+            hidden_reason: video
+                .is_hidden()
+                .then(|| video.hidden_reason.clone().unwrap_or_default()),
             video_url: (ready && video.output_key.is_some()).then(|| video_url(video.id)),
             poster_url: (ready && video.poster_key.is_some()).then(|| poster_url(video.id)),
             captions: captions.iter().map(CaptionView::of).collect(),

@@ -204,5 +204,5 @@ impl VideoService {
 /// Whether what `viewer` sees of `video` is what every other non-owner sees, so it may
 /// be shared from the read cache: a public, ready video seen by someone else.
 fn shareable(video: &Video, viewer: Option<i32>) -> bool {
-    video.is_public() && video.is_ready() && viewer != Some(video.owner_id)
+    video.is_listed() && viewer != Some(video.owner_id)
 }

@@ -143,7 +143,7 @@ impl VideoService {
         Ok(TranscriptDownload {
             file_name: transcript_file_name(video_id, &caption.language),
             text,
-            public: video.visibility.is_public() && video.status.is_ready(),
+            public: video.is_listed(),
         })
     }
 }

@@ -53,7 +53,7 @@ impl VideoService {
             .as_deref()
             .filter(|_| video.is_ready())
             .ok_or(VideoError::NotFound)?;
-        self.media_file(key, "video/mp4", video.is_public())
+        self.media_file(key, "video/mp4", video.is_listed())
     }
 
     /// The poster JPEG of a ready video the viewer may see.
@@ -64,7 +64,7 @@ impl VideoService {
             .as_deref()
             .filter(|_| video.is_ready())
             .ok_or(VideoError::NotFound)?;
-        self.media_file(key, "image/jpeg", video.is_public())
+        self.media_file(key, "image/jpeg", video.is_listed())
     }
 
     /// A WebVTT track of a video the viewer may see.
@@ -84,7 +84,7 @@ impl VideoService {
         self.media_file(
             &caption.storage_key,
             "text/vtt; charset=utf-8",
-            video.is_public() && video.is_ready(),
+            video.is_listed(),
         )
     }
 

@@ -206,6 +206,7 @@ mod tests {
                 video_codec: None,
                 audio_codec: None,
                 frame_rate: None,
+                hidden_reason: None,
                 video_url: None,
                 poster_url: None,
                 captions: Vec::new(),

@@ -1,0 +1,2 @@
+ALTER TABLE videos DROP COLUMN hidden_reason;
+ALTER TABLE videos DROP COLUMN hidden_at;
