@@ -3,8 +3,9 @@
 //! REGION and NOTE blocks — and each cue's settings), checked one by one as a person or
 //! an API client sends them, shifted, and written back as WebVTT.
 //!
-//! Times are whole milliseconds here. [`write`] is the one place a track becomes
-//! WebVTT text again (when the parser offers its own writer, it calls that instead).
+//! Times are whole milliseconds here. [`write`] is the one place an edited track
+//! becomes WebVTT text again; it keeps the header as it was read, byte for byte, and the
+//! NOTE blocks between cues before the moment of the video they stood before.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,13 +33,44 @@ pub struct TimedCue {
     pub text: String,
 }
 
-/// A stored track: what comes before its first cue, kept as it was, and its cues.
+/// A stored track: what comes before its first cue, kept as it was, its cues, and the
+/// NOTE blocks between and after them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Track {
     /// The `WEBVTT` line, header lines and the STYLE, REGION and NOTE blocks before the
     /// first cue, without the blank lines that end them.
     pub header: String,
     pub cues: Vec<TimedCue>,
+    /// NOTE blocks after the first cue, in file order.
+    pub notes: Vec<Note>,
+}
+
+/// A NOTE block after the first cue. It is tied to the time of the cue it stood before,
+/// so edits, inserted or deleted cues and re-sorting keep it before that moment of the
+/// video; a shift of every timing moves it along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The whole block, starting with `NOTE`.
+    pub text: String,
+    /// The start of the cue it stood before; `None` after the last cue.
+    pub before_ms: Option<u64>,
+}
+
+impl Track {
+    /// Move every cue and note by `delta_ms` (see [`shift`]).
+    pub fn shift(&mut self, delta_ms: i64) -> Result<(), String> {
+        let old: Vec<u64> = self.cues.iter().map(|c| c.start_ms).collect();
+        shift(&mut self.cues, delta_ms)?;
+        for note in &mut self.notes {
+            if let Some(at) = note.before_ms.as_mut() {
+                // The same move as the cues had (a note's time is one of their starts).
+                if let Some(i) = old.iter().position(|t| t == at) {
+                    *at = self.cues[i].start_ms;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One cue as a person or a client sends it and as the API returns it (`Cue` in the
@@ -144,6 +176,15 @@ pub fn read(bytes: &[u8]) -> Result<Track, VttError> {
         c.line
             .saturating_sub(1 + usize::from(c.identifier.is_some()))
     });
+    let notes = parsed
+        .blocks
+        .iter()
+        .filter(|b| b.kind == webvtt::BlockKind::Note && b.before_cue > 0)
+        .map(|b| Note {
+            text: b.text.clone(),
+            before_ms: cues.get(b.before_cue).map(|c| c.start_ms),
+        })
+        .collect();
     let header = lines[..first_block.min(lines.len())]
         .join("\n")
         .trim_end()
@@ -155,6 +196,7 @@ pub fn read(bytes: &[u8]) -> Result<Track, VttError> {
             header
         },
         cues,
+        notes,
     })
 }
 
@@ -162,12 +204,21 @@ fn seconds_to_ms(seconds: f64) -> u64 {
     (seconds.max(0.0) * 1000.0).round() as u64
 }
 
-/// The track as WebVTT text.
+/// The track as WebVTT text (cues in the order given; each note before the first cue
+/// that starts at or after its time).
 pub fn write(track: &Track) -> String {
     let mut out = String::with_capacity(track.header.len() + track.cues.len() * 64);
     out.push_str(&track.header);
     out.push('\n');
+    let mut notes: Vec<&Note> = track.notes.iter().collect();
+    notes.sort_by_key(|n| n.before_ms.unwrap_or(u64::MAX));
+    let mut notes = notes.into_iter().peekable();
     for cue in &track.cues {
+        while let Some(note) = notes.next_if(|n| n.before_ms.is_some_and(|t| t <= cue.start_ms)) {
+            out.push('\n');
+            out.push_str(&note.text);
+            out.push('\n');
+        }
         out.push('\n');
         if let Some(id) = &cue.id {
             out.push_str(id);
@@ -182,6 +233,11 @@ pub fn write(track: &Track) -> String {
         }
         out.push('\n');
         out.push_str(&cue.text);
+        out.push('\n');
+    }
+    for note in notes {
+        out.push('\n');
+        out.push_str(&note.text);
         out.push('\n');
     }
     out
@@ -379,6 +435,44 @@ mod tests {
             write(&minimal),
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n"
         );
+    }
+
+    #[test]
+    fn notes_between_cues_stay_before_their_moment_through_edits() {
+        let file = "WEBVTT\n\n00:01.000 --> 00:02.000\none\n\nNOTE scene two:\nthe kitchen\n\n00:05.000 --> 00:06.000\ntwo\n\n00:08.000 --> 00:09.000\nthree\n\nNOTE end of file\n";
+        let mut track = read(file.as_bytes()).unwrap();
+        assert_eq!(
+            track.notes,
+            [
+                Note {
+                    text: "NOTE scene two:\nthe kitchen".into(),
+                    before_ms: Some(5000)
+                },
+                Note {
+                    text: "NOTE end of file".into(),
+                    before_ms: None
+                }
+            ]
+        );
+        assert_eq!(read(write(&track).as_bytes()).unwrap(), track);
+        // A cue inserted before the noted moment goes before the note; the noted cue
+        // deleted: the note stays before the next one.
+        let inserted = check(&[fields("00:03", "00:04", "inserted")], 0).unwrap();
+        track.cues.splice(1..2, inserted);
+        sort(&mut track.cues);
+        let written = write(&track);
+        let order: Vec<usize> = ["one", "inserted", "NOTE scene two", "three", "NOTE end"]
+            .iter()
+            .map(|w| written.find(w).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{written}");
+        // Shifting moves the notes with the cues.
+        let mut track = read(file.as_bytes()).unwrap();
+        track.shift(1000).unwrap();
+        assert_eq!(track.notes[0].before_ms, Some(6000));
+        let reread = read(write(&track).as_bytes()).unwrap();
+        assert_eq!(reread.notes, track.notes);
+        assert_eq!(reread.cues[1].start_ms, 6000);
     }
 
     #[test]

@@ -520,3 +520,54 @@ async fn the_four_track_kinds_are_kept_apart_and_only_speech_makes_the_transcrip
     let shown = json_body(get_video(&app, &token, video).await).await;
     assert_eq!(shown["captions"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn notes_between_cues_survive_a_save_before_the_moment_they_annotate() {
+    const NOTED: &str = "WEBVTT\n\n00:00:00.500 --> 00:00:01.000\nOne\n\nNOTE scene two: the kitchen\n\n00:00:01.500 --> 00:00:02.000\nTwo\n\nNOTE reviewed by Ana\n";
+    let app = spawn_app().await;
+    let token = app.signed_in_user("noter").await.access;
+    let path = clip(&app, "notes.mp4");
+    let video = upload_clip(&app, &token, &path, "Noted").await["id"]
+        .as_i64()
+        .unwrap();
+    let r = add_track(
+        &app,
+        &token,
+        video,
+        caption_form(NOTED, "en", "English", None),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let caption = json_body(r).await["id"].as_i64().unwrap();
+
+    // The first cue edited and a cue inserted before "Two": the note stays before "Two".
+    let mut cues = json_body(get(&app, &token, &cues_path(video, caption)).await).await["cues"]
+        .as_array()
+        .unwrap()
+        .clone();
+    cues[0]["text"] = json!("One, fixed");
+    cues.push(cue("00:00:01.100", "00:00:01.400", "Inserted"));
+    let r = put(
+        &app,
+        &token,
+        &cues_path(video, caption),
+        &json!({"cues": cues}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+
+    let vtt = vtt_of(&app, &token, video).await;
+    let at = |needle: &str| {
+        vtt.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing from {vtt}"))
+    };
+    assert!(at("One, fixed") < at("Inserted"), "{vtt}");
+    assert!(at("Inserted") < at("NOTE scene two: the kitchen"), "{vtt}");
+    assert!(at("NOTE scene two: the kitchen") < at("\nTwo\n"), "{vtt}");
+    assert!(at("\nTwo\n") < at("NOTE reviewed by Ana"), "{vtt}");
+    // The notes are comments: the transcript does not show them.
+    let r = get(&app, &token, &format!("/api/videos/{video}/transcript")).await;
+    let lines = json_body(r).await["lines"].as_array().unwrap().clone();
+    let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["One, fixed", "Inserted", "Two"]);
+}

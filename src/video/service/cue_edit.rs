@@ -213,9 +213,7 @@ impl VideoService {
                 let checked = cues::check(&raw, offset).map_err(VideoError::BadCues)?;
                 track.cues.splice(offset..end, checked);
             }
-            CueEdit::Shift(ms) => {
-                cues::shift(&mut track.cues, ms).map_err(|m| VideoError::field("ms", m))?
-            }
+            CueEdit::Shift(ms) => track.shift(ms).map_err(|m| VideoError::field("ms", m))?,
         }
         if track.cues.is_empty() {
             return Err(VideoError::field(
