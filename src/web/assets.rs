@@ -16,7 +16,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 9] = [
+const ASSETS: [Asset; 10] = [
     Asset {
         name: "site",
         ext: "css",
@@ -71,6 +71,12 @@ const ASSETS: [Asset; 9] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/js/caption-editor.js"),
     },
+    Asset {
+        name: "player-descriptions",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/js/player-descriptions.js"),
+    },
 ];
 
 /// Fonts under fixed, versioned names (static/fonts/, with their licences).
@@ -110,6 +116,8 @@ pub struct AssetUrls {
     pub player_search_js: &'static str,
     /// The caption editor's module (`static/js/caption-editor.js`).
     pub caption_editor_js: &'static str,
+    /// The player's text descriptions (`static/js/player-descriptions.js`).
+    pub player_descriptions_js: &'static str,
 }
 
 static URLS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -130,6 +138,7 @@ pub fn urls() -> AssetUrls {
         player_js: &URLS[6],
         player_search_js: &URLS[7],
         caption_editor_js: &URLS[8],
+        player_descriptions_js: &URLS[9],
     }
 }
 

@@ -220,6 +220,11 @@
       }
     }
 
+    /* ---- Text descriptions (player-descriptions.js) ---- */
+    if (window.PinkFlowDescriptions) {
+      window.PinkFlowDescriptions({ video: main, select: $("pc-descriptions"), box: $("pc-description"), text: $("pc-description-text"), msg: msg, say: say, fill: fill });
+    }
+
     /* ---- Transcript search (player-search.js) ---- */
     var search = window.PinkFlowTranscriptSearch
       ? window.PinkFlowTranscriptSearch({ transcript: transcript, msg: msg, visible: visibleTranscript, reveal: reveal, say: say, fill: fill })

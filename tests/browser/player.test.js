@@ -3,7 +3,8 @@
 // inside the player, the transcript that follows, loop / frame steps / slow motion / mirror,
 // focus-scoped shortcuts, chapters, no motion with motion sensitivity, axe-core with every
 // panel open, a keyboard-only journey, and the JavaScript-off page. One server, one browser,
-// shared fixtures: a 6 s BSL video with English and French captions and a chapters track,
+// shared fixtures: a 6 s BSL video with English and French captions, a text descriptions
+// track and a chapters track,
 // linked to an ASL and an LSF edition.
 //
 // Needs the `test_clip` example next to the binary (`cargo build --example test_clip`).
@@ -21,6 +22,7 @@ const DEFAULTS = { visual_density: 3, reading_level: 3, color_contrast: 'normal'
 const CUES_EN = ['Hello and welcome.', 'We sign the weather today.', 'Rain comes later, then sun.'];
 const CUES_FR = ['Bonjour et bienvenue.', 'La météo en langue des signes.', 'La pluie puis le soleil.'];
 const CHAPTERS = ['Welcome', 'The weather'];
+const DESCRIPTIONS = ['A woman waves at the camera.', 'She points at a <i>map</i> of rain clouds.'];
 const vtt = (cues) => `WEBVTT\n\n${cues.map((c, i) => `00:00:0${i * 2}.000 --> 00:00:0${i * 2 + 2}.000\n${c}\n`).join('\n')}`;
 const CHAPTERS_VTT = `WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n${CHAPTERS[0]}\n\n00:00:03.000 --> 00:00:06.000\n${CHAPTERS[1]}\n`;
 
@@ -80,10 +82,11 @@ async function waitReady(id) {
   assert.fail(`video ${id} not ready: ${last?.text}`);
 }
 
-async function addTrack(id, language, label, body) {
+async function addTrack(id, language, label, body, kind) {
   const form = new FormData();
   form.append('language', language);
   form.append('label', label);
+  if (kind) form.append('kind', kind);
   form.append('file', new Blob([body], { type: 'text/vtt' }), 'track.vtt');
   const r = await api('POST', `/api/videos/${id}/captions`, form);
   assert.equal(r.status, 201, `captions ${language}: ${r.status} ${r.text}`);
@@ -110,6 +113,7 @@ before(async () => {
   await addTrack(main.id, 'fr', 'Français', vtt(CUES_FR));
   const chapters = await addTrack(main.id, 'de', 'Chapters', CHAPTERS_VTT);
   makeChapters(chapters.id);
+  await addTrack(main.id, 'en', 'Described', vtt(DESCRIPTIONS), 'descriptions');
   for (const other of [asl, lsf]) {
     const r = await api('POST', `/api/videos/${main.id}/editions`, JSON.stringify({ video_id: other.id }), { 'content-type': 'application/json' });
     assert.equal(r.status, 200, `link editions: ${r.status} ${r.text}`);
@@ -485,6 +489,32 @@ test('shortcuts act only while focus is inside the player, never in its fields, 
   await context.close();
 });
 
+test('text descriptions: their own switch, not a caption track, words written into a live region as each cue starts', async () => {
+  const { context, page, watch } = await watchPlayer();
+  const captionOptions = await page.locator('#pc-captions option').allTextContents();
+  assert.ok(!captionOptions.includes('Described'), `descriptions are not captions: ${captionOptions}`);
+  assert.equal(await page.locator('#pc-descriptions').getAttribute('id'), 'pc-descriptions');
+  assert.equal(await page.isVisible('#pc-description'), false, 'off until chosen');
+  const label = await page.evaluate(() => document.querySelector('label[for="pc-descriptions"]').textContent);
+  assert.equal(label, 'Text descriptions');
+  await page.selectOption('#pc-descriptions', { label: 'Described' });
+  assert.equal(await status(page), 'Text descriptions: Described');
+  assert.equal(await page.getAttribute('#pc-description-text', 'aria-live'), 'polite');
+  await seek(page, 0.5);
+  await page.waitForFunction((w) => document.getElementById('pc-description-text').textContent === w, DESCRIPTIONS[0]);
+  await seek(page, 2.5);
+  await page.waitForFunction(() => document.getElementById('pc-description-text').textContent === 'She points at a map of rain clouds.');
+  assert.equal(await page.isVisible('#pc-description'), true);
+  // The captions keep their own track meanwhile.
+  const modes = await page.evaluate(() => Array.from(document.getElementById('player').textTracks).map((t) => `${t.kind}:${t.mode}`));
+  assert.ok(modes.includes('descriptions:hidden') && modes.includes('captions:hidden'), modes.join());
+  await page.selectOption('#pc-descriptions', '');
+  assert.equal(await status(page), 'Text descriptions off');
+  assert.equal(await page.isVisible('#pc-description'), false);
+  assert.deepEqual(watch.problems(), []);
+  await context.close();
+});
+
 test('chapters navigate and the current chapter is shown', async () => {
   const { context, page, watch } = await watchPlayer();
   const buttons = page.locator('#chapters .chapter-button');
@@ -584,7 +614,7 @@ test('axe: 0 violations with every panel open, at density 1 and 5 and with high 
 test('keyboard only: every control reached with Tab, focus visible, and each one works', async () => {
   const { context, page, watch } = await watchPlayer();
   await page.focus('#watch-in'); // the "Watch in ASL" link right before the player
-  const ids = ['player', 'pc-play', 'pc-back', 'pc-forward', 'pc-position', 'pc-speed', 'pc-normal', 'pc-captions', 'pc-mute', 'pc-fullscreen',
+  const ids = ['player', 'pc-play', 'pc-back', 'pc-forward', 'pc-position', 'pc-speed', 'pc-normal', 'pc-captions', 'pc-descriptions', 'pc-mute', 'pc-fullscreen',
     'pc-sign', 'pc-edition', 'pc-swap', 'pc-loop-start', 'pc-loop-end', 'pc-loop-clear', 'pc-prev-frame', 'pc-next-frame',
     'pc-slow-25', 'pc-slow-50', 'pc-slow-75', 'pc-mirror'];
   for (const id of ids) {

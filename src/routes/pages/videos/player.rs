@@ -11,6 +11,9 @@ use crate::video::webvtt::TranscriptLine;
 
 /// The kind of a WebVTT track that lists chapters (navigation, not captions).
 const KIND_CHAPTERS: &str = "chapters";
+/// The kind of a WebVTT track that describes what is seen, in words, for people who
+/// cannot see the picture (read out by screen readers, not shown as captions).
+const KIND_DESCRIPTIONS: &str = "descriptions";
 
 /// A caption track for the player, with its transcript.
 pub(super) struct Track<'a> {
@@ -28,6 +31,15 @@ pub(super) struct Track<'a> {
     pub(super) txt_url: String,
     /// The WebVTT file, to download.
     pub(super) vtt_url: String,
+}
+
+/// A text descriptions track: offered on its own switch, its cues written into a live
+/// region as they come.
+pub(super) struct Description<'a> {
+    pub(super) id: i32,
+    pub(super) url: &'a str,
+    pub(super) language: &'a str,
+    pub(super) label: &'a str,
 }
 
 /// A chapters track: its file and its chapters (start and title).
@@ -53,7 +65,9 @@ pub(super) struct Edition<'a> {
 }
 
 pub(super) struct Player<'a> {
+    /// Captions and subtitles.
     pub(super) tracks: Vec<Track<'a>>,
+    pub(super) descriptions: Vec<Description<'a>>,
     pub(super) chapters: Option<Chapters<'a>>,
     pub(super) editions: Vec<Edition<'a>>,
     /// The edition played inside the player first, if any can be.
@@ -70,14 +84,24 @@ impl<'a> Player<'a> {
         let captions: Vec<CaptionView> = video
             .captions
             .iter()
-            .filter(|c| c.kind != KIND_CHAPTERS)
+            .filter(|c| c.kind != KIND_CHAPTERS && c.kind != KIND_DESCRIPTIONS)
             .cloned()
             .collect();
         let default_track = caption_for(&captions, languages).map(|c| c.id);
         let lines = |i: usize| watch.data.transcripts.get(i).map_or(&[][..], Vec::as_slice);
         let mut tracks = Vec::new();
         let mut chapters = None;
+        let mut descriptions = Vec::new();
         for (i, c) in video.captions.iter().enumerate() {
+            if c.kind == KIND_DESCRIPTIONS {
+                descriptions.push(Description {
+                    id: c.id,
+                    url: &c.url,
+                    language: &c.language,
+                    label: &c.label,
+                });
+                continue;
+            }
             if c.kind == KIND_CHAPTERS {
                 chapters.get_or_insert(Chapters {
                     url: &c.url,
@@ -129,6 +153,7 @@ impl<'a> Player<'a> {
         }
         Player {
             tracks,
+            descriptions,
             chapters,
             editions,
             sign,
