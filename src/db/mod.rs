@@ -282,19 +282,15 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
-    /// Run `f` inside one transaction on a pooled connection (on the blocking pool):
-    /// committed when `f` returns `Ok`, rolled back when it returns `Err`. Services use
-    /// this instead of opening diesel transactions themselves.
+    /// Run `f` inside one [write transaction](write_transaction) on a pooled connection
+    /// (on the blocking pool): committed when `f` returns `Ok`, rolled back when it
+    /// returns `Err`. Services use this instead of opening diesel transactions themselves.
     pub async fn transaction<F, T>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(f)
-        })
-        .await
+        self.run(move |conn| write_transaction(conn, f)).await
     }
 
     /// Apply pending migrations; returns the versions applied.
@@ -323,6 +319,57 @@ impl Db {
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Run `f` in a transaction meant to write: committed when it returns `Ok`, rolled back
+/// when it returns `Err`. On SQLite it begins with `BEGIN IMMEDIATE`, taking the write
+/// lock first, so a transaction that reads before it writes waits its turn behind another
+/// writer (busy_timeout) instead of failing with SQLITE_BUSY when it would upgrade its
+/// read lock; on PostgreSQL it is a plain transaction. Inside another transaction it is a
+/// savepoint, as diesel's own nesting.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(E::from)?
+            .is_none(),
+        DbConnection::Pg(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(E::from)?;
+    }
+    // A panic in `f` must not hand the connection back to the pool mid-transaction.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            if let DbConnection::Sqlite(c) = conn {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+            std::panic::resume_unwind(panic);
+        }
+    };
+    if let DbConnection::Sqlite(c) = conn {
+        match &result {
+            Ok(_) => AnsiTransactionManager::commit_transaction(c).map_err(E::from)?,
+            Err(_) => {
+                // The error `f` returned is the one worth reporting.
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+        }
+    }
+    result
 }
 
 #[cfg(test)]

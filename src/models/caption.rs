@@ -50,7 +50,7 @@ pub fn replace(
     // fails at once (SQLITE_BUSY, no waiting) when another connection committed in
     // between, e.g. the worker updating the video; one that starts with its write waits
     // its turn (busy_timeout).
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let old: Option<(i32, String)> = diesel::delete(
             captions::table
                 .filter(captions::video_id.eq(new.video_id))

@@ -47,7 +47,7 @@ pub fn save(
     expected_key: &str,
     change: &TrackChange<'_>,
 ) -> Result<Option<String>, DbError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let current: Option<String> = captions::table
             .find(revision.caption_id)
             .select(captions::storage_key)

@@ -29,7 +29,7 @@ pub fn set(
     rating: &str,
 ) -> Result<(), DbError> {
     let attempt = |conn: &mut DbConnection| {
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             let at = now();
             let n = diesel::update(
                 video_feedback::table

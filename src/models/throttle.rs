@@ -40,7 +40,7 @@ pub fn record_failure(
     window: Duration,
 ) -> Result<(), DbError> {
     let window_floor = now - chrono_window(window);
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let counted = diesel::update(
             login_throttle::table
                 .find(account)

@@ -37,6 +37,7 @@ mod session_cache;
 mod sessions;
 mod stateless;
 mod throttle;
+mod transactions;
 mod video_helpers;
 mod video_pages;
 mod videos;
