@@ -41,3 +41,4 @@ mod video_helpers;
 mod video_pages;
 mod videos;
 mod worker;
+mod x_accel;
