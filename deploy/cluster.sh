@@ -93,7 +93,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
 chmod 600 "$WORK/tls/key.pem"
 
 # A fresh database.
-psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null
+psql "$PG_ADMIN" -qc "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null
 psql "$PG_ADMIN" -qc "CREATE DATABASE $DB_NAME" >/dev/null
 DB_CREATED=1
 DATABASE_URL="$(python3 -c 'import sys, urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$PG_ADMIN" "$DB_NAME")"
@@ -146,7 +146,7 @@ export PINKFLOW_NGINX_LOG_DIR="$WORK/nginx/logs" PINKFLOW_NGINX_TEMP_DIR="$WORK/
 # shellcheck disable=SC2016 # the names of the variables to substitute, not their values
 envsubst "$(env | sed -n 's/^\(PINKFLOW_[A-Z0-9_]*\)=.*/$\1/p')" \
   <deploy/nginx.conf >"$WORK/nginx/nginx.conf"
-if grep -n '\${PINKFLOW_' "$WORK/nginx/nginx.conf" >&2; then die "placeholders left unfilled"; fi
+if grep -v '^[[:space:]]*#' "$WORK/nginx/nginx.conf" | grep '\${PINKFLOW_' >&2; then die "placeholders left unfilled"; fi
 "$NGINX" -t -q -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/test.log" \
   || { cat "$WORK/nginx/test.log" >&2; die "nginx -t failed"; }
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr.log" &
