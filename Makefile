@@ -8,7 +8,13 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev
 
-.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+# What the runtime image (Dockerfile) installs: FFmpeg's libraries the helper links, libssl
+# for the server, certificates, curl for the HEALTHCHECK. `make check-runtime` proves the
+# list covers every library the binaries need and matches the Dockerfile's.
+RUNTIME_PACKAGES := ca-certificates curl libssl3 libavcodec59 libavformat59 libavutil57 \
+	libavfilter8 libswscale6
+
+.PHONY: run build release check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -40,6 +46,17 @@ assets:
 
 build: deps assets
 	$(CARGO) build
+
+## The shipped binaries (the Dockerfile's build stage runs exactly this), no debug info:
+## $(CARGO_TARGET_DIR)/release/pinkflow and pinkflow-media.
+release: deps assets
+	$(CARGO) build --release --locked --bin pinkflow --bin pinkflow-media
+
+## The runtime packages cover the binaries' libraries (RELEASE=1: the release build).
+check-runtime:
+	RUNTIME_PACKAGES="$(RUNTIME_PACKAGES)" bash deploy/check-runtime.sh \
+	  $(CARGO_TARGET_DIR)/$(if $(RELEASE),release,debug)/pinkflow \
+	  $(CARGO_TARGET_DIR)/$(if $(RELEASE),release,debug)/pinkflow-media
 
 ## Serve on http://127.0.0.1:8080 with SQLite at ./data/pinkflow.db (migrations run at start).
 run: build
@@ -105,6 +122,7 @@ cluster: build
 test-cluster: assets
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  $(CARGO) build --bin pinkflow --bin pinkflow-media --example test_clip && \
+	  $(MAKE) --no-print-directory check-runtime && \
 	  bash deploy/test-cluster.sh; \
 	else \
 	  echo "Cluster test skipped: TEST_POSTGRES_URL is not set"; \
