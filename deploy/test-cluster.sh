@@ -8,7 +8,8 @@
 #      (X-Accel-Redirect: the instances' own answer has the header and no body);
 #   4. signing out on one instance refuses the session on the other;
 #   5. one instance SIGKILLed while GETs run: 0 of them fail;
-#   6. a backup (pg_dump + the video folder) restored into a new database and folder,
+#   6. the Grafana dashboard and alerts read only series /metrics exports;
+#   7. a backup (pg_dump + the video folder) restored into a new database and folder,
 #      served by a new instance: the account signs in, the video plays, byte for byte.
 # Needs the debug build (make builds it), PostgreSQL and Redis (TEST_POSTGRES_URL,
 # TEST_REDIS_URL or their defaults), nginx (installed when missing, as root).
@@ -212,7 +213,19 @@ awk '$2 != 200 && $2 != 206' "$T/load.txt" | head -n5 | sed 's/^/# failed: /'
 check "GETs ran before and after the kill ($total, $after after)" [ "$after" -ge 20 ] && [ "$total" -gt "$after" ]
 check "0 failed GETs while an instance died ($failed)" [ "$failed" = 0 ]
 
-# 6. Backup (pg_dump + the video folder) and restore on a new database and folder.
+# 6. The Grafana dashboard and the alerts read only series and labels /metrics exports.
+curl -sS -o "$T/metrics.txt" "http://$APP2/metrics"
+missing=""
+for name in $(grep -ohE 'pinkflow_[a-z_]+' deploy/grafana/pinkflow-dashboard.json deploy/prometheus-alerts.yml | sort -u); do
+  grep -qE "^$name[{ ]" "$T/metrics.txt" || missing+=" $name"
+done
+for label in $(grep -ohE 'by \([a-z_, ]+\)' deploy/grafana/pinkflow-dashboard.json deploy/prometheus-alerts.yml |
+  sed 's/by (\(.*\))/\1/' | tr ', ' '\n\n' | grep -vxE 'le|instance|' | sort -u); do
+  grep -qE "[{,]$label=\"" "$T/metrics.txt" || missing+=" label:$label"
+done
+check "every series and label of the dashboard and alerts is exported (missing:${missing:- none})" [ -z "$missing" ]
+
+# 7. Backup (pg_dump + the video folder) and restore on a new database and folder.
 pg_dump -Fc -f "$T/backup.dump" "$DATABASE_URL"
 tar -C "$VIDEO_DIR" -czf "$T/videos.tar.gz" .
 psql "$PG_ADMIN" -qc "CREATE DATABASE $RESTORE_DB" >/dev/null
