@@ -14,7 +14,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 RUNTIME_PACKAGES := ca-certificates curl libssl3 libavcodec59 libavformat59 libavutil57 \
 	libavfilter8 libswscale6
 
-.PHONY: run build release check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+.PHONY: run build release runtime-packages check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -51,6 +51,10 @@ build: deps assets
 ## $(CARGO_TARGET_DIR)/release/pinkflow and pinkflow-media.
 release: deps assets
 	$(CARGO) build --release --locked --bin pinkflow --bin pinkflow-media
+
+## The runtime packages, for apt-get install $(make -s runtime-packages).
+runtime-packages:
+	@echo $(RUNTIME_PACKAGES)
 
 ## The runtime packages cover the binaries' libraries (RELEASE=1: the release build).
 check-runtime:
