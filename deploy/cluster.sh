@@ -64,8 +64,14 @@ cleanup() {
   if [ -n "$DB_CREATED" ]; then
     psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
   fi
+  # This deployment's cache keys (sessions expire on their own).
+  if command -v redis-cli >/dev/null; then
+    redis-cli -u "$REDIS" --scan --pattern "pinkflow_cluster_$$:*" 2>/dev/null |
+      xargs -r redis-cli -u "$REDIS" del >/dev/null 2>&1 || true
+  fi
   if [ -n "${CLUSTER_STATE:-}" ]; then rm -f "$CLUSTER_STATE"; fi
-  if [ "${CLUSTER_KEEP:-}" = 1 ] || [ "$status" != 0 ]; then
+  # Stopped by Ctrl-C or SIGTERM is the normal end; anything else keeps the logs.
+  if [ "${CLUSTER_KEEP:-}" = 1 ] || { [ "$status" != 0 ] && [ "$status" != 130 ] && [ "$status" != 143 ]; }; then
     log "logs kept in $WORK"
   else
     rm -rf "$WORK"
