@@ -77,6 +77,11 @@ pub async fn send(
     if let Some(prefix) = &state.settings.video.x_accel_prefix {
         return accel_redirect(prefix, file).await;
     }
+    send_here(req, file).await
+}
+
+/// Send `file` from this process (ranges by actix-files), whatever the settings.
+async fn send_here(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, ApiError> {
     let named = NamedFile::open_async(&file.path)
         .await
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
@@ -184,7 +189,9 @@ pub async fn transcript(
         .videos
         .caption_file(video_id, caption_id, viewer.0)
         .await?;
-    let mut response = send(&state, &req, file).await?;
+    // A download (an attachment, a few kilobytes): always sent from here, so its
+    // Content-Disposition cannot be lost on the way through a proxy's internal redirect.
+    let mut response = send_here(&req, file).await?;
     let name = format!("{}.vtt", transcript_file_name(video_id, &language));
     if let Ok(value) = HeaderValue::from_str(&attachment(name).to_string()) {
         response.headers_mut().insert(CONTENT_DISPOSITION, value);

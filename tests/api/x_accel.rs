@@ -137,3 +137,60 @@ async fn with_a_prefix_access_is_checked_and_nginx_is_told_which_file_to_send() 
     assert_eq!(r.status(), 404);
     assert!(r.headers().get("x-accel-redirect").is_none());
 }
+
+#[tokio::test]
+async fn caption_tracks_go_through_nginx_but_transcript_downloads_stay_attachments() {
+    let app = app(true).await;
+    let owner = app.signed_in_user("owner").await.access;
+    let id = ready_video(&app, &owner).await["id"].as_i64().unwrap();
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n";
+    let form = reqwest::multipart::Form::new()
+        .text("language", "en-GB")
+        .text("label", "English")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec()).file_name("c.vtt"),
+        );
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/videos/{id}/captions")))
+        .bearer_auth(&owner)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let caption = crate::helpers::json_body(r).await["id"].as_i64().unwrap();
+
+    // The <track> file: headers only, nginx sends the stored WebVTT.
+    let r = get(
+        &app,
+        &format!("/media/videos/{id}/captions/{caption}.vtt"),
+        Some(&owner),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/vtt; charset=utf-8");
+    let target = r.headers()["x-accel-redirect"].to_str().unwrap().to_owned();
+    assert!(target.starts_with("/protected-media/captions/"), "{target}");
+    assert!(r.bytes().await.unwrap().is_empty());
+    let stored = String::from_utf8(file_behind(&app, &target)).unwrap();
+    assert!(stored.contains("Hello"), "{stored}");
+
+    // The transcript download: sent by the app, as an attachment.
+    let r = app
+        .client
+        .get(app.url(&format!("/media/videos/{id}/transcripts/{caption}.vtt")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("x-accel-redirect").is_none());
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(r.text().await.unwrap().contains("Hello"));
+}
