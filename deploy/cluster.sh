@@ -168,6 +168,7 @@ curl -sf --cacert "$WORK/tls/cert.pem" "$BASE/readyz" >/dev/null || die "nginx d
 if [ -n "${CLUSTER_STATE:-}" ]; then
   {
     echo "BASE=$BASE"
+    echo "HTTP_PORT=$HTTP_PORT"
     echo "CACERT=$WORK/tls/cert.pem"
     echo "WORK=$WORK"
     echo "APP1_PORT=${APP_PORTS[0]}"

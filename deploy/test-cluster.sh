@@ -116,6 +116,19 @@ for app in "$APP1" "$APP2"; do
   check "the session is valid on instance $app (200, got $code)" [ "$code" = 200 ]
 done
 
+# The proxy's own duties: HTTPS only, text compressed, /static cached, /metrics private.
+loc="$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/login?x=1")"
+check "plain HTTP redirects to https ($loc)" [ "$loc" = "301 $BASE/login?x=1" ]
+enc="$("${C[@]}" -H 'Accept-Encoding: gzip' -o /dev/null -D - "$BASE/login" | tr -d '\r' |
+  sed -n 's/^content-encoding: //Ip')"
+check "pages are compressed (content-encoding $enc)" [ "$enc" = gzip ]
+css="$(grep -o '/static/site\.[a-z0-9]*\.css' "$T/login.html" | head -n1)"
+"${C[@]}" -o /dev/null "$BASE$css"
+cached="$("${C[@]}" -o /dev/null -D - "$BASE$css" | tr -d '\r' | sed -n 's/^x-cache-status: //Ip')"
+check "/static is served from nginx's cache the second time ($css: $cached)" [ "$cached" = HIT ]
+code="$("${C[@]}" -o /dev/null -w '%{http_code}' "$BASE/metrics")"
+check "/metrics is not reachable through nginx ($code)" [ "$code" = 404 ]
+
 # 2. Upload on one instance (API, streamed through nginx), processed by the worker.
 TOKEN="$("${C[@]}" -H 'Content-Type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$BASE/api/auth/login" |
