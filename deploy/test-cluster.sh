@@ -230,7 +230,7 @@ check "0 failed GETs while an instance died ($failed)" [ "$failed" = 0 ]
 curl -sS -o "$T/metrics.txt" "http://$APP2/metrics"
 missing=""
 for name in $(grep -ohE 'pinkflow_[a-z_]+' deploy/grafana/pinkflow-dashboard.json deploy/prometheus-alerts.yml | sort -u); do
-  grep -qE "^$name[{ ]" "$T/metrics.txt" || missing+=" $name"
+  grep -qE "^${name}[{ ]" "$T/metrics.txt" || missing+=" $name"
 done
 for label in $(grep -ohE 'by \([a-z_, ]+\)' deploy/grafana/pinkflow-dashboard.json deploy/prometheus-alerts.yml |
   sed 's/by (\(.*\))/\1/' | tr ', ' '\n\n' | grep -vxE 'le|instance|' | sort -u); do
