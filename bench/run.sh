@@ -80,7 +80,7 @@ BIN="$WORK/pinkflow"
 # Sizes of the shipped binaries on disk (release profile: no debug info), in MiB.
 size_mib() { stat -c %s "$1" | awk '{printf "%.1f", $1/1048576}'; }
 # DWARF sections left (.debug_gdb_scripts is a pretty-printer hint, not debug info).
-debug_sections() { readelf -S "$1" 2>/dev/null | grep '\.debug_' | grep -vc 'debug_gdb_scripts' || true; }
+debug_sections() { readelf -SW "$1" 2>/dev/null | grep '\.debug_' | grep -vc 'debug_gdb_scripts' || true; }
 SIZE_SERVER="$(size_mib "$WORK/pinkflow")"
 SIZE_MEDIA="$(size_mib "$WORK/pinkflow-media")"
 SIZE_ROW="| release binaries on disk: \`pinkflow\` / \`pinkflow-media\` (MiB; .debug sections: $(debug_sections "$WORK/pinkflow") / $(debug_sections "$WORK/pinkflow-media")) |"
