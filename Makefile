@@ -8,7 +8,13 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libavfilter-dev
 
-.PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+# What the runtime image (Dockerfile) installs: FFmpeg's libraries the helper links, libssl
+# for the server, certificates, curl for the HEALTHCHECK. `make check-runtime` proves the
+# list covers every library the binaries need and matches the Dockerfile's.
+RUNTIME_PACKAGES := ca-certificates curl libssl3 libavcodec59 libavformat59 libavutil57 \
+	libavfilter8 libswscale6
+
+.PHONY: run build release runtime-packages check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -41,6 +47,21 @@ assets:
 build: deps assets
 	$(CARGO) build
 
+## The shipped binaries (the Dockerfile's build stage runs exactly this), no debug info:
+## $(CARGO_TARGET_DIR)/release/pinkflow and pinkflow-media.
+release: deps assets
+	$(CARGO) build --release --locked --bin pinkflow --bin pinkflow-media
+
+## The runtime packages, for apt-get install $(make -s runtime-packages).
+runtime-packages:
+	@echo $(RUNTIME_PACKAGES)
+
+## The runtime packages cover the binaries' libraries (RELEASE=1: the release build).
+check-runtime:
+	RUNTIME_PACKAGES="$(RUNTIME_PACKAGES)" bash deploy/check-runtime.sh \
+	  $(CARGO_TARGET_DIR)/$(if $(RELEASE),release,debug)/pinkflow \
+	  $(CARGO_TARGET_DIR)/$(if $(RELEASE),release,debug)/pinkflow-media
+
 ## Serve on http://127.0.0.1:8080 with SQLite at ./data/pinkflow.db (migrations run at start).
 run: build
 	$(BIN) serve
@@ -50,7 +71,7 @@ migrate: build
 
 ## The whole suite: unit + integration on SQLite, then on PostgreSQL + Redis when
 ## TEST_POSTGRES_URL is set (.ci/run sets it).
-test: deps assets test-sqlite test-postgres test-browser test-browser-postgres
+test: deps assets test-sqlite test-postgres test-browser test-browser-postgres test-cluster
 
 test-sqlite: assets
 	PINKFLOW_TEST_BACKEND=sqlite $(CARGO) test --workspace
@@ -89,6 +110,26 @@ test-browser-postgres: assets chromium
 	  PINKFLOW_TEST_BACKEND=postgres PINKFLOW_BIN=$(BIN) $(NODE_TEST); \
 	else \
 	  echo "PostgreSQL browser suite skipped: TEST_POSTGRES_URL is not set"; \
+	fi
+
+## The production topology here, without Docker (deploy/cluster.sh): Debian's nginx
+## (installed when missing) on https://127.0.0.1:8443 with a self-signed certificate, in
+## front of two `pinkflow serve` in production mode on PostgreSQL + Redis and one
+## `pinkflow worker`, on a fresh database (pinkflow_cluster). Runs until Ctrl-C.
+cluster: build
+	bash deploy/cluster.sh
+
+## The cluster tested end to end through nginx (deploy/test-cluster.sh, ~20 s once built):
+## sign-in with a Secure cookie, upload, the worker, ranges via X-Accel-Redirect, sign-out
+## seen by both instances, an instance SIGKILLed under GETs (0 failures), a backup restored.
+## Needs PostgreSQL (TEST_POSTGRES_URL) and Redis (TEST_REDIS_URL); skipped without them.
+test-cluster: assets
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  $(CARGO) build --bin pinkflow --bin pinkflow-media --example test_clip && \
+	  $(MAKE) --no-print-directory check-runtime && \
+	  bash deploy/test-cluster.sh; \
+	else \
+	  echo "Cluster test skipped: TEST_POSTGRES_URL is not set"; \
 	fi
 
 lint: assets

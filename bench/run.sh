@@ -77,6 +77,13 @@ SRC_BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}"
 cp "$SRC_BIN" "$WORK/pinkflow"
 cp "$(dirname "$SRC_BIN")/pinkflow-media" "$WORK/pinkflow-media"
 BIN="$WORK/pinkflow"
+# Sizes of the shipped binaries on disk (release profile: no debug info), in MiB.
+size_mib() { stat -c %s "$1" | awk '{printf "%.1f", $1/1048576}'; }
+# DWARF sections left (.debug_gdb_scripts is a pretty-printer hint, not debug info).
+debug_sections() { readelf -SW "$1" 2>/dev/null | grep '\.debug_' | grep -vc 'debug_gdb_scripts' || true; }
+SIZE_SERVER="$(size_mib "$WORK/pinkflow")"
+SIZE_MEDIA="$(size_mib "$WORK/pinkflow-media")"
+SIZE_ROW="| release binaries on disk: \`pinkflow\` / \`pinkflow-media\` (MiB; .debug sections: $(debug_sections "$WORK/pinkflow") / $(debug_sections "$WORK/pinkflow-media")) |"
 # The clip the watch page and catalogue rows show (2 s, 320x240), and the player's (3 s, 720p).
 "$CLIP_BIN" "$WORK/clip.mp4" 2 320 240 >/dev/null
 "$CLIP_BIN" "$WORK/clip720.mp4" 3 1280 720 >/dev/null
@@ -525,6 +532,9 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
     for b in "${BACKENDS[@]}"; do row+=" ${M[$b|$m]} |"; done
     echo "$row"
   done
+  row="$SIZE_ROW"
+  for b in "${BACKENDS[@]}"; do row+=" $SIZE_SERVER / $SIZE_MEDIA |"; done
+  echo "$row"
   echo
   header="| player (720p clip, Chromium on loopback) |"
   rule="|---|"

@@ -198,6 +198,10 @@ fn video_settings_have_defaults() {
     assert!(s.video.worker.embedded, "embedded by default on SQLite");
     assert_eq!(s.video.worker.lease_duration, Duration::from_secs(60));
     assert_eq!(s.video.worker.poll_interval, Duration::from_secs(2));
+    assert_eq!(
+        s.video.x_accel_prefix, None,
+        "X-Accel-Redirect is off by default"
+    );
     let pg = load(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
     assert!(
         !pg.video.worker.embedded,
@@ -294,5 +298,30 @@ fn messages_keep_their_words() {
         ),
     ] {
         assert_eq!(load(pairs).unwrap_err().to_string(), expected);
+    }
+}
+
+#[test]
+fn x_accel_prefix_is_a_plain_path_with_slashes_at_both_ends() {
+    let s = load(&[("MEDIA_X_ACCEL_PREFIX", " /protected-media/ ")]).unwrap();
+    assert_eq!(s.video.x_accel_prefix.as_deref(), Some("/protected-media/"));
+    let nested = load(&[("MEDIA_X_ACCEL_PREFIX", "/internal/media_v2/")]).unwrap();
+    assert_eq!(
+        nested.video.x_accel_prefix.as_deref(),
+        Some("/internal/media_v2/")
+    );
+    for bad in [
+        "protected/",
+        "/protected",
+        "/",
+        "/a//b/",
+        "/../x/",
+        "/a b/",
+        "/x\r\n/",
+        "/caf\u{e9}/",
+        "http://x/",
+    ] {
+        let e = load(&[("MEDIA_X_ACCEL_PREFIX", bad)]).unwrap_err();
+        assert_eq!(e.variable, "MEDIA_X_ACCEL_PREFIX", "{bad:?}");
     }
 }

@@ -39,6 +39,11 @@ pub struct VideoSettings {
     pub worker: WorkerSettings,
     /// The FFmpeg helper and what it produces.
     pub media: MediaSettings,
+    /// `MEDIA_X_ACCEL_PREFIX` (unset: off): when set, e.g. `/protected-media/`, media
+    /// routes check who may see a file and answer with `X-Accel-Redirect: <prefix><key>`
+    /// and no body, so a proxy (nginx, an `internal` location aliased to
+    /// `VIDEO_UPLOAD_FOLDER`) sends the bytes, ranges included.
+    pub x_accel_prefix: Option<String>,
 }
 
 /// `WORKER_*`: the processes that run the video queue.
@@ -92,6 +97,10 @@ impl VideoSettings {
         )?;
         let media = MediaSettings::load(env)?;
         let worker = WorkerSettings::load(env, is_sqlite)?;
+        let x_accel_prefix = env
+            .get("MEDIA_X_ACCEL_PREFIX")
+            .map(|v| parse_x_accel_prefix(v.trim()))
+            .transpose()?;
         Ok(VideoSettings {
             upload_folder,
             max_upload_bytes: max_mb * 1024 * 1024,
@@ -99,7 +108,30 @@ impl VideoSettings {
             max_attempts,
             worker,
             media,
+            x_accel_prefix,
         })
+    }
+}
+
+/// An absolute URI path ending in `/`, of characters that need no escaping in a header
+/// or a URI: `/protected-media/`.
+fn parse_x_accel_prefix(value: &str) -> Result<String, ConfigError> {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'));
+    if value.len() >= 2
+        && value.starts_with('/')
+        && value.ends_with('/')
+        && plain
+        && !value.contains("//")
+        && !value.split('/').any(|part| part == "." || part == "..")
+    {
+        Ok(value.to_owned())
+    } else {
+        Err(err(
+            "MEDIA_X_ACCEL_PREFIX",
+            "must be a path that starts and ends with / (letters, digits, - _ . ~), e.g. /protected-media/",
+        ))
     }
 }
 

@@ -63,8 +63,25 @@ fn attachment(file_name: String) -> ContentDisposition {
     }
 }
 
-/// Send `file` with ranges, its content type and a cache policy fitting who may see it.
-pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, ApiError> {
+/// The header that hands a checked file to the proxy (nginx) to send.
+const X_ACCEL_REDIRECT: &str = "x-accel-redirect";
+
+/// Send `file` with ranges, its content type and a cache policy fitting who may see it;
+/// with `MEDIA_X_ACCEL_PREFIX` set, only the headers and `X-Accel-Redirect`, no body:
+/// the proxy sends the bytes (and answers ranges) from its internal location.
+pub async fn send(
+    state: &AppState,
+    req: &HttpRequest,
+    file: MediaFile,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(prefix) = &state.settings.video.x_accel_prefix {
+        return accel_redirect(prefix, file).await;
+    }
+    send_here(req, file).await
+}
+
+/// Send `file` from this process (ranges by actix-files), whatever the settings.
+async fn send_here(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, ApiError> {
     let named = NamedFile::open_async(&file.path)
         .await
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
@@ -82,6 +99,22 @@ pub async fn send(req: &HttpRequest, file: MediaFile) -> Result<HttpResponse, Ap
     Ok(response)
 }
 
+async fn accel_redirect(prefix: &str, file: MediaFile) -> Result<HttpResponse, ApiError> {
+    let is_file = tokio::fs::metadata(&file.path)
+        .await
+        .is_ok_and(|meta| meta.is_file());
+    if !is_file {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found"));
+    }
+    let target = HeaderValue::from_str(&format!("{prefix}{}", file.key))
+        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, file.content_type))
+        .insert_header((CACHE_CONTROL, cache_policy(file.public)))
+        .insert_header((X_ACCEL_REDIRECT, target))
+        .finish())
+}
+
 pub async fn video(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -89,7 +122,7 @@ pub async fn video(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let file = state.videos.video_file(id(&path)?, viewer.0).await?;
-    send(&req, file).await
+    send(&state, &req, file).await
 }
 
 pub async fn poster(
@@ -99,7 +132,7 @@ pub async fn poster(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let file = state.videos.poster_file(id(&path)?, viewer.0).await?;
-    send(&req, file).await
+    send(&state, &req, file).await
 }
 
 pub async fn caption(
@@ -116,7 +149,7 @@ pub async fn caption(
         .videos
         .caption_file(id(&video_id)?, id(caption_id)?, viewer.0)
         .await?;
-    send(&req, file).await
+    send(&state, &req, file).await
 }
 
 /// `GET /media/videos/{id}/transcripts/{caption}.txt|.vtt`: one track's transcript to
@@ -156,7 +189,9 @@ pub async fn transcript(
         .videos
         .caption_file(video_id, caption_id, viewer.0)
         .await?;
-    let mut response = send(&req, file).await?;
+    // A download (an attachment, a few kilobytes): always sent from here, so its
+    // Content-Disposition cannot be lost on the way through a proxy's internal redirect.
+    let mut response = send_here(&req, file).await?;
     let name = format!("{}.vtt", transcript_file_name(video_id, &language));
     if let Ok(value) = HeaderValue::from_str(&attachment(name).to_string()) {
         response.headers_mut().insert(CONTENT_DISPOSITION, value);

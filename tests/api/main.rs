@@ -42,3 +42,4 @@ mod video_helpers;
 mod video_pages;
 mod videos;
 mod worker;
+mod x_accel;

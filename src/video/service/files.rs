@@ -12,6 +12,8 @@ use crate::video::storage::Area;
 #[derive(Debug, Clone)]
 pub struct MediaFile {
     pub path: PathBuf,
+    /// Its storage key (`processed/….mp4`): the path under `VIDEO_UPLOAD_FOLDER`.
+    pub key: String,
     pub content_type: &'static str,
     /// True when anyone may see it (public and ready): caches may keep it.
     pub public: bool,
@@ -97,6 +99,7 @@ impl VideoService {
         let path = self.storage.path(key).ok_or(VideoError::NotFound)?;
         Ok(MediaFile {
             path,
+            key: key.to_owned(),
             content_type,
             public,
         })
