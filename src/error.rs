@@ -181,6 +181,10 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, e.to_string())
             }
             AuthError::InvalidCredentials => ApiError::unauthorized("Invalid credentials"),
+            AuthError::Suspended => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "This account is suspended by moderators. You cannot sign in.",
+            ),
             AuthError::InvalidToken => ApiError::unauthorized("Token is invalid or expired"),
             AuthError::InvalidRefreshToken => {
                 ApiError::unauthorized("Invalid or expired refresh token")

@@ -4,6 +4,7 @@
 
 mod account;
 mod caption_contrast;
+mod moderation;
 pub mod player_prefs;
 mod player_update;
 mod preferences;
@@ -16,4 +17,5 @@ pub use preferences::{
     Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,
     PreferencesUpdate, ReadingLevel, SIGN_LANGUAGES, SignLanguage,
 };
+pub use moderation::{MODERATION_REASON_MAX, REPORT_DETAILS_MAX, ReportReason, Role};
 pub use video::{UnknownValue, VideoStatus, Visibility};
