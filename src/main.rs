@@ -302,8 +302,12 @@ async fn user_role(settings: &Settings, db: &Db, email: &str, role: &str) -> any
         actor_id: None,
         via: Via::Cli,
     };
-    tell_servers(settings, db, [changed, Event::PrincipalsInvalidated { user_id: Some(id) }])
-        .await;
+    tell_servers(
+        settings,
+        db,
+        [changed, Event::PrincipalsInvalidated { user_id: Some(id) }],
+    )
+    .await;
     Ok(())
 }
 

@@ -12,10 +12,10 @@ mod video;
 
 pub use account::{Email, Password, Username};
 pub use caption_contrast::{ContrastFailure, Refusal, refusal_errors};
+pub use moderation::{MODERATION_REASON_MAX, REPORT_DETAILS_MAX, ReportReason, Role};
 pub use player_prefs::{PlayerPrefs, PlayerPrefsJson, PlayerPrefsUpdate};
 pub use preferences::{
     Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,
     PreferencesUpdate, ReadingLevel, SIGN_LANGUAGES, SignLanguage,
 };
-pub use moderation::{MODERATION_REASON_MAX, REPORT_DETAILS_MAX, ReportReason, Role};
 pub use video::{UnknownValue, VideoStatus, Visibility};

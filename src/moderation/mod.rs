@@ -132,7 +132,9 @@ fn require_admin(actor: &User) -> Result<(), ModerationError> {
     if actor.role().is_admin() && !actor.is_suspended() {
         Ok(())
     } else {
-        Err(ModerationError::Forbidden("Only admins can do this.".into()))
+        Err(ModerationError::Forbidden(
+            "Only admins can do this.".into(),
+        ))
     }
 }
 
@@ -155,11 +157,17 @@ impl ModerationService {
         reason: &str,
         details: &str,
     ) -> Result<(), ModerationError> {
-        let video = self.videos.get_viewable(video_id, Some(reporter.id)).await?;
+        let video = self
+            .videos
+            .get_viewable(video_id, Some(reporter.id))
+            .await?;
         let mut errors = BTreeMap::new();
         let parsed = ReportReason::parse(reason.trim());
         if parsed.is_none() {
-            errors.insert("reason".into(), "Choose why you are reporting this video".into());
+            errors.insert(
+                "reason".into(),
+                "Choose why you are reporting this video".into(),
+            );
         }
         let details = details.trim();
         if details.chars().count() > REPORT_DETAILS_MAX {
@@ -214,10 +222,7 @@ impl ModerationService {
     /// Videos with open reports, grouped, the longest-waiting first.
     pub async fn queue(&self, actor: &User) -> Result<Vec<QueueItem>, ModerationError> {
         require_moderator(actor)?;
-        Ok(self
-            .db
-            .run(|c| report_db::queue(c, QUEUE_LIMIT))
-            .await?)
+        Ok(self.db.run(|c| report_db::queue(c, QUEUE_LIMIT)).await?)
     }
 
     /// Dismiss the open reports of a video, hide it (with `reason`, which its owner
@@ -432,8 +437,14 @@ impl ModerationService {
                     via,
                 }
             });
-            self.publish_admin(actor, user_id, "modules", Some(format!("video: {allowed}")), via)
-                .await;
+            self.publish_admin(
+                actor,
+                user_id,
+                "modules",
+                Some(format!("video: {allowed}")),
+                via,
+            )
+            .await;
         }
         self.user(user_id).await
     }
@@ -490,7 +501,11 @@ impl ModerationService {
     }
 
     /// Accounts whose email or username contains `query`.
-    pub async fn find_users(&self, actor: &User, query: &str) -> Result<Vec<User>, ModerationError> {
+    pub async fn find_users(
+        &self,
+        actor: &User,
+        query: &str,
+    ) -> Result<Vec<User>, ModerationError> {
         require_admin(actor)?;
         let query = query.trim().chars().take(100).collect::<String>();
         Ok(self

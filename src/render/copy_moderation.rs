@@ -7,5 +7,9 @@ pub const COPY: &[(&str, u8, &str)] = &[
         3,
         "This account is suspended by moderators, so you cannot sign in.",
     ),
-    ("login.suspended", 1, "Your account is stopped. You cannot sign in."),
+    (
+        "login.suspended",
+        1,
+        "Your account is stopped. You cannot sign in.",
+    ),
 ];

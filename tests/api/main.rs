@@ -21,6 +21,8 @@ mod events;
 mod health;
 mod helpers;
 mod metrics;
+mod moderation;
+mod moderation_helpers;
 mod openapi;
 mod outage;
 mod pages;

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::object;
@@ -25,7 +25,9 @@ impl From<ModerationError> for ApiError {
             ModerationError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "Not found"),
             ModerationError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             ModerationError::Invalid(fields) => ApiError::invalid(fields),
-            e @ ModerationError::AlreadyReported => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+            e @ ModerationError::AlreadyReported => {
+                ApiError::new(StatusCode::CONFLICT, e.to_string())
+            }
             e @ ModerationError::TooManyReports => {
                 let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
                 api.retry_after = Some(3600);
@@ -158,7 +160,8 @@ pub struct Queue {
 }
 
 fn timestamp(at: chrono::NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl QueuedVideo {
@@ -168,7 +171,11 @@ impl QueuedVideo {
             title: item.video.title.clone(),
             owner_id: item.video.owner_id,
             owner: item.owner.clone(),
-            hidden_reason: item.video.hidden_reason.clone().filter(|_| item.video.is_hidden()),
+            hidden_reason: item
+                .video
+                .hidden_reason
+                .clone()
+                .filter(|_| item.video.is_hidden()),
             reports: item
                 .reports
                 .iter()
@@ -335,7 +342,11 @@ pub async fn act_on_user(
     let reason = text_field(&body, "reason")?;
     let moderation = service(&state);
     let user = match action.as_str() {
-        "suspend" => moderation.suspend(&actor, user_id, &reason, Via::Api).await?,
+        "suspend" => {
+            moderation
+                .suspend(&actor, user_id, &reason, Via::Api)
+                .await?
+        }
         "unsuspend" => moderation.unsuspend(&actor, user_id, Via::Api).await?,
         _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
     };
@@ -346,7 +357,9 @@ pub async fn act_on_user(
 #[derive(Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"role": "moderator"}))]
 pub struct RoleRequest {
-    #[schema(pattern = "^ *([Mm][Ee][Mm][Bb][Ee][Rr]|[Mm][Oo][Dd][Ee][Rr][Aa][Tt][Oo][Rr]|[Aa][Dd][Mm][Ii][Nn]) *$")]
+    #[schema(
+        pattern = "^ *([Mm][Ee][Mm][Bb][Ee][Rr]|[Mm][Oo][Dd][Ee][Rr][Aa][Tt][Oo][Rr]|[Aa][Dd][Mm][Ii][Nn]) *$"
+    )]
     pub role: String,
 }
 

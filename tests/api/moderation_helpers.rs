@@ -1,0 +1,111 @@
+//! Helpers for the moderation tests: accounts with roles, ready public videos inserted
+//! directly (no processing needed), and reading the audit trail.
+
+use pinkflow::db::now;
+use pinkflow::domain::Role;
+use pinkflow::events::Via;
+use pinkflow::models::video as video_db;
+
+use crate::helpers::{TestApp, Tokens};
+use crate::video_helpers::user_id;
+
+/// A signed-in account (API tokens) and its id.
+pub struct Account {
+    pub id: i32,
+    pub tokens: Tokens,
+    pub email: String,
+}
+
+/// Register `name` and give it `role` the way `pinkflow user role` does.
+pub async fn account(app: &TestApp, name: &str, role: Role) -> Account {
+    let tokens = app.signed_in_user(name).await;
+    let id = user_id(app, &tokens.access).await;
+    if role != Role::Member {
+        let user = app
+            .state
+            .db
+            .run(move |c| pinkflow::models::user::find(c, id))
+            .await
+            .unwrap()
+            .unwrap();
+        pinkflow::moderation::change_role(
+            &app.state.db,
+            &app.state.events,
+            &user,
+            role,
+            None,
+            Via::Cli,
+        )
+        .await
+        .unwrap();
+    }
+    Account {
+        id,
+        tokens,
+        email: format!("{name}@example.com"),
+    }
+}
+
+/// A public, ready video of `owner` (no files: enough for pages, lists and reports).
+pub async fn public_video(app: &TestApp, owner: i32, title: &str) -> i32 {
+    let title = title.to_owned();
+    let video = app
+        .state
+        .db
+        .run(move |conn| {
+            let at = now();
+            let key = format!("originals/{}.mp4", uuid::Uuid::new_v4().simple());
+            video_db::insert(
+                conn,
+                &video_db::NewVideo {
+                    owner_id: owner,
+                    title: &title,
+                    description: "A signed story",
+                    sign_language: "BSL",
+                    visibility: "public",
+                    status: "ready",
+                    progress: 100,
+                    original_filename: "story.mp4",
+                    source_key: &key,
+                    source_size: 1000,
+                    duration_seconds: Some(2.0),
+                    width: Some(320),
+                    height: Some(240),
+                    video_codec: Some("h264"),
+                    audio_codec: None,
+                    attempts: 1,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    video.id
+}
+
+/// The audit rows of `event` (the writer is asynchronous: waits up to 5 s for one).
+pub async fn audit_rows(app: &TestApp, event: &str) -> Vec<serde_json::Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let rows = app
+            .state
+            .db
+            .run(|c| pinkflow::models::audit::recent(c, None, 500))
+            .await
+            .unwrap();
+        let found: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|(e, _)| e.event == event)
+            .map(|(e, _)| {
+                let mut v: serde_json::Value = serde_json::from_str(&e.details).unwrap();
+                v["user_id"] = serde_json::json!(e.user_id);
+                v
+            })
+            .collect();
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
