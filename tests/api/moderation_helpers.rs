@@ -84,8 +84,9 @@ pub async fn public_video(app: &TestApp, owner: i32, title: &str) -> i32 {
     video.id
 }
 
-/// The audit rows of `event` (the writer is asynchronous: waits up to 5 s for one).
-pub async fn audit_rows(app: &TestApp, event: &str) -> Vec<serde_json::Value> {
+/// The audit rows of `event`, once there are at least `count` (the writer is
+/// asynchronous: waits up to 5 s).
+pub async fn audit_rows(app: &TestApp, event: &str, count: usize) -> Vec<serde_json::Value> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let rows = app
@@ -103,7 +104,7 @@ pub async fn audit_rows(app: &TestApp, event: &str) -> Vec<serde_json::Value> {
                 v
             })
             .collect();
-        if !found.is_empty() || std::time::Instant::now() > deadline {
+        if found.len() >= count || std::time::Instant::now() > deadline {
             return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
