@@ -181,3 +181,24 @@ pub fn uploads_since(
         .count()
         .get_result(conn)?)
 }
+
+/// Hidden videos, most recently hidden first, with their owner's username.
+pub fn hidden_videos(conn: &mut DbConnection, limit: i64) -> Result<Vec<(Video, String)>, DbError> {
+    Ok(videos::table
+        .inner_join(users::table.on(users::id.eq(videos::owner_id)))
+        .filter(videos::hidden_at.is_not_null())
+        .order((videos::hidden_at.desc(), videos::id.desc()))
+        .limit(limit)
+        .select((Video::as_select(), users::username))
+        .load(conn)?)
+}
+
+/// Suspended accounts, most recently suspended first.
+pub fn suspended_users(conn: &mut DbConnection, limit: i64) -> Result<Vec<User>, DbError> {
+    Ok(users::table
+        .filter(users::suspended_at.is_not_null())
+        .order((users::suspended_at.desc(), users::id.desc()))
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)?)
+}

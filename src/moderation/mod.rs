@@ -225,6 +225,24 @@ impl ModerationService {
         Ok(self.db.run(|c| report_db::queue(c, QUEUE_LIMIT)).await?)
     }
 
+    /// Hidden videos (with their owners' usernames) and suspended accounts, for the
+    /// queue page's "restore" and "lift" lists.
+    pub async fn hidden_and_suspended(
+        &self,
+        actor: &User,
+    ) -> Result<(Vec<(Video, String)>, Vec<User>), ModerationError> {
+        require_moderator(actor)?;
+        Ok(self
+            .db
+            .run(|c| {
+                Ok((
+                    moderation_db::hidden_videos(c, QUEUE_LIMIT)?,
+                    moderation_db::suspended_users(c, QUEUE_LIMIT)?,
+                ))
+            })
+            .await?)
+    }
+
     /// Dismiss the open reports of a video, hide it (with `reason`, which its owner
     /// sees), or restore it. Hiding and dismissing close the video's open reports.
     pub async fn act_on_video(

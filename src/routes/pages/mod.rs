@@ -6,9 +6,12 @@ mod account;
 mod auth;
 mod developers;
 mod home;
+mod moderation;
 mod preferences;
 mod preferences_player;
+mod report;
 mod signed_in;
+mod staff;
 mod videos;
 
 use std::collections::HashMap;
@@ -128,6 +131,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
         .route(
             "/preferences/player",
             web::post().to(preferences_player::save),
+        )
+        .service(
+            web::resource("/videos/{id}/report")
+                .route(web::get().to(report::form))
+                .route(web::post().to(report::submit)),
+        )
+        .route("/moderation", web::get().to(moderation::queue))
+        .route(
+            "/moderation/videos/{id}/{action}",
+            web::post().to(moderation::act_on_video),
+        )
+        .route(
+            "/moderation/users/{id}/{action}",
+            web::post().to(moderation::act_on_user),
         )
         .configure(videos::configure);
 }
