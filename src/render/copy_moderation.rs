@@ -7,7 +7,11 @@ pub const COPY: &[(&str, u8, &str)] = &[
         3,
         "This account is suspended by moderators, so you cannot sign in.",
     ),
-    ("login.suspended", 1, "Your account is stopped. You cannot sign in."),
+    (
+        "login.suspended",
+        1,
+        "Your account is stopped. You cannot sign in.",
+    ),
     ("nav.moderation", 3, "Moderation"),
     ("nav.admin", 3, "Admin"),
     // Reporting a video
@@ -25,8 +29,16 @@ pub const COPY: &[(&str, u8, &str)] = &[
     ),
     ("report.reason", 3, "Why are you reporting this video?"),
     ("report.reason", 1, "What is wrong?"),
-    ("report.reason.wrong_language", 3, "Wrong sign language label"),
-    ("report.reason.wrong_language", 1, "It says the wrong sign language"),
+    (
+        "report.reason.wrong_language",
+        3,
+        "Wrong sign language label",
+    ),
+    (
+        "report.reason.wrong_language",
+        1,
+        "It says the wrong sign language",
+    ),
     ("report.reason.inaccurate", 3, "Inaccurate signing"),
     ("report.reason.inaccurate", 1, "The signing is wrong"),
     ("report.reason.inappropriate", 3, "Inappropriate"),
@@ -35,7 +47,11 @@ pub const COPY: &[(&str, u8, &str)] = &[
     ("report.reason.copyright", 1, "It belongs to someone else"),
     ("report.reason.other", 3, "Other"),
     ("report.details", 3, "More details (optional)"),
-    ("report.details", 1, "Tell us more (you can leave this empty)"),
+    (
+        "report.details",
+        1,
+        "Tell us more (you can leave this empty)",
+    ),
     (
         "report.details.hint",
         3,
@@ -50,26 +66,42 @@ pub const COPY: &[(&str, u8, &str)] = &[
         "Report received. Thank you: moderators will look at it.",
     ),
     ("report.received", 1, "Thank you. We got your report."),
-    ("report.error.reason", 3, "Choose why you are reporting this video"),
+    (
+        "report.error.reason",
+        3,
+        "Choose why you are reporting this video",
+    ),
     ("report.error.reason", 1, "Pick what is wrong."),
     (
         "report.error.details",
         3,
         "Your details must be 1000 characters or fewer",
     ),
-    ("report.error.details", 1, "Your text is too long. Make it shorter."),
+    (
+        "report.error.details",
+        1,
+        "Your text is too long. Make it shorter.",
+    ),
     (
         "report.error.twice",
         3,
         "You have already reported this video. Moderators will look at your report.",
     ),
-    ("report.error.twice", 1, "You told us about this video already."),
+    (
+        "report.error.twice",
+        1,
+        "You told us about this video already.",
+    ),
     (
         "report.error.too_many",
         3,
         "You have sent too many reports in the last hour. Try again later.",
     ),
-    ("report.error.too_many", 1, "You sent too many reports. Try again later."),
+    (
+        "report.error.too_many",
+        1,
+        "You sent too many reports. Try again later.",
+    ),
     // What the owner of a hidden video sees
     ("moderation.hidden.heading", 3, "Hidden by moderators"),
     (
@@ -96,7 +128,11 @@ pub const COPY: &[(&str, u8, &str)] = &[
         "Videos people told us about. You can say the video is fine, hide it, or stop the account.",
     ),
     ("moderation.queue", 3, "Reported videos"),
-    ("moderation.queue.empty", 3, "No open reports. Nothing is waiting."),
+    (
+        "moderation.queue.empty",
+        3,
+        "No open reports. Nothing is waiting.",
+    ),
     ("moderation.owner", 3, "Uploaded by"),
     (
         "moderation.already_hidden",
@@ -127,10 +163,22 @@ pub const COPY: &[(&str, u8, &str)] = &[
         3,
         "Enter the reason (up to 500 characters), so the owner knows why",
     ),
-    ("moderation.error.reason", 1, "Write why. The owner will see it."),
+    (
+        "moderation.error.reason",
+        1,
+        "Write why. The owner will see it.",
+    ),
     ("moderation.done.dismiss", 3, "Reports dismissed."),
-    ("moderation.done.hide", 3, "Video hidden. Its owner sees your reason."),
-    ("moderation.done.restore", 3, "Video restored: everyone can see it again."),
+    (
+        "moderation.done.hide",
+        3,
+        "Video hidden. Its owner sees your reason.",
+    ),
+    (
+        "moderation.done.restore",
+        3,
+        "Video restored: everyone can see it again.",
+    ),
     (
         "moderation.done.suspend",
         3,

@@ -23,6 +23,7 @@ mod helpers;
 mod metrics;
 mod moderation;
 mod moderation_helpers;
+mod moderation_pages;
 mod openapi;
 mod outage;
 mod pages;

@@ -110,3 +110,60 @@ pub async fn audit_rows(app: &TestApp, event: &str, count: usize) -> Vec<serde_j
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A browser of its own (cookie jar, no redirects followed) on `app`.
+pub struct Browser {
+    pub client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: app.address.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn html(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Post a form from `page` (its CSRF token is added).
+    pub async fn post(&self, page: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let (_, html) = self.html(page).await;
+        let token =
+            crate::helpers::csrf_from(&html).unwrap_or_else(|| panic!("no CSRF token on {page}"));
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sign in through the page; the status (303 on success).
+    pub async fn login(&self, email: &str) -> reqwest::Response {
+        self.post(
+            "/login",
+            "/login",
+            &[("email", email), ("password", "password123")],
+        )
+        .await
+    }
+}

@@ -112,7 +112,9 @@ pub async fn queue(
     state: web::Data<AppState>,
     Moderator(who): Moderator,
 ) -> Result<HttpResponse, PageError> {
-    let page = who.ctx.page_with_flash(who.ctx.view.t("moderation.heading"));
+    let page = who
+        .ctx
+        .page_with_flash(who.ctx.view.t("moderation.heading"));
     render_queue(&state, &who.ctx, &who.user, page, &Errors::default()).await
 }
 
@@ -158,7 +160,13 @@ pub async fn act_on_video(
     let video_id = id(&raw_id)?;
     let action = VideoAction::parse(&raw_action).ok_or_else(PageError::not_found)?;
     let result = service(&state)
-        .act_on_video(&who.user, video_id, action, field(&form, "reason"), Via::Browser)
+        .act_on_video(
+            &who.user,
+            video_id,
+            action,
+            field(&form, "reason"),
+            Via::Browser,
+        )
         .await
         .map(|_| match action {
             VideoAction::Dismiss => "moderation.done.dismiss",

@@ -126,12 +126,17 @@ pub async fn submit(
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     match service(&state).report(&user, id, reason, details).await {
         Ok(()) => {
-            session::set_flash(&ctx.session, v.t("report.received")).map_err(PageError::internal)?;
+            session::set_flash(&ctx.session, v.t("report.received"))
+                .map_err(PageError::internal)?;
             return Ok(see_other(&ctx, &format!("/videos/{id}")));
         }
         Err(ModerationError::Invalid(fields)) => {
             if fields.contains_key("reason") {
-                errors.add("reason", "reason-wrong_language", v.t("report.error.reason").into());
+                errors.add(
+                    "reason",
+                    "reason-wrong_language",
+                    v.t("report.error.reason").into(),
+                );
             }
             if fields.contains_key("details") {
                 errors.add("details", "details", v.t("report.error.details").into());
@@ -139,11 +144,19 @@ pub async fn submit(
         }
         Err(ModerationError::AlreadyReported) => {
             status = StatusCode::CONFLICT;
-            errors.add("reason", "reason-wrong_language", v.t("report.error.twice").into());
+            errors.add(
+                "reason",
+                "reason-wrong_language",
+                v.t("report.error.twice").into(),
+            );
         }
         Err(ModerationError::TooManyReports) => {
             status = StatusCode::TOO_MANY_REQUESTS;
-            errors.add("reason", "reason-wrong_language", v.t("report.error.too_many").into());
+            errors.add(
+                "reason",
+                "reason-wrong_language",
+                v.t("report.error.too_many").into(),
+            );
         }
         Err(e) => return Err(page_error(e)),
     }
