@@ -22,6 +22,7 @@ mod health;
 mod helpers;
 mod metrics;
 mod moderation;
+mod moderation_cluster;
 mod moderation_helpers;
 mod moderation_pages;
 mod openapi;
