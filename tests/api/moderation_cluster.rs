@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use pinkflow::domain::Role;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, backend, json_body, spawn_app_with, spawn_peer, subscribe_when_fanned_out};
+use crate::helpers::{
+    Backend, TestApp, backend, json_body, spawn_app_with, spawn_peer, subscribe_when_fanned_out,
+};
 use crate::moderation_helpers::{Browser, account, public_video};
 
 /// Poll `check` on B until it holds; fails after 1 s. Returns how long it took.
@@ -26,7 +28,10 @@ where
         if check().await {
             return start.elapsed();
         }
-        assert!(start.elapsed() < Duration::from_secs(1), "{what}: not within 1 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{what}: not within 1 s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -36,7 +41,12 @@ async fn status(app: &TestApp, path: &str) -> u16 {
 }
 
 async fn catalogue_lists(app: &TestApp, title: &str) -> bool {
-    let body = json_body(reqwest::get(app.url("/api/videos?scope=public")).await.unwrap()).await;
+    let body = json_body(
+        reqwest::get(app.url("/api/videos?scope=public"))
+            .await
+            .unwrap(),
+    )
+    .await;
     body["videos"]
         .as_array()
         .unwrap()
@@ -78,29 +88,73 @@ async fn hiding_restoring_and_suspending_reach_every_instance_within_a_second() 
     assert_eq!(b.get_user(&owner.tokens.access).await.status(), 200);
 
     let post = |path: String, body: serde_json::Value| {
-        let (client, url, token) = (a.client.clone(), a.url(&path), moderator.tokens.access.clone());
+        let (client, url, token) = (
+            a.client.clone(),
+            a.url(&path),
+            moderator.tokens.access.clone(),
+        );
         async move {
-            client.post(url).bearer_auth(token).json(&body).send().await.unwrap()
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
         }
     };
 
     // Hidden on A: gone on B within a second, cached pages included.
-    let r = post(format!("/api/moderation/videos/{video}/hide"), json!({"reason": "Wrong language"})).await;
+    let r = post(
+        format!("/api/moderation/videos/{video}/hide"),
+        json!({"reason": "Wrong language"}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    within_a_second("the watch page on B", || async { status(&b, &watch_page).await == 404 }).await;
-    within_a_second("the API view on B", || async { status(&b, &watch_api).await == 404 }).await;
-    within_a_second("the catalogue on B", || async { !catalogue_lists(&b, "Signed story").await }).await;
+    within_a_second("the watch page on B", || async {
+        status(&b, &watch_page).await == 404
+    })
+    .await;
+    within_a_second("the API view on B", || async {
+        status(&b, &watch_api).await == 404
+    })
+    .await;
+    within_a_second("the catalogue on B", || async {
+        !catalogue_lists(&b, "Signed story").await
+    })
+    .await;
 
     // Restored on A: back on B within a second.
     let r = post(format!("/api/moderation/videos/{video}/restore"), json!({})).await;
     assert_eq!(r.status(), 200);
-    within_a_second("the restored page on B", || async { status(&b, &watch_page).await == 200 }).await;
-    within_a_second("the restored catalogue on B", || async { catalogue_lists(&b, "Signed story").await }).await;
+    within_a_second("the restored page on B", || async {
+        status(&b, &watch_page).await == 200
+    })
+    .await;
+    within_a_second("the restored catalogue on B", || async {
+        catalogue_lists(&b, "Signed story").await
+    })
+    .await;
 
     // Suspended on A: B refuses the token and the session as soon as A answers.
-    let r = post(format!("/api/moderation/users/{}/suspend", owner.id), json!({"reason": "Spam"})).await;
+    let r = post(
+        format!("/api/moderation/users/{}/suspend", owner.id),
+        json!({"reason": "Spam"}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    assert_eq!(b.get_user(&owner.tokens.access).await.status(), 401, "B refuses the token at once");
-    assert_eq!(owner_b.get("/account").await.status(), 303, "B ends the session at once");
-    within_a_second("the suspended owner's video on B", || async { status(&b, &watch_page).await == 404 }).await;
+    assert_eq!(
+        b.get_user(&owner.tokens.access).await.status(),
+        401,
+        "B refuses the token at once"
+    );
+    assert_eq!(
+        owner_b.get("/account").await.status(),
+        303,
+        "B ends the session at once"
+    );
+    within_a_second("the suspended owner's video on B", || async {
+        status(&b, &watch_page).await == 404
+    })
+    .await;
 }

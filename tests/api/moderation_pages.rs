@@ -144,3 +144,101 @@ async fn report_queue_hide_owner_sees_the_reason_restore_and_suspend() {
     assert_eq!(owner_b.login(&owner.email).await.status(), 303);
     assert_eq!(owner_b.get("/account").await.status(), 200);
 }
+
+#[tokio::test]
+async fn admins_find_accounts_change_them_and_read_the_filtered_audit_trail() {
+    let app = spawn_app().await;
+    let ann = account(&app, "ann", Role::Member).await;
+    let moderator_account = account(&app, "moder", Role::Moderator).await;
+    let admin_account = account(&app, "boss", Role::Admin).await;
+    let (moderator, admin) = (Browser::new(&app), Browser::new(&app));
+    assert_eq!(
+        moderator.login(&moderator_account.email).await.status(),
+        303
+    );
+    assert_eq!(admin.login(&admin_account.email).await.status(), 303);
+
+    // Moderators may not use the admin pages.
+    assert_eq!(moderator.html("/admin/users").await.0, 403);
+    assert_eq!(moderator.html("/admin/audit").await.0, 403);
+    let page = format!("/admin/users/{}", ann.id);
+    let r = moderator
+        .post("/moderation", &format!("{page}/role"), &[("role", "admin")])
+        .await;
+    assert_eq!(r.status(), 403, "a moderator changing roles");
+
+    // Find, then change the role, the video module and the quota.
+    let (status, html) = admin.html("/admin/users?q=AN").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("ann@example.com") && !html.contains("boss@example.com"));
+    let (_, html) = admin.html(&page).await;
+    assert!(
+        html.contains("0 KB of 2 GB"),
+        "usage against the default quota: {html}"
+    );
+    let r = admin
+        .post(&page, &format!("{page}/role"), &[("role", "moderator")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = admin.html(&page).await;
+    assert!(html.contains("Role saved.") && html.contains(r#"<dd id="user-role">moderator</dd>"#));
+    let r = admin
+        .post(&page, &format!("{page}/modules"), &[("video", "no")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = admin
+        .post(
+            &page,
+            &format!("{page}/quota"),
+            &[("quota_mb", "lots"), ("uploads_per_day", "5")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("error-summary") && html.contains(r##"href="#quota_mb""##));
+    let r = admin
+        .post(
+            &page,
+            &format!("{page}/quota"),
+            &[("quota_mb", "100"), ("uploads_per_day", "5")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = admin.html(&page).await;
+    assert!(html.contains("0 KB of 100 MB"), "{html}");
+    let user = app
+        .state
+        .db
+        .run(move |c| pinkflow::models::user::find(c, ann.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, "moderator");
+    assert!(!user.has_module("video"));
+    assert_eq!(
+        (user.video_quota_mb, user.uploads_per_day),
+        (Some(100), Some(5))
+    );
+
+    // The audit trail, filtered by account and action, names the admin.
+    crate::moderation_helpers::audit_rows(&app, "moderation.action", 2).await;
+    let (status, html) = admin
+        .html("/admin/audit?user=ann%40example.com&action=user.role.changed&from=2000-01-01&to=2999-12-31")
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("user.role.changed"));
+    assert!(
+        html.contains(&format!("#{}", admin_account.id)),
+        "the actor: {html}"
+    );
+    assert!(
+        !html.contains("<td>moderation.action</td>"),
+        "filtered by action"
+    );
+    let (status, html) = admin.html("/admin/audit?from=yesterday").await;
+    assert_eq!(status, 422);
+    assert!(html.contains(r##"href="#from""##));
+    let (_, html) = admin.html("/admin/audit?action=moderation.action").await;
+    assert!(html.contains("quota_mb: 100"));
+    assert_eq!(admin.html("/admin/audit?action=nonsense").await.0, 400);
+}

@@ -3,6 +3,7 @@
 //! renderer ([`crate::render`]).
 
 mod account;
+mod admin;
 mod auth;
 mod developers;
 mod home;
@@ -138,6 +139,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                 .route(web::post().to(report::submit)),
         )
         .route("/moderation", web::get().to(moderation::queue))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users/{id}", web::get().to(admin::user))
+        .route("/admin/users/{id}/{change}", web::post().to(admin::change))
+        .route("/admin/audit", web::get().to(admin::audit))
         .route(
             "/moderation/videos/{id}/{action}",
             web::post().to(moderation::act_on_video),

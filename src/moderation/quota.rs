@@ -1,0 +1,108 @@
+//! Per-account quotas: storage (`VIDEO_QUOTA_MB`) and uploads per day
+//! (`VIDEO_UPLOADS_PER_DAY`), each overridable per account by an admin.
+
+use crate::config::QuotaSettings;
+use crate::db::{Db, DbError, now};
+use crate::models::User;
+use crate::models::moderation as moderation_db;
+
+const MB: u64 = 1024 * 1024;
+
+/// What an account stores and may store, and how many uploads it made today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub used_bytes: u64,
+    pub quota_bytes: u64,
+    pub uploads_today: u64,
+    pub uploads_per_day: u64,
+}
+
+impl Usage {
+    /// Bytes still free under the quota.
+    pub fn remaining_bytes(&self) -> u64 {
+        self.quota_bytes.saturating_sub(self.used_bytes)
+    }
+
+    pub fn uploads_left(&self) -> u64 {
+        self.uploads_per_day.saturating_sub(self.uploads_today)
+    }
+
+    /// "You have used 1.2 GB of 2 GB" (without "You have used").
+    pub fn describe(&self) -> String {
+        format!("{} of {}", human(self.used_bytes), human(self.quota_bytes))
+    }
+}
+
+/// `user`'s limits: the overrides, else the defaults.
+pub fn limits(settings: &QuotaSettings, user: &User) -> (u64, u64) {
+    let quota_mb = user
+        .video_quota_mb
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(settings.quota_mb);
+    let per_day = user
+        .uploads_per_day
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(u64::from(settings.uploads_per_day));
+    (quota_mb.saturating_mul(MB), per_day)
+}
+
+/// `user`'s usage now (one round trip).
+pub async fn usage(db: &Db, settings: &QuotaSettings, user: &User) -> Result<Usage, DbError> {
+    let (quota_bytes, uploads_per_day) = limits(settings, user);
+    let id = user.id;
+    let (used, today) = db
+        .run(move |c| {
+            let since = now() - chrono::TimeDelta::days(1);
+            Ok((
+                moderation_db::storage_used(c, id)?,
+                moderation_db::uploads_since(c, id, since)?,
+            ))
+        })
+        .await?;
+    Ok(Usage {
+        used_bytes: u64::try_from(used).unwrap_or(0),
+        quota_bytes,
+        uploads_today: u64::try_from(today).unwrap_or(0),
+        uploads_per_day,
+    })
+}
+
+/// `1.2 GB`, `2 GB`, `340 MB`, `12 KB` (1 GB = 1024 MB).
+pub fn human(bytes: u64) -> String {
+    const GB: u64 = 1024 * MB;
+    let one = |n: u64, unit: u64, name: &str| {
+        if n.is_multiple_of(unit) {
+            format!("{} {name}", n / unit)
+        } else {
+            format!("{:.1} {name}", n as f64 / unit as f64)
+        }
+    };
+    if bytes >= GB {
+        one(bytes, GB, "GB")
+    } else if bytes >= MB {
+        one(bytes, MB, "MB")
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_the_issue() {
+        assert_eq!(human(2048 * MB), "2 GB");
+        assert_eq!(human(1229 * MB), "1.2 GB");
+        assert_eq!(human(340 * MB), "340 MB");
+        assert_eq!(human(1000), "1 KB");
+        let u = Usage {
+            used_bytes: 1229 * MB,
+            quota_bytes: 2048 * MB,
+            uploads_today: 3,
+            uploads_per_day: 20,
+        };
+        assert_eq!(u.describe(), "1.2 GB of 2 GB");
+        assert_eq!(u.uploads_left(), 17);
+    }
+}
