@@ -237,6 +237,20 @@ impl From<VideoError> for ApiError {
                 let fields = BTreeMap::from([("file".to_string(), m.clone())]);
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m).with_fields(fields)
             }
+            VideoError::OverQuota(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            VideoError::DailyUploadLimit(m) => {
+                let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, m);
+                api.retry_after = Some(3600);
+                api
+            }
+            VideoError::StorageFull => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, e.to_string())
+            }
+            VideoError::LowDiskSpace => {
+                let mut api = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+                api.retry_after = Some(60);
+                api
+            }
             VideoError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             VideoError::Malformed(m) => ApiError::bad_request(m),
             VideoError::Db(db) => db.into(),

@@ -11,6 +11,7 @@
 //! cached principals and sessions (as sign-out does). Every action is published as
 //! `moderation.action` (or `user.role.changed`) with who did it: the audit trail.
 
+pub mod disk;
 pub mod quota;
 
 use std::collections::BTreeMap;

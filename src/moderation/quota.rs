@@ -5,6 +5,7 @@ use crate::config::QuotaSettings;
 use crate::db::{Db, DbError, now};
 use crate::models::User;
 use crate::models::moderation as moderation_db;
+use crate::video::{VideoError, VideoService};
 
 const MB: u64 = 1024 * 1024;
 
@@ -105,4 +106,58 @@ mod tests {
         assert_eq!(u.describe(), "1.2 GB of 2 GB");
         assert_eq!(u.uploads_left(), 17);
     }
+}
+
+/// How much one upload may send now, and why that much.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowance {
+    /// Largest file accepted: the upload limit, or what is left of the quota.
+    pub limit: u64,
+    /// The quota, not `VIDEO_MAX_SIZE_MB`, sets `limit`.
+    pub quota_binds: bool,
+    pub usage: Usage,
+}
+
+impl Allowance {
+    /// The refusal of a file larger than [`Allowance::limit`].
+    pub fn too_large(&self, videos: &VideoService) -> VideoError {
+        if self.quota_binds {
+            over_quota(&self.usage)
+        } else {
+            videos.too_large()
+        }
+    }
+}
+
+fn over_quota(usage: &Usage) -> VideoError {
+    VideoError::OverQuota(format!(
+        "This video does not fit in your storage: you have used {}. Delete videos you no longer need, or ask an admin for more space.",
+        usage.describe()
+    ))
+}
+
+/// What `user` may upload now: refused at once (before the body is read) while the
+/// disk is low ([`VideoError::LowDiskSpace`]), after the day's uploads
+/// ([`VideoError::DailyUploadLimit`]) or with a full quota ([`VideoError::OverQuota`]).
+pub async fn allowance(videos: &VideoService, user: &User) -> Result<Allowance, VideoError> {
+    let settings = videos.settings();
+    if super::disk::low(&settings.upload_folder, settings.quota.min_free_mb).is_some() {
+        return Err(VideoError::LowDiskSpace);
+    }
+    let usage = usage(videos.db(), &settings.quota, user).await?;
+    if usage.uploads_left() == 0 {
+        return Err(VideoError::DailyUploadLimit(format!(
+            "You have uploaded {} videos in the last day, the most you can upload in a day. Try again tomorrow.",
+            usage.uploads_today
+        )));
+    }
+    let remaining = usage.remaining_bytes();
+    if remaining == 0 {
+        return Err(over_quota(&usage));
+    }
+    Ok(Allowance {
+        limit: remaining.min(settings.max_upload_bytes),
+        quota_binds: remaining < settings.max_upload_bytes,
+        usage,
+    })
 }

@@ -13,6 +13,9 @@ pub const COPY: &[(&str, u8, &str)] = &[
         "Your account is stopped. You cannot sign in.",
     ),
     ("nav.moderation", 3, "Moderation"),
+    ("upload.usage", 3, "You have used"),
+    ("upload.left_today", 3, "Uploads you can still make today:"),
+    ("upload.left_today", 1, "Videos you can still send today:"),
     ("nav.admin", 3, "Admin"),
     // Reporting a video
     ("report.link", 3, "Report this video"),
