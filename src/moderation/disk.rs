@@ -18,7 +18,10 @@ pub fn free_bytes(path: &Path) -> io::Result<u64> {
     }
     // SAFETY: statvfs returned 0, so it filled the struct.
     let stat = unsafe { stat.assume_init() };
-    #[allow(clippy::unnecessary_cast, reason = "the field types differ between platforms")]
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the field types differ between platforms"
+    )]
     Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
 }
 

@@ -33,6 +33,7 @@ mod player_pages;
 mod player_prefs;
 mod preferences;
 mod protocol;
+mod quotas;
 mod read_models;
 mod redis_outage;
 mod renderer;

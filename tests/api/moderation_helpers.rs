@@ -167,3 +167,12 @@ impl Browser {
         .await
     }
 }
+
+/// The moderation service of `app`.
+pub fn moderation(app: &TestApp) -> pinkflow::moderation::ModerationService {
+    pinkflow::moderation::ModerationService::new(
+        app.state.db.clone(),
+        app.state.videos.clone(),
+        app.state.events.clone(),
+    )
+}

@@ -73,7 +73,9 @@ pub enum VideoError {
     #[error("{0}")]
     DailyUploadLimit(String),
     /// The disk filled up while the file was received: nothing was kept.
-    #[error("The server's storage is full, so your video could not be saved. Nothing was kept. Try again later.")]
+    #[error(
+        "The server's storage is full, so your video could not be saved. Nothing was kept. Try again later."
+    )]
     StorageFull,
     /// Free space is under `VIDEO_MIN_FREE_MB`: uploads wait.
     #[error("Uploads are paused because the server is low on storage space. Try again later.")]

@@ -97,8 +97,8 @@ async fn render_new(
     } else {
         page
     };
-    let usage = crate::moderation::quota::usage(videos.db(), &videos.settings().quota, user)
-        .await?;
+    let usage =
+        crate::moderation::quota::usage(videos.db(), &videos.settings().quota, user).await?;
     ctx.render(
         page,
         &NewContent {
@@ -133,7 +133,8 @@ pub async fn new(
         &user,
         &Errors::default(),
         &form,
-    ).await
+    )
+    .await
 }
 
 /// Field errors of an upload in page order, anchored to their inputs.
