@@ -317,3 +317,71 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// Processing on a disk that fills up: the attempt fails and the job waits to be tried
+/// again, with its attempts unspent, instead of failing for good.
+#[tokio::test]
+async fn processing_that_meets_a_full_disk_is_tried_again_later_not_failed() {
+    let Some((dir, _unmount)) = small_filesystem("8m") else {
+        return;
+    };
+    let folder = dir.path().join("videos");
+    let setting = folder.display().to_string();
+    let app = spawn_app_with(move |s| {
+        s.insert("VIDEO_UPLOAD_FOLDER".into(), setting);
+        s.insert("WORKER_EMBEDDED".into(), "false".into());
+        s.insert("VIDEO_MAX_ATTEMPTS".into(), "1".into());
+    })
+    .await;
+    let owner = account(&app, "owner", Role::Member).await;
+    let clip = crate::video_helpers::clip(&app, "clip.mp4");
+    let video = crate::video_helpers::upload_clip(&app, &owner.tokens.access, &clip, "Full").await;
+    let id = i32::try_from(video["id"].as_i64().unwrap()).unwrap();
+    // Fill what is left of the file system.
+    let filler = folder.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.flush();
+    }
+    let pool = pinkflow::video::WorkerPool::start(app.state.videos.clone(), 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let row = loop {
+        let row = app
+            .state
+            .db
+            .run(move |c| pinkflow::models::video::get(c, id))
+            .await
+            .unwrap();
+        if row.last_error.is_some() || row.status.is_ready() || row.status.as_str() == "failed" {
+            break row;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no outcome: {:?}",
+            row.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    pool.shutdown().await;
+    assert_ne!(
+        row.status.as_str(),
+        "failed",
+        "not failed for good: {:?}",
+        row.last_error
+    );
+    assert_eq!(
+        row.status.as_str(),
+        "processing",
+        "waiting to be tried again"
+    );
+    assert_eq!(
+        row.attempts, 0,
+        "the attempt does not count (VIDEO_MAX_ATTEMPTS=1)"
+    );
+    assert!(row.lease_token.is_none() && row.lease_until.is_some_and(|t| t > pinkflow::db::now()));
+    assert!(row.last_error.unwrap().contains("storage is full"));
+    std::fs::remove_file(&filler).unwrap();
+}
