@@ -358,7 +358,10 @@ async fn user_role_makes_the_first_admin() {
     };
     let (code, out, err) = run(&["user", "role", "ANN@example.com", "admin"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("ann@example.com is now admin (was member)"), "{out}");
+    assert!(
+        out.contains("ann@example.com is now admin (was member)"),
+        "{out}"
+    );
     let id = user.id;
     let stored = db
         .run(move |c| pinkflow::models::user::find(c, id))
@@ -378,5 +381,8 @@ async fn user_role_makes_the_first_admin() {
     let (code, out, _) = run(&["audit", "--user", "ann@example.com"]);
     assert_eq!(code, Some(0));
     assert!(out.contains("user.role.changed"), "{out}");
-    assert!(out.contains(r#""actor_id":null"#) && out.contains(r#""to":"admin""#), "{out}");
+    assert!(
+        out.contains(r#""actor_id":null"#) && out.contains(r#""to":"admin""#),
+        "{out}"
+    );
 }
