@@ -334,6 +334,20 @@ async fn a_hidden_video_is_gone_for_everyone_but_its_owner_until_restored() {
         .status(),
         404
     );
+    // Moderators still see it (to judge and restore it).
+    let seen = call(
+        &app,
+        reqwest::Method::GET,
+        &page,
+        Some(&moderator.tokens.access),
+        None,
+    )
+    .await;
+    assert_eq!(seen.status(), 200);
+    assert_eq!(
+        json_body(seen).await["hidden_reason"],
+        "Not the sign language it says"
+    );
     let mine = json_body(
         call(
             &app,

@@ -108,6 +108,9 @@ async fn report_queue_hide_owner_sees_the_reason_restore_and_suspend() {
     assert_eq!(status, 200);
     assert!(html.contains("Hidden by moderators") && html.contains("The signing is Auslan"));
     assert_eq!(viewer.html(&watch).await.0, 404);
+    let (status, html) = moderator.html(&watch).await;
+    assert_eq!(status, 200, "moderators still see it");
+    assert!(html.contains("The signing is Auslan"));
     assert_eq!(Browser::new(&app).html(&watch).await.0, 404);
     assert!(!viewer.html("/catalogue").await.1.contains("Signed story"));
 
