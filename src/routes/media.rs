@@ -36,9 +36,9 @@ impl FromRequest for Viewer {
         let bearer = MaybeBearer::from_request(req, payload);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let session = req.get_session();
-        let session_user = state.as_ref().and_then(|state| {
-            session::user_id(&session, state.settings.session.absolute_timeout)
-        });
+        let session_user = state
+            .as_ref()
+            .and_then(|state| session::user_id(&session, state.settings.session.absolute_timeout));
         let since = session::signed_in_at_ms(&session);
         Box::pin(async move {
             if let Some(id) = bearer.await?.user_id() {
@@ -50,7 +50,9 @@ impl FromRequest for Viewer {
                 return Ok(Viewer(None));
             };
             let user = state.auth.session_user(id).await.map_err(ApiError::from)?;
-            Ok(Viewer(user.filter(|u| u.session_valid(since)).map(|u| u.id)))
+            Ok(Viewer(
+                user.filter(|u| u.session_valid(since)).map(|u| u.id),
+            ))
         })
     }
 }
