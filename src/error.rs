@@ -181,6 +181,10 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, e.to_string())
             }
             AuthError::InvalidCredentials => ApiError::unauthorized("Invalid credentials"),
+            AuthError::Suspended => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "This account is suspended by moderators. You cannot sign in.",
+            ),
             AuthError::InvalidToken => ApiError::unauthorized("Token is invalid or expired"),
             AuthError::InvalidRefreshToken => {
                 ApiError::unauthorized("Invalid or expired refresh token")
@@ -232,6 +236,20 @@ impl From<VideoError> for ApiError {
                 let m = e.to_string();
                 let fields = BTreeMap::from([("file".to_string(), m.clone())]);
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m).with_fields(fields)
+            }
+            VideoError::OverQuota(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            VideoError::DailyUploadLimit(m) => {
+                let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, m);
+                api.retry_after = Some(3600);
+                api
+            }
+            VideoError::StorageFull => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, e.to_string())
+            }
+            VideoError::LowDiskSpace => {
+                let mut api = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+                api.retry_after = Some(60);
+                api
             }
             VideoError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             VideoError::Malformed(m) => ApiError::bad_request(m),

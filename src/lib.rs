@@ -12,6 +12,7 @@ pub mod fuzz_targets;
 pub mod http;
 pub mod metrics;
 pub mod models;
+pub mod moderation;
 pub mod redis;
 pub mod render;
 pub mod resilience;

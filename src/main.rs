@@ -57,6 +57,8 @@ enum UserCommand {
     Grant { email: String, module: String },
     /// Take a module away from an account.
     Revoke { email: String, module: String },
+    /// Give an account a role: member, moderator or admin (e.g. the first admin).
+    Role { email: String, role: String },
 }
 
 #[tokio::main]
@@ -218,6 +220,7 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     let (email, module, grant) = match command {
         UserCommand::Grant { email, module } => (email, module, true),
         UserCommand::Revoke { email, module } => (email, module, false),
+        UserCommand::Role { email, role } => return user_role(&settings, &db, &email, &role).await,
     };
     let module = valid_module(&module)?;
     let email = email.trim().to_lowercase();
@@ -269,6 +272,67 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `pinkflow user role EMAIL ROLE`: store the role, write the audit row (the actor is
+/// the operator: no account) and tell running servers.
+async fn user_role(settings: &Settings, db: &Db, email: &str, role: &str) -> anyhow::Result<()> {
+    use pinkflow::domain::Role;
+    let role = Role::parse(role)
+        .with_context(|| format!("{role:?} is not a role (member, moderator or admin)"))?;
+    let email = email.trim().to_lowercase();
+    let lookup = email.clone();
+    let user = db
+        .run(move |c| user_db::find_by_email(c, &lookup))
+        .await?
+        .with_context(|| format!("no account has the email {email}"))?;
+    let from = user.role();
+    if from == role {
+        println!("{email} is already {}", role.as_str());
+        return Ok(());
+    }
+    let id = user.id;
+    db.run(move |c| pinkflow::models::moderation::set_role(c, id, role.as_str()))
+        .await?;
+    println!("{email} is now {} (was {})", role.as_str(), from.as_str());
+    let changed = Event::RoleChanged {
+        user_id: id,
+        from: from.as_str().into(),
+        to: role.as_str().into(),
+        actor_id: None,
+        via: Via::Cli,
+    };
+    tell_servers(
+        settings,
+        db,
+        [changed, Event::PrincipalsInvalidated { user_id: Some(id) }],
+    )
+    .await;
+    Ok(())
+}
+
+/// Write each event's audit row (this process published it) and, with Redis, send it
+/// to running servers.
+async fn tell_servers(settings: &Settings, db: &Db, events: impl IntoIterator<Item = Event>) {
+    let origin = format!("cli-{}", uuid::Uuid::new_v4().simple());
+    for event in events {
+        let envelope = Envelope {
+            origin: origin.clone(),
+            at: pinkflow::db::now(),
+            event,
+            local: true,
+        };
+        events::subscribers::write_audit(db, &envelope).await;
+        if let Some(url) = &settings.redis.url {
+            let channel = events::channel(&settings.cache.key_prefix);
+            if let Err(e) = events::fanout::publish_once(url, &channel, &envelope).await {
+                eprintln!(
+                    "could not send the {} event to running servers ({e:#}); they see the change within AUTH_CACHE_TTL",
+                    envelope.event.name()
+                );
+            }
+        }
+    }
 }
 
 /// A change made here: written to the audit trail (this process published it, so it

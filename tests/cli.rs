@@ -317,3 +317,72 @@ async fn audit_shows_sign_ins_and_module_changes_readably() {
         "{err}"
     );
 }
+
+/// `pinkflow user role EMAIL ROLE` makes the first admin: stored, audited (no actor: an
+/// operator), and a bad role or unknown email stops with one line.
+#[tokio::test]
+async fn user_role_makes_the_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pinkflow(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success());
+    let url =
+        pinkflow::config::DatabaseUrl::parse(&format!("sqlite://{}/pf.db", dir.path().display()))
+            .unwrap();
+    let db = pinkflow::db::Db::connect(&url, 1).unwrap();
+    let user = db
+        .run(|c| {
+            let at = pinkflow::db::now();
+            pinkflow::models::user::insert(
+                c,
+                &pinkflow::models::NewUser {
+                    email: "ann@example.com",
+                    username: "ann",
+                    password_hash: "not-a-real-hash",
+                    preferred_sign_language: "BSL",
+                    authorized_modules: "[]",
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.role, "member");
+    let run = |args: &[&str]| {
+        let out = pinkflow(dir.path()).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["user", "role", "ANN@example.com", "admin"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("ann@example.com is now admin (was member)"),
+        "{out}"
+    );
+    let id = user.id;
+    let stored = db
+        .run(move |c| pinkflow::models::user::find(c, id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.role, "admin");
+    let (code, out, _) = run(&["user", "role", "ann@example.com", "admin"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("already admin"));
+    let (code, _, err) = run(&["user", "role", "ann@example.com", "root"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not a role"), "{err}");
+    let (code, _, err) = run(&["user", "role", "nobody@example.com", "admin"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no account has the email"), "{err}");
+    let (code, out, _) = run(&["audit", "--user", "ann@example.com"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("user.role.changed"), "{out}");
+    assert!(
+        out.contains(r#""actor_id":null"#) && out.contains(r#""to":"admin""#),
+        "{out}"
+    );
+}

@@ -25,6 +25,9 @@ pub enum AuthError {
     UsernameTaken,
     #[error("Invalid credentials")]
     InvalidCredentials,
+    /// The password was right, but moderators suspended the account.
+    #[error("This account is suspended")]
+    Suspended,
     #[error("Token is invalid or expired")]
     InvalidToken,
     #[error("Invalid or expired refresh token")]
@@ -278,6 +281,9 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidCredentials);
         };
+        if user.is_suspended() {
+            return Err(AuthError::Suspended);
+        }
         let id = user.id;
         let at = self
             .db

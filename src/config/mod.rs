@@ -30,7 +30,8 @@ pub use redis::{BreakerSettings, RedisSettings};
 pub use session::SessionSettings;
 pub use telemetry::{LogFormat, TelemetrySettings};
 pub use video::{
-    HELPER_NAME, MediaSettings, VideoSettings, WorkerSettings, X264_PRESETS, default_media_bin,
+    HELPER_NAME, MediaSettings, QuotaSettings, VideoSettings, WorkerSettings, X264_PRESETS,
+    default_media_bin,
 };
 
 use env::Env;

@@ -44,6 +44,21 @@ pub struct VideoSettings {
     /// and no body, so a proxy (nginx, an `internal` location aliased to
     /// `VIDEO_UPLOAD_FOLDER`) sends the bytes, ranges included.
     pub x_accel_prefix: Option<String>,
+    /// What one account may store and upload, and the disk space uploads leave free.
+    pub quota: QuotaSettings,
+}
+
+/// `VIDEO_QUOTA_MB`, `VIDEO_UPLOADS_PER_DAY`, `VIDEO_MIN_FREE_MB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaSettings {
+    /// Storage per account (`VIDEO_QUOTA_MB`, default 2048), in MB; admins override it
+    /// per account.
+    pub quota_mb: u64,
+    /// Uploads per account per day (`VIDEO_UPLOADS_PER_DAY`, default 20).
+    pub uploads_per_day: u32,
+    /// Uploads are refused with 503 while the upload folder's file system has less free
+    /// space than this (`VIDEO_MIN_FREE_MB`, default 0: off), in MB.
+    pub min_free_mb: u64,
 }
 
 /// `WORKER_*`: the processes that run the video queue.
@@ -101,6 +116,11 @@ impl VideoSettings {
             .get("MEDIA_X_ACCEL_PREFIX")
             .map(|v| parse_x_accel_prefix(v.trim()))
             .transpose()?;
+        let quota = QuotaSettings {
+            quota_mb: env.number("VIDEO_QUOTA_MB", 2048u64, 1..=100_000_000)?,
+            uploads_per_day: env.number("VIDEO_UPLOADS_PER_DAY", 20u32, 1..=1_000_000)?,
+            min_free_mb: env.number("VIDEO_MIN_FREE_MB", 0u64, 0..=100_000_000)?,
+        };
         Ok(VideoSettings {
             upload_folder,
             max_upload_bytes: max_mb * 1024 * 1024,
@@ -109,6 +129,7 @@ impl VideoSettings {
             worker,
             media,
             x_accel_prefix,
+            quota,
         })
     }
 }

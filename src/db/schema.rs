@@ -29,6 +29,12 @@ diesel::table! {
         sign_corner -> Text,
         sign_size -> Text,
         keyboard_shortcuts -> Bool,
+        role -> Text,
+        suspended_at -> Nullable<Timestamp>,
+        suspended_reason -> Nullable<Text>,
+        sessions_revoked_at -> Nullable<Timestamp>,
+        video_quota_mb -> Nullable<Integer>,
+        uploads_per_day -> Nullable<Integer>,
     }
 }
 
@@ -151,7 +157,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    video_reports (id) {
+        id -> Integer,
+        video_id -> Integer,
+        reporter_id -> Integer,
+        reason -> Text,
+        details -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(video_reports -> videos (video_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 diesel::joinable!(videos -> users (owner_id));
 diesel::joinable!(captions -> videos (video_id));
@@ -170,5 +191,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     video_feedback,
     login_throttle,
     sessions,
-    audit_log
+    audit_log,
+    video_reports
 );

@@ -4,6 +4,7 @@
 
 mod account;
 mod caption_contrast;
+mod moderation;
 pub mod player_prefs;
 mod player_update;
 mod preferences;
@@ -11,6 +12,7 @@ mod video;
 
 pub use account::{Email, Password, Username};
 pub use caption_contrast::{ContrastFailure, Refusal, refusal_errors};
+pub use moderation::{MODERATION_REASON_MAX, REPORT_DETAILS_MAX, ReportReason, Role};
 pub use player_prefs::{PlayerPrefs, PlayerPrefsJson, PlayerPrefsUpdate};
 pub use preferences::{
     Contrast, Density, FieldErrors, PREFERENCE_FIELDS, Preferences, PreferencesJson,

@@ -160,11 +160,41 @@ pub enum Event {
     /// one is.
     #[serde(rename = "auth.principals.invalidated")]
     PrincipalsInvalidated { user_id: Option<i32> },
+    /// An account's role changed (not in the original's list). `actor_id` is the admin
+    /// who changed it (`None`: an operator, with `pinkflow user role`).
+    #[serde(rename = "user.role.changed")]
+    RoleChanged {
+        user_id: i32,
+        from: String,
+        to: String,
+        actor_id: Option<i32>,
+        via: Via,
+    },
+    /// A viewer reported a video to the moderators (not in the original's list).
+    #[serde(rename = "video.reported")]
+    VideoReported {
+        video_id: i32,
+        owner_id: i32,
+        reporter_id: i32,
+        reason: String,
+    },
+    /// A moderator or admin acted (not in the original's list): `action` is one of
+    /// `dismiss`, `hide`, `restore`, `suspend`, `unsuspend`, `modules`, `quota`;
+    /// `user_id` is the account acted on (a video's owner), `actor_id` who acted.
+    #[serde(rename = "moderation.action")]
+    ModerationAction {
+        action: String,
+        user_id: i32,
+        actor_id: Option<i32>,
+        video_id: Option<i32>,
+        reason: Option<String>,
+        via: Via,
+    },
 }
 
 impl Event {
     /// Every event name, in the original's order.
-    pub const NAMES: [&'static str; 18] = [
+    pub const NAMES: [&'static str; 21] = [
         "user.created",
         "user.updated",
         "user.deleted",
@@ -183,6 +213,9 @@ impl Event {
         "module.unloaded",
         "module.error",
         "auth.principals.invalidated",
+        "user.role.changed",
+        "video.reported",
+        "moderation.action",
     ];
 
     /// The dotted name (`video.processing.started`), also the serialised `event` tag.
@@ -206,6 +239,9 @@ impl Event {
             Event::ModuleUnloaded { .. } => "module.unloaded",
             Event::ModuleError { .. } => "module.error",
             Event::PrincipalsInvalidated { .. } => "auth.principals.invalidated",
+            Event::RoleChanged { .. } => "user.role.changed",
+            Event::VideoReported { .. } => "video.reported",
+            Event::ModerationAction { .. } => "moderation.action",
         }
     }
 
@@ -221,13 +257,16 @@ impl Event {
             | Event::VisualDensityChanged { user_id, .. }
             | Event::ModuleLoaded { user_id, .. }
             | Event::ModuleUnloaded { user_id, .. }
-            | Event::VideoRated { user_id, .. } => Some(*user_id),
+            | Event::VideoRated { user_id, .. }
+            | Event::RoleChanged { user_id, .. }
+            | Event::ModerationAction { user_id, .. } => Some(*user_id),
             Event::VideoUploaded { owner_id, .. }
             | Event::VideoProcessingStarted { owner_id, .. }
             | Event::VideoProcessingCompleted { owner_id, .. }
             | Event::VideoProcessingFailed { owner_id, .. }
             | Event::VideoUpdated { owner_id, .. }
-            | Event::VideoDeleted { owner_id, .. } => Some(*owner_id),
+            | Event::VideoDeleted { owner_id, .. }
+            | Event::VideoReported { owner_id, .. } => Some(*owner_id),
             Event::PrincipalsInvalidated { user_id } => *user_id,
             Event::ModuleError { .. } => None,
         }

@@ -245,6 +245,33 @@ pub fn audit_details(event: &Event) -> Option<Value> {
             json!({ "module": module, "via": via })
         }
         Event::ModuleError { module, error } => json!({ "module": module, "error": error }),
+        Event::RoleChanged {
+            from,
+            to,
+            actor_id,
+            via,
+            ..
+        } => json!({ "from": from, "to": to, "actor_id": actor_id, "via": via }),
+        Event::VideoReported {
+            video_id,
+            reporter_id,
+            reason,
+            ..
+        } => json!({ "video_id": video_id, "reporter_id": reporter_id, "reason": reason }),
+        Event::ModerationAction {
+            action,
+            actor_id,
+            video_id,
+            reason,
+            via,
+            ..
+        } => json!({
+            "action": action,
+            "actor_id": actor_id,
+            "video_id": video_id,
+            "reason": reason,
+            "via": via,
+        }),
         _ => return None,
     })
 }

@@ -122,6 +122,27 @@ fn samples() -> Vec<Event> {
             error: "x".into(),
         },
         Event::PrincipalsInvalidated { user_id: Some(1) },
+        Event::RoleChanged {
+            user_id: 1,
+            from: "member".into(),
+            to: "admin".into(),
+            actor_id: None,
+            via: Via::Cli,
+        },
+        Event::VideoReported {
+            video_id: 2,
+            owner_id: 1,
+            reporter_id: 3,
+            reason: "other".into(),
+        },
+        Event::ModerationAction {
+            action: "hide".into(),
+            user_id: 1,
+            actor_id: Some(4),
+            video_id: Some(2),
+            reason: Some("spam".into()),
+            via: Via::Browser,
+        },
     ]
 }
 
@@ -138,11 +159,14 @@ fn every_event_round_trips_through_json_under_its_dotted_name() {
                 "video.deleted",
                 "video.rated",
                 "auth.principals.invalidated",
+                "user.role.changed",
+                "video.reported",
+                "moderation.action",
             ]
             .contains(n)
         })
         .count();
-    assert_eq!(original, 14, "the original's fourteen, plus four");
+    assert_eq!(original, 14, "the original's fourteen, plus seven");
     for event in events {
         let envelope = Envelope {
             origin: "o".into(),

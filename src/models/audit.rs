@@ -77,3 +77,58 @@ pub fn recent(
         })
         .collect())
 }
+
+/// What the admin's audit page filters by (each `None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<i32>,
+    pub event: Option<String>,
+    /// From this instant (inclusive).
+    pub from: Option<NaiveDateTime>,
+    /// Before this instant.
+    pub until: Option<NaiveDateTime>,
+}
+
+/// The newest `limit` entries that pass `filter`, newest first, with emails (as
+/// [`recent`]).
+pub fn filtered(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<(AuditEntry, Option<String>)>, DbError> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = filter.user_id {
+        query = query.filter(audit_log::user_id.eq(id));
+    }
+    if let Some(event) = &filter.event {
+        query = query.filter(audit_log::event.eq(event.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::occurred_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_log::occurred_at.lt(until));
+    }
+    let entries: Vec<AuditEntry> = query.load(conn)?;
+    let mut ids: Vec<i32> = entries.iter().filter_map(|e| e.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let emails: Vec<(i32, String)> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::email))
+        .load(conn)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let email = e
+                .user_id
+                .and_then(|id| emails.iter().find(|(i, _)| *i == id))
+                .map(|(_, m)| m.clone());
+            (e, email)
+        })
+        .collect())
+}

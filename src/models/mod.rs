@@ -4,6 +4,8 @@ pub mod audit;
 pub mod caption;
 pub mod caption_revision;
 pub mod feedback;
+pub mod moderation;
+pub mod report;
 pub mod session;
 pub mod stats;
 pub mod throttle;

@@ -42,6 +42,12 @@ pub struct User {
     pub sign_corner: String,
     pub sign_size: String,
     pub keyboard_shortcuts: bool,
+    pub role: String,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub suspended_reason: Option<String>,
+    pub sessions_revoked_at: Option<NaiveDateTime>,
+    pub video_quota_mb: Option<i32>,
+    pub uploads_per_day: Option<i32>,
 }
 
 impl User {
@@ -84,6 +90,25 @@ impl User {
 
     pub fn has_module(&self, name: &str) -> bool {
         self.modules().iter().any(|m| m == name)
+    }
+
+    /// The stored role (an unknown value counts as a member).
+    pub fn role(&self) -> crate::domain::Role {
+        crate::domain::Role::parse(&self.role).unwrap_or_default()
+    }
+
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
+
+    /// Whether a browser session signed in at `signed_in_ms` (Unix milliseconds) still
+    /// counts: not while the account is suspended, nor when its sessions were revoked
+    /// after that sign-in.
+    pub fn session_valid(&self, signed_in_ms: i64) -> bool {
+        !self.is_suspended()
+            && self
+                .sessions_revoked_at
+                .is_none_or(|at| signed_in_ms > at.and_utc().timestamp_millis())
     }
 }
 
@@ -132,6 +157,7 @@ pub fn find_for_token(
     use diesel::dsl::{exists, not};
     Ok(users::table
         .find(id)
+        .filter(users::suspended_at.is_null())
         .filter(not(exists(revoked_tokens::table.find(jti))))
         .filter(not(exists(
             refresh_tokens::table
@@ -168,6 +194,7 @@ pub fn find_for_tokens(
     let fams: Vec<&str> = checks.iter().map(|c| c.2.as_str()).collect();
     let users: HashMap<i32, User> = users::table
         .filter(users::id.eq_any(&ids))
+        .filter(users::suspended_at.is_null())
         .select(User::as_select())
         .load(pg)?
         .into_iter()

@@ -86,6 +86,12 @@ impl Video {
     pub fn viewable_by(&self, viewer: Option<i32>) -> bool {
         viewer == Some(self.owner_id) || self.is_listed()
     }
+
+    /// Whether moderators (and admins) may see it although `viewable_by` says no: a
+    /// public, ready video that moderators hid (so they can judge and restore it).
+    pub fn moderators_may_see(&self) -> bool {
+        self.is_public() && self.is_ready() && self.is_hidden()
+    }
 }
 
 #[derive(Debug, Insertable)]

@@ -327,3 +327,27 @@ pub const STATUSES: [&str; 5] = [
     STATUS_READY,
     STATUS_FAILED,
 ];
+
+/// Give a job back to be tried again after `until`, without counting the attempt (the
+/// disk was full: not the video's fault). It stays `processing` under an expired-by-
+/// `until` lease that nobody holds, which is how a claim finds it again then.
+pub fn postpone(
+    conn: &mut DbConnection,
+    id: i32,
+    token: &str,
+    reason: &str,
+    until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(held(id, token))
+        .set((
+            videos::progress.eq(0),
+            videos::attempts.eq(videos::attempts - 1),
+            videos::last_error.eq(Some(reason.to_owned())),
+            videos::lease_until.eq(Some(until)),
+            videos::lease_token.eq(None::<String>),
+            videos::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -11,6 +11,7 @@
 pub mod copy;
 mod copy_captions;
 mod copy_controls;
+mod copy_moderation;
 mod copy_player;
 pub mod live;
 pub mod prefs;
@@ -203,7 +204,14 @@ impl PageCtx {
         let user = match session::user_id(&session, state.settings.session.absolute_timeout) {
             None => None,
             Some(id) => {
-                let user = state.auth.session_user(id).await?;
+                // A suspended account's sessions, and those its revocation predates,
+                // end here (on every instance: the change invalidates cached accounts).
+                let since = session::signed_in_at_ms(&session);
+                let user = state
+                    .auth
+                    .session_user(id)
+                    .await?
+                    .filter(|u| u.session_valid(since));
                 if user.is_none() {
                     session::sign_out(&session);
                 }

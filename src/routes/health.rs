@@ -1,5 +1,5 @@
 //! Probes: `GET /healthz` (the process answers), `GET /readyz` (the database answers;
-//! Redis and its breaker reported) and the bare handler benchmarks compare against.
+//! Redis and its breaker, and free disk space under `VIDEO_MIN_FREE_MB`, reported) and the bare handler benchmarks compare against.
 
 use std::time::Duration;
 
@@ -47,12 +47,28 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }),
     };
     let ready = database == "ok";
-    let status = match (ready, redis) {
-        (false, _) => "unavailable",
-        (true, Some(r)) if r != "ok" => "degraded",
-        (true, _) => "ready",
+    // Free space for uploads (only with VIDEO_MIN_FREE_MB): low space pauses uploads
+    // (503) but everything else still serves, so it degrades, never fails, readiness.
+    let video = &state.settings.video;
+    let disk = (video.quota.min_free_mb > 0).then(|| {
+        match crate::moderation::disk::low(&video.upload_folder, video.quota.min_free_mb) {
+            Some(_) => "low",
+            None => "ok",
+        }
+    });
+    let status = match (ready, redis, disk) {
+        (false, _, _) => "unavailable",
+        (true, Some(r), _) if r != "ok" => "degraded",
+        (true, _, Some("low")) => "degraded",
+        (true, _, _) => "ready",
     };
     let mut checks = json!({"database": database});
+    if let Some(disk) = disk {
+        checks["disk"] = json!(disk);
+        if let Ok(free) = crate::moderation::disk::free_bytes(&video.upload_folder) {
+            checks["disk_free_mb"] = json!(free / (1024 * 1024));
+        }
+    }
     let mut body = json!({"status": status});
     if let (Some(r), Some(redis)) = (redis, &state.redis) {
         checks["redis"] = json!(r);

@@ -34,10 +34,26 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bearer = MaybeBearer::from_request(req, payload);
-        let session_user = req.app_data::<web::Data<AppState>>().and_then(|state| {
-            session::user_id(&req.get_session(), state.settings.session.absolute_timeout)
-        });
-        Box::pin(async move { Ok(Viewer(bearer.await?.user_id().or(session_user))) })
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let session = req.get_session();
+        let session_user = state
+            .as_ref()
+            .and_then(|state| session::user_id(&session, state.settings.session.absolute_timeout));
+        let since = session::signed_in_at_ms(&session);
+        Box::pin(async move {
+            if let Some(id) = bearer.await?.user_id() {
+                return Ok(Viewer(Some(id)));
+            }
+            // A suspended account's sessions (and those revoked since) see nothing more
+            // than anyone else.
+            let (Some(id), Some(state)) = (session_user, state) else {
+                return Ok(Viewer(None));
+            };
+            let user = state.auth.session_user(id).await.map_err(ApiError::from)?;
+            Ok(Viewer(
+                user.filter(|u| u.session_valid(since)).map(|u| u.id),
+            ))
+        })
     }
 }
 

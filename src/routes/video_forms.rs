@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use crate::models::{User, Video};
 use crate::video::input::{CaptionDetails, VideoDetails};
 use crate::video::service::AddedCaption;
-use crate::video::storage::IncomingFile;
+use crate::video::storage::{IncomingError, IncomingFile};
 use crate::video::{VideoError, VideoService};
 
 /// Room for the text fields and multipart framing around the file.
@@ -127,7 +127,13 @@ pub async fn read_video_upload_answers(
     answers: &mut UploadAnswers,
 ) -> Result<Video, VideoError> {
     videos.check_can_upload(user)?;
-    check_declared_length(req, videos.settings().max_upload_bytes)?;
+    // Quota, daily uploads and free space: refused before the body is read; a declared
+    // length over what is left is refused at once, an undeclared one mid-stream.
+    let allowance = crate::moderation::quota::allowance(videos, user).await?;
+    check_declared_length(req, allowance.limit).map_err(|e| match e {
+        VideoError::TooLarge { .. } => allowance.too_large(videos),
+        other => other,
+    })?;
     let mut file: Option<(String, IncomingFile)> = None;
     let UploadAnswers {
         title,
@@ -153,12 +159,14 @@ pub async fn read_video_upload_answers(
                     skip(&mut field).await?;
                     continue;
                 }
-                let mut incoming = videos.begin_upload(&filename).await?;
+                let mut incoming = videos
+                    .begin_upload_within(&filename, allowance.limit)
+                    .await?;
                 while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                    incoming
-                        .write(&chunk)
-                        .await
-                        .map_err(|e| videos.incoming_error(e))?;
+                    incoming.write(&chunk).await.map_err(|e| match e {
+                        IncomingError::TooLarge => allowance.too_large(videos),
+                        other => videos.incoming_error(other),
+                    })?;
                 }
                 file = Some((filename, incoming));
             }

@@ -64,6 +64,22 @@ pub struct Worker {
     service: VideoService,
 }
 
+/// How long a job that met a full disk waits before it is tried again.
+pub const DISK_FULL_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What a job's failure says when the disk was full.
+pub const DISK_FULL_REASON: &str =
+    "The server's storage is full. Processing will be tried again when there is space.";
+
+/// True when a failure's message says the disk (or file-system quota) was full.
+fn disk_full(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("no space left on device")
+        || r.contains("os error 28")
+        || r.contains("enospc")
+        || r.contains("disk quota exceeded")
+}
+
 impl Worker {
     pub fn new(service: VideoService) -> Self {
         Worker { service }
@@ -348,6 +364,9 @@ impl Worker {
         reason: &str,
         permanent: bool,
     ) -> JobOutcome {
+        if disk_full(reason) {
+            return self.postpone(video_id, owner_id, token).await;
+        }
         let max = self.service.settings().max_attempts;
         let (t, r) = (token.to_owned(), reason.to_owned());
         let outcome = self
@@ -377,6 +396,45 @@ impl Worker {
             }
             Err(e) => {
                 tracing::error!(video_id, error = %e, "could not record a failed job; it will be retried when its lease expires");
+                JobOutcome::Abandoned { video_id }
+            }
+        }
+    }
+
+    /// The disk was full: this attempt does not count, and the job is tried again after
+    /// [`DISK_FULL_RETRY`] (never failed for good because of it).
+    async fn postpone(&self, video_id: i32, owner_id: i32, token: &str) -> JobOutcome {
+        let t = token.to_owned();
+        let wait = chrono::TimeDelta::from_std(DISK_FULL_RETRY).unwrap_or_default();
+        let postponed = self
+            .service
+            .db()
+            .run(move |conn| {
+                let at = now();
+                video_job::postpone(conn, video_id, &t, DISK_FULL_REASON, at + wait, at)
+            })
+            .await;
+        match postponed {
+            Ok(true) => {
+                tracing::warn!(
+                    video_id,
+                    "video processing met a full disk; it will be tried again"
+                );
+                self.service.publish(Event::VideoProcessingFailed {
+                    video_id,
+                    owner_id,
+                    reason: DISK_FULL_REASON.to_owned(),
+                    will_retry: true,
+                });
+                JobOutcome::Failed {
+                    video_id,
+                    reason: DISK_FULL_REASON.to_owned(),
+                    will_retry: true,
+                }
+            }
+            Ok(false) => JobOutcome::Abandoned { video_id },
+            Err(e) => {
+                tracing::error!(video_id, error = %e, "could not postpone a job; it will be retried when its lease expires");
                 JobOutcome::Abandoned { video_id }
             }
         }

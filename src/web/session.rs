@@ -19,6 +19,8 @@ use crate::config::Settings;
 pub const COOKIE_NAME: &str = "pinkflow_session";
 const USER_ID: &str = "uid";
 const SIGNED_IN_AT: &str = "signed_in_at";
+/// The same instant in milliseconds (sessions revoked by moderation compare with it).
+const SIGNED_IN_AT_MS: &str = "signed_in_ms";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -75,6 +77,19 @@ pub fn user_id(session: &Session, absolute_timeout: std::time::Duration) -> Opti
     Some(id)
 }
 
+/// When this session signed in, in Unix milliseconds (0 when unknown).
+pub fn signed_in_at_ms(session: &Session) -> i64 {
+    match session.get::<i64>(SIGNED_IN_AT_MS).ok().flatten() {
+        Some(ms) => ms,
+        None => session
+            .get::<i64>(SIGNED_IN_AT)
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+            .saturating_mul(1000),
+    }
+}
+
 /// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
 /// (a waiting flash message is in its own cookie, so it survives).
 pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
@@ -82,6 +97,7 @@ pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::Ses
     session.clear();
     session.insert(USER_ID, user_id)?;
     session.insert(SIGNED_IN_AT, unix_now())?;
+    session.insert(SIGNED_IN_AT_MS, chrono::Utc::now().timestamp_millis())?;
     session.insert(CSRF, csrf::new_token())?;
     Ok(())
 }

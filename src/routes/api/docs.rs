@@ -22,7 +22,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, ToSchema};
 
 pub use super::preferences_doc::PreferencesRequest;
-use super::{auth, captions, videos};
+use super::{auth, captions, moderation, videos};
 use crate::domain::SignLanguage;
 use crate::error::ErrorBody;
 use crate::video::input::{CaptionKind, Rating, Visibility};
@@ -222,6 +222,11 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         videos::unrate,
         videos::link_edition,
         videos::unlink_edition,
+        moderation::report,
+        moderation::queue,
+        moderation::act_on_video,
+        moderation::act_on_user,
+        moderation::set_role,
         openapi_json,
     ),
     components(schemas(ErrorBody, SignLanguage)),
@@ -230,6 +235,7 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         (name = "auth", description = "Accounts, tokens and preferences"),
         (name = "videos", description = "Sign-language videos, their captions, editions and feedback"),
         (name = "captions", description = "The caption editor: a track's cues and its revisions"),
+        (name = "moderation", description = "Reports, the moderation queue, suspensions and roles"),
         (name = "meta", description = "This document")
     )
 )]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod caption_docs;
 pub mod captions;
 pub mod docs;
+pub mod moderation;
 mod preferences_doc;
 pub mod videos;
 
@@ -172,6 +173,27 @@ pub fn routes() -> Vec<ApiRoute> {
         }),
         r(Method::DELETE, "/api/videos/{id}/editions", Api, || {
             web::delete().to(videos::unlink_edition)
+        }),
+        r(Method::POST, "/api/videos/{id}/reports", Api, || {
+            web::post().to(moderation::report)
+        }),
+        r(Method::GET, "/api/moderation/reports", Api, || {
+            web::get().to(moderation::queue)
+        }),
+        r(
+            Method::POST,
+            "/api/moderation/videos/{id}/{action}",
+            Api,
+            || web::post().to(moderation::act_on_video),
+        ),
+        r(
+            Method::POST,
+            "/api/moderation/users/{id}/{action}",
+            Api,
+            || web::post().to(moderation::act_on_user),
+        ),
+        r(Method::PUT, "/api/admin/users/{id}/role", Api, || {
+            web::put().to(moderation::set_role)
         }),
         r(Method::GET, "/api/openapi.json", Api, || {
             web::get().to(docs::openapi_json)

@@ -108,6 +108,13 @@ pub async fn login(
             Err(AuthError::InvalidCredentials) => {
                 errors.add("email", "email", ctx.view.t("login.failed").to_owned());
             }
+            Err(AuthError::Suspended) => {
+                errors.add("email", "email", ctx.view.t("login.suspended").to_owned());
+                let page = Page::new(ctx.view.t("login.heading"))
+                    .invalid()
+                    .status(actix_web::http::StatusCode::FORBIDDEN);
+                return render_login(&ctx, page, &errors, email, next);
+            }
             Err(AuthError::Throttled(wait)) => {
                 // Too many failures for this account: say how long to wait, in the form.
                 let message = format!(

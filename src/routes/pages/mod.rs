@@ -3,12 +3,16 @@
 //! renderer ([`crate::render`]).
 
 mod account;
+mod admin;
 mod auth;
 mod developers;
 mod home;
+mod moderation;
 mod preferences;
 mod preferences_player;
+mod report;
 mod signed_in;
+mod staff;
 mod videos;
 
 use std::collections::HashMap;
@@ -128,6 +132,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
         .route(
             "/preferences/player",
             web::post().to(preferences_player::save),
+        )
+        .service(
+            web::resource("/videos/{id}/report")
+                .route(web::get().to(report::form))
+                .route(web::post().to(report::submit)),
+        )
+        .route("/moderation", web::get().to(moderation::queue))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users/{id}", web::get().to(admin::user))
+        .route("/admin/users/{id}/{change}", web::post().to(admin::change))
+        .route("/admin/audit", web::get().to(admin::audit))
+        .route(
+            "/moderation/videos/{id}/{action}",
+            web::post().to(moderation::act_on_video),
+        )
+        .route(
+            "/moderation/users/{id}/{action}",
+            web::post().to(moderation::act_on_user),
         )
         .configure(videos::configure);
 }

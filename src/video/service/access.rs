@@ -22,15 +22,28 @@ impl VideoService {
             .ok_or(VideoError::NotFound)
     }
 
-    /// The video if `viewer` may see it (owner, or public and ready); otherwise
+    /// The video if `viewer` may see it (owner, public and ready, or a moderator and
+    /// hidden by moderators); otherwise
     /// `NotFound`, so private videos do not reveal that they exist.
     pub async fn get_viewable(&self, id: i32, viewer: Option<i32>) -> Result<Video, VideoError> {
         let video = self.load(id).await?;
-        if video.viewable_by(viewer) {
+        if video.viewable_by(viewer) || self.moderator_sees(&video, viewer).await? {
             Ok(video)
         } else {
             Err(VideoError::NotFound)
         }
+    }
+
+    /// A hidden public video seen by a moderator (one more query, only then).
+    async fn moderator_sees(&self, video: &Video, viewer: Option<i32>) -> Result<bool, VideoError> {
+        let Some(id) = viewer.filter(|_| video.moderators_may_see()) else {
+            return Ok(false);
+        };
+        let user = self
+            .db
+            .run(move |conn| crate::models::user::find(conn, id))
+            .await?;
+        Ok(user.is_some_and(|u| u.role().can_moderate() && !u.is_suspended()))
     }
 
     /// The video if `user_id` owns it.
@@ -82,8 +95,10 @@ impl VideoService {
             .db
             .run(move |conn| watch_db::watch(conn, id, viewer))
             .await?
-            .filter(|rows| rows.video.viewable_by(viewer))
             .ok_or(VideoError::NotFound)?;
+        if !rows.video.viewable_by(viewer) && !self.moderator_sees(&rows.video, viewer).await? {
+            return Err(VideoError::NotFound);
+        }
         let (owner_id, shared) = (rows.video.owner_id, shareable(&rows.video, viewer));
         let mine = rows.mine.clone();
         let data = Arc::new(self.watch_data(rows, viewer).await?);

@@ -66,6 +66,20 @@ pub enum VideoError {
     Invalid(FieldErrors),
     #[error("The video is larger than the limit of {limit_mb} MB")]
     TooLarge { limit_mb: u64 },
+    /// The upload would take the account past its storage quota (`VIDEO_QUOTA_MB`).
+    #[error("{0}")]
+    OverQuota(String),
+    /// The account has made all the uploads it may make today.
+    #[error("{0}")]
+    DailyUploadLimit(String),
+    /// The disk filled up while the file was received: nothing was kept.
+    #[error(
+        "The server's storage is full, so your video could not be saved. Nothing was kept. Try again later."
+    )]
+    StorageFull,
+    /// Free space is under `VIDEO_MIN_FREE_MB`: uploads wait.
+    #[error("Uploads are paused because the server is low on storage space. Try again later.")]
+    LowDiskSpace,
     /// The upload is not a video we can read.
     #[error("{0}")]
     NotAVideo(String),

@@ -12,6 +12,15 @@ use crate::video::input::{self, VideoDetails, video_extension};
 use crate::video::media::MediaError;
 use crate::video::storage::{Area, IncomingError, IncomingFile, Storage};
 
+/// A storage failure: a full disk is [`VideoError::StorageFull`] (507), not a 500.
+pub(crate) fn storage_error(e: std::io::Error) -> VideoError {
+    if crate::moderation::disk::is_full(&e) {
+        VideoError::StorageFull
+    } else {
+        VideoError::Io(e)
+    }
+}
+
 impl VideoService {
     /// May `user` upload? `Forbidden` explains why not.
     pub fn check_can_upload(&self, user: &User) -> Result<(), VideoError> {
@@ -30,12 +39,23 @@ impl VideoService {
     /// chunks with [`IncomingFile::write`] (map [`IncomingError::TooLarge`] with
     /// [`VideoService::too_large`]), then call [`VideoService::finish_upload`].
     pub async fn begin_upload(&self, filename: &str) -> Result<IncomingFile, VideoError> {
+        self.begin_upload_within(filename, self.settings.max_upload_bytes)
+            .await
+    }
+
+    /// [`VideoService::begin_upload`] refusing more than `limit` bytes (what is left of
+    /// the account's quota).
+    pub async fn begin_upload_within(
+        &self,
+        filename: &str,
+        limit: u64,
+    ) -> Result<IncomingFile, VideoError> {
         let ext = video_extension(filename)
             .ok_or_else(|| VideoError::field("file", input::extension_message()))?;
-        Ok(self
-            .storage
-            .incoming(ext, self.settings.max_upload_bytes)
-            .await?)
+        self.storage
+            .incoming(ext, limit)
+            .await
+            .map_err(storage_error)
     }
 
     pub fn too_large(&self) -> VideoError {
@@ -47,7 +67,7 @@ impl VideoService {
     pub fn incoming_error(&self, e: IncomingError) -> VideoError {
         match e {
             IncomingError::TooLarge => self.too_large(),
-            IncomingError::Io(io) => VideoError::Io(io),
+            IncomingError::Io(io) => storage_error(io),
         }
     }
 
@@ -61,7 +81,7 @@ impl VideoService {
         mut file: IncomingFile,
     ) -> Result<Video, VideoError> {
         self.check_can_upload(owner)?;
-        file.finish().await?;
+        file.finish().await.map_err(storage_error)?;
         if file.written() == 0 {
             return Err(VideoError::field("file", "The selected file is empty"));
         }
@@ -81,7 +101,8 @@ impl VideoService {
         let (from, key_moved) = (file.path().to_owned(), key.clone());
         tokio::task::spawn_blocking(move || storage.persist(&from, &key_moved))
             .await
-            .map_err(VideoError::task)??;
+            .map_err(VideoError::task)?
+            .map_err(storage_error)?;
         // The file now lives under `key`; the incoming guard has nothing left to delete.
         let _ = file.keep();
 

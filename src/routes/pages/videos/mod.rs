@@ -103,7 +103,12 @@ fn page_error(e: VideoError) -> PageError {
         }
         VideoError::Forbidden(_) => PageError::new(StatusCode::FORBIDDEN),
         VideoError::Conflict(_) => PageError::new(StatusCode::CONFLICT),
-        VideoError::TooLarge { .. } => PageError::new(StatusCode::PAYLOAD_TOO_LARGE),
+        VideoError::TooLarge { .. } | VideoError::OverQuota(_) => {
+            PageError::new(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        VideoError::DailyUploadLimit(_) => PageError::new(StatusCode::TOO_MANY_REQUESTS),
+        VideoError::StorageFull => PageError::new(StatusCode::INSUFFICIENT_STORAGE),
+        VideoError::LowDiskSpace => PageError::new(StatusCode::SERVICE_UNAVAILABLE),
         VideoError::Malformed(_) => PageError::new(StatusCode::BAD_REQUEST),
         VideoError::Db(db) => db.into(),
         other => PageError::internal(other),

@@ -79,6 +79,8 @@ struct ShowContent<'a> {
     /// The kinds of track, as (value, label, chosen) for the caption form.
     kinds: Vec<(&'static str, &'static str, bool)>,
     owned_tracks: Vec<OwnedTrack<'a>>,
+    /// Signed in and not the owner: the "Report this video" link shows.
+    can_report: bool,
 }
 
 /// The viewer's reading languages: `Accept-Language` in order, then the interface's.
@@ -196,6 +198,7 @@ async fn render_show(
                 kind: kind_label(v, &c.kind),
             })
             .collect(),
+        can_report: ctx.user.is_some() && !video.is_owner,
     };
     ctx.render(page(&video.title), &content)
 }

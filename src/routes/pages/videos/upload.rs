@@ -36,6 +36,8 @@ struct NewContent<'a> {
     max_mb: u64,
     /// Why this person cannot upload, instead of the form.
     refused: Option<String>,
+    /// "1.2 GB of 2 GB" (storage used of the quota) and uploads left today.
+    usage: Option<(String, u64)>,
 }
 
 impl DetailsForm {
@@ -77,7 +79,7 @@ fn accept_list() -> String {
     types.join(",")
 }
 
-fn render_new(
+async fn render_new(
     ctx: &PageCtx,
     page: Page,
     videos: &VideoService,
@@ -95,6 +97,8 @@ fn render_new(
     } else {
         page
     };
+    let usage =
+        crate::moderation::quota::usage(videos.db(), &videos.settings().quota, user).await?;
     ctx.render(
         page,
         &NewContent {
@@ -106,6 +110,7 @@ fn render_new(
             accept: accept_list(),
             max_mb: videos.max_upload_mb(),
             refused,
+            usage: Some((usage.describe(), usage.uploads_left())),
         },
     )
 }
@@ -129,6 +134,7 @@ pub async fn new(
         &Errors::default(),
         &form,
     )
+    .await
 }
 
 /// Field errors of an upload in page order, anchored to their inputs.
@@ -145,7 +151,11 @@ fn upload_errors(v: &View, e: &VideoError) -> Option<Errors> {
             DETAILS_FIELDS.iter().chain(&[("file", "file")]),
         )),
         VideoError::NotAVideo(message) => Some(file_error(v.err(message))),
-        VideoError::TooLarge { .. } => Some(file_error(v.err(&e.to_string()))),
+        VideoError::TooLarge { .. }
+        | VideoError::OverQuota(_)
+        | VideoError::DailyUploadLimit(_)
+        | VideoError::StorageFull
+        | VideoError::LowDiskSpace => Some(file_error(v.err(&e.to_string()))),
         _ => None,
     }
 }
@@ -186,22 +196,26 @@ pub async fn upload(
         Err(VideoError::Forbidden(_)) => {
             let page = Page::new(ctx.view.t("upload.no_module"));
             let form = DetailsForm::blank(&ctx.view);
-            render_new(&ctx, page, &state.videos, &user, &Errors::default(), &form)
+            render_new(&ctx, page, &state.videos, &user, &Errors::default(), &form).await
         }
         Err(e) => {
             let Some(errors) = upload_errors(&ctx.view, &e) else {
                 return Err(page_error(e));
             };
             let form = DetailsForm::sent(&ctx.view, answers);
-            let status = if matches!(e, VideoError::TooLarge { .. }) {
-                StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+            let status = match e {
+                VideoError::TooLarge { .. } | VideoError::OverQuota(_) => {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                VideoError::DailyUploadLimit(_) => StatusCode::TOO_MANY_REQUESTS,
+                VideoError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+                VideoError::LowDiskSpace => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             let page = Page::new(ctx.view.t("upload.heading"))
                 .invalid()
                 .status(status);
-            render_new(&ctx, page, &state.videos, &user, &errors, &form)
+            render_new(&ctx, page, &state.videos, &user, &errors, &form).await
         }
     }
 }
