@@ -11,6 +11,7 @@ pub mod token;
 pub mod user;
 pub mod video;
 pub mod video_job;
+pub mod search;
 pub mod watch;
 
 pub use user::{NewUser, User};
