@@ -410,3 +410,83 @@ pub fn transcripts(
         .select((captions::video_id, captions::label, captions::transcript))
         .load(conn)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    use diesel::sqlite::SqliteConnection;
+    use diesel_migrations::MigrationHarness;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::video::search::terms;
+
+    fn sqlite() -> DbConnection {
+        let mut conn = DbConnection::Sqlite(
+            SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
+        );
+        conn.run_pending_migrations(crate::db::SQLITE_MIGRATIONS)
+            .expect("migrations");
+        conn.batch_execute(
+            "INSERT INTO video_fts (rowid, title, description, transcript) \
+             VALUES (1, 'Cooking eggs', 'near the end', 'and or not')",
+        )
+        .expect("a row");
+        conn
+    }
+
+    fn search(conn: &mut DbConnection, q: &str) -> Result<(), DbError> {
+        let terms = terms(q);
+        let filter = SearchFilter {
+            terms: &terms,
+            ..SearchFilter::default()
+        };
+        for order in [Order::Relevance, Order::Newest, Order::Rating] {
+            page(
+                conn,
+                &PageRequest {
+                    filter: &filter,
+                    order,
+                    preferred: Some("BSL"),
+                    from: None,
+                    limit: 20,
+                },
+            )?;
+        }
+        count(conn, &filter, 100)?;
+        Ok(())
+    }
+
+    #[test]
+    fn fts_operators_and_odd_text_are_plain_words() {
+        let mut conn = sqlite();
+        for q in [
+            "\"", "NEAR(", "NEAR(a b", "*", "a*", "AND", "OR", "NOT", "-", "a - b", "(((", ")",
+            "title:eggs", "^eggs", "🍳🥚", "a\0b", "{title description}: x", "\"\"\"",
+        ] {
+            search(&mut conn, q).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        }
+        search(&mut conn, &"word ".repeat(2_000)).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_text_is_a_valid_fts5_query(q in any::<String>()) {
+            let mut conn = sqlite();
+            prop_assert!(search(&mut conn, &q).is_ok());
+        }
+
+        #[test]
+        fn expressions_hold_only_quoted_words(q in any::<String>()) {
+            let expr = fts5_expression(&terms(&q));
+            for part in expr.split(' ').filter(|p| !p.is_empty()) {
+                prop_assert!(part.starts_with('"') && part.ends_with('"') && part.len() >= 3);
+                prop_assert!(part[1..part.len() - 1].chars().all(char::is_alphanumeric));
+            }
+            let web = websearch_text(&terms(&q));
+            prop_assert!(!web.contains(['"', '-', '\0']));
+        }
+    }
+}

@@ -5,6 +5,7 @@
 pub mod caption_import;
 pub mod cues;
 pub mod input;
+pub mod search;
 pub mod media;
 pub mod service;
 pub mod storage;

@@ -15,6 +15,7 @@ mod editions;
 mod feedback;
 mod files;
 pub mod read_cache;
+mod search;
 mod uploads;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use self::cue_edit::{
     Saved,
 };
 pub use self::files::MediaFile;
+pub use self::search::{CueMatch, Hit, Marked, SearchPage};
 use self::read_cache::ReadCache;
 use super::input::FieldErrors;
 use super::media::MediaHelper;
