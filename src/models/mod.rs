@@ -12,6 +12,7 @@ pub mod user;
 pub mod video;
 pub mod video_job;
 pub mod search;
+pub mod seed;
 pub mod watch;
 
 pub use user::{NewUser, User};

@@ -136,7 +136,6 @@ pub struct Search {
     pub limit: Option<i64>,
 }
 
-pub const MSG_SIGN_LANGUAGE: &str = "Choose sign languages from the list";
 pub const MSG_CAPTIONS: &str = "Choose any, or a language code such as en, fr or pt-BR";
 pub const MSG_YES_NO: &str = "Choose yes or no";
 pub const MSG_LENGTH: &str = "Choose a length from the list";
@@ -172,7 +171,7 @@ impl Search {
                                 s.sign_languages.push(lang)
                             }
                             Ok(_) => {}
-                            Err(_) => fail("sign_language", MSG_SIGN_LANGUAGE),
+                            Err(m) => fail("sign_language", &m),
                         }
                     }
                 }

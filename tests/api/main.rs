@@ -33,6 +33,7 @@ mod read_models;
 mod redis_outage;
 mod renderer;
 mod revocation;
+mod search;
 mod session_cache;
 mod sessions;
 mod stateless;
