@@ -12,6 +12,7 @@ pub mod copy;
 mod copy_captions;
 mod copy_controls;
 mod copy_player;
+mod copy_search;
 pub mod live;
 pub mod prefs;
 

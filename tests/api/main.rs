@@ -34,6 +34,7 @@ mod redis_outage;
 mod renderer;
 mod revocation;
 mod search;
+mod search_pages;
 mod session_cache;
 mod sessions;
 mod stateless;
