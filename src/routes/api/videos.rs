@@ -149,11 +149,11 @@ pub async fn list(
                 })
                 .collect();
             Ok(HttpResponse::Ok().json(VideoList {
-                videos: page.hits.into_iter().map(|h| h.video).collect(),
+                videos: page.hits.iter().map(|h| h.video.clone()).collect(),
                 count: Some(page.count),
                 count_more_than: Some(page.more_than),
-                next: page.next,
-                prev: page.prev,
+                next: page.next.clone(),
+                prev: page.prev.clone(),
                 matches,
             }))
         }

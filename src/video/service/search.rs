@@ -2,6 +2,8 @@
 //! marked and, for a match inside a transcript, the cue it is in (one database
 //! checkout, four statements: the page's keys, its rows, the count, its transcripts).
 
+use std::sync::Arc;
+
 use super::{VideoError, VideoService, VideoView};
 use crate::db::now;
 use crate::domain::SignLanguage;
@@ -45,17 +47,42 @@ pub struct SearchPage {
 }
 
 impl VideoService {
-    /// The page of `search` that `viewer` sees, `preferred` sign language first.
+    /// The page of `search` that `viewer` sees, `preferred` sign language first. A
+    /// first page as seen signed out (`viewer` `None`: nobody's `is_owner`) is shared
+    /// from the read cache until the next change.
     pub async fn search(
+        &self,
+        search: &Search,
+        preferred: Option<SignLanguage>,
+        viewer: Option<i32>,
+    ) -> Result<Arc<SearchPage>, VideoError> {
+        if viewer.is_some() || search.from.is_some() {
+            return self.search_db(search, preferred, viewer).await.map(Arc::new);
+        }
+        let key = format!(
+            "{}|{}|{}",
+            preferred.map(|p| p.code()).unwrap_or(""),
+            search.limit.unwrap_or(PAGE_SIZE),
+            search.query_string(&[])
+        );
+        self.cache
+            .search(key, || self.search_db(search, preferred, None))
+            .await
+    }
+
+    async fn search_db(
         &self,
         search: &Search,
         preferred: Option<SignLanguage>,
         viewer: Option<i32>,
     ) -> Result<SearchPage, VideoError> {
         let s = search.clone();
-        // Only first when the filters let it appear at all.
+        // Only first when the filters let it appear next to others.
         let preferred = preferred
-            .filter(|p| s.sign_languages.is_empty() || s.sign_languages.contains(p))
+            .filter(|p| {
+                s.sign_languages.is_empty()
+                    || (s.sign_languages.contains(p) && s.sign_languages.len() > 1)
+            })
             .map(|p| p.code());
         let (positions, more, listed, count, tracks) = self
             .db

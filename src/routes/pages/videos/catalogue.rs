@@ -386,11 +386,11 @@ pub async fn catalogue(
         }
     };
     let page = if errors.is_empty() {
-        let viewer = ctx.user.as_ref().map(|u| u.id);
+        // One read model, shared by every visitor (is_owner is not shown here).
         Some(
             state
                 .videos
-                .search(&search, Some(v.prefs.sign_language), viewer)
+                .search(&search, Some(v.prefs.sign_language), None)
                 .await
                 .map_err(page_error)?,
         )
