@@ -150,3 +150,29 @@ pub fn caption(
         .execute(conn)?;
     Ok(())
 }
+
+/// The account that owns seeded videos (`seed@example.invalid`, which cannot sign in:
+/// its password hash is not a bcrypt hash), created when missing.
+pub fn owner(conn: &mut DbConnection) -> Result<i32, DbError> {
+    use crate::db::schema::users;
+    const EMAIL: &str = "seed@example.invalid";
+    let found: Option<i32> = users::table
+        .filter(users::email.eq(EMAIL))
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let at = crate::db::now();
+    Ok(diesel::insert_into(users::table)
+        .values((
+            users::email.eq(EMAIL),
+            users::username.eq("seed-owner"),
+            users::password_hash.eq("!"),
+            users::created_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .returning(users::id)
+        .get_result(conn)?)
+}
