@@ -4,6 +4,8 @@ pub mod audit;
 pub mod caption;
 pub mod caption_revision;
 pub mod feedback;
+pub mod search;
+pub mod seed;
 pub mod session;
 pub mod stats;
 pub mod throttle;
@@ -11,8 +13,6 @@ pub mod token;
 pub mod user;
 pub mod video;
 pub mod video_job;
-pub mod search;
-pub mod seed;
 pub mod watch;
 
 pub use user::{NewUser, User};

@@ -341,12 +341,21 @@ pub fn page(
     conn: &mut DbConnection,
     req: &PageRequest<'_>,
 ) -> Result<(Vec<Position>, bool), DbError> {
-    let segments: &[u8] = if req.preferred.is_some() { &[0, 1] } else { &[0] };
+    let segments: &[u8] = if req.preferred.is_some() {
+        &[0, 1]
+    } else {
+        &[0]
+    };
     let want = req.limit + 1;
     let backwards = matches!(req.from, Some((Direction::Before, _)));
     let start = req.from.map(|(_, at)| at.segment).unwrap_or(0);
     let order: Vec<u8> = if backwards {
-        segments.iter().copied().filter(|s| *s <= start).rev().collect()
+        segments
+            .iter()
+            .copied()
+            .filter(|s| *s <= start)
+            .rev()
+            .collect()
     } else {
         segments.iter().copied().filter(|s| *s >= start).collect()
     };
@@ -462,8 +471,24 @@ mod tests {
     fn fts_operators_and_odd_text_are_plain_words() {
         let mut conn = sqlite();
         for q in [
-            "\"", "NEAR(", "NEAR(a b", "*", "a*", "AND", "OR", "NOT", "-", "a - b", "(((", ")",
-            "title:eggs", "^eggs", "🍳🥚", "a\0b", "{title description}: x", "\"\"\"",
+            "\"",
+            "NEAR(",
+            "NEAR(a b",
+            "*",
+            "a*",
+            "AND",
+            "OR",
+            "NOT",
+            "-",
+            "a - b",
+            "(((",
+            ")",
+            "title:eggs",
+            "^eggs",
+            "🍳🥚",
+            "a\0b",
+            "{title description}: x",
+            "\"\"\"",
         ] {
             search(&mut conn, q).unwrap_or_else(|e| panic!("{q:?}: {e}"));
         }

@@ -90,11 +90,15 @@ pub fn videos(conn: &mut DbConnection, list: &[SeedVideo]) -> Result<usize, DbEr
     // Batch inserts do not compile through the multi-backend connection: PostgreSQL
     // takes one statement, SQLite one per row (cheap inside the caller's transaction).
     Ok(match conn {
-        DbConnection::Pg(pg) => diesel::insert_into(videos::table).values(&rows).execute(pg)?,
+        DbConnection::Pg(pg) => diesel::insert_into(videos::table)
+            .values(&rows)
+            .execute(pg)?,
         DbConnection::Sqlite(lite) => {
             let mut n = 0;
             for row in &rows {
-                n += diesel::insert_into(videos::table).values(row).execute(lite)?;
+                n += diesel::insert_into(videos::table)
+                    .values(row)
+                    .execute(lite)?;
             }
             n
         }

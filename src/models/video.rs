@@ -167,7 +167,7 @@ const AGG_SEPARATOR: &str = "\u{1f}";
 /// subqueries (`string_agg`, which both PostgreSQL and SQLite ≥ 3.44 have).
 macro_rules! aggregates {
     () => {{
-    use diesel::dsl::sql;
+        use diesel::dsl::sql;
         use diesel::sql_types::{Nullable, Text};
         let tracks = sql::<Nullable<Text>>("(SELECT string_agg(c.kind || ':' || c.label, ")
             .bind::<Text, _>(AGG_SEPARATOR)

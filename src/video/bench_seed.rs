@@ -9,21 +9,78 @@ use crate::db::{Db, DbError, now};
 use crate::models::seed::{self, SeedVideo};
 
 const TOPICS: [&str; 40] = [
-    "cooking", "baking", "gardening", "football", "history", "science", "travel", "music",
-    "poetry", "news", "weather", "cycling", "painting", "knitting", "chemistry", "astronomy",
-    "photography", "recipes", "fitness", "yoga", "finance", "housing", "health", "school",
-    "university", "theatre", "film", "comedy", "politics", "elections", "family", "parenting",
-    "technology", "coding", "design", "fashion", "animals", "birds", "fishing", "camping",
+    "cooking",
+    "baking",
+    "gardening",
+    "football",
+    "history",
+    "science",
+    "travel",
+    "music",
+    "poetry",
+    "news",
+    "weather",
+    "cycling",
+    "painting",
+    "knitting",
+    "chemistry",
+    "astronomy",
+    "photography",
+    "recipes",
+    "fitness",
+    "yoga",
+    "finance",
+    "housing",
+    "health",
+    "school",
+    "university",
+    "theatre",
+    "film",
+    "comedy",
+    "politics",
+    "elections",
+    "family",
+    "parenting",
+    "technology",
+    "coding",
+    "design",
+    "fashion",
+    "animals",
+    "birds",
+    "fishing",
+    "camping",
 ];
 const FORMS: [&str; 12] = [
-    "An introduction to", "Ten tips for", "A beginner's guide to", "Stories about",
-    "Questions and answers on", "The basics of", "A short talk about", "Everyday signs for",
-    "Deaf experiences of", "Interview:", "Workshop:", "Live:",
+    "An introduction to",
+    "Ten tips for",
+    "A beginner's guide to",
+    "Stories about",
+    "Questions and answers on",
+    "The basics of",
+    "A short talk about",
+    "Everyday signs for",
+    "Deaf experiences of",
+    "Interview:",
+    "Workshop:",
+    "Live:",
 ];
 const EXTRAS: [&str; 16] = [
-    "at home", "for children", "in winter", "with friends", "on a budget", "for beginners",
-    "in the city", "by the sea", "in ten minutes", "step by step", "for families",
-    "around the world", "this week", "from scratch", "with grandparents", "explained",
+    "at home",
+    "for children",
+    "in winter",
+    "with friends",
+    "on a budget",
+    "for beginners",
+    "in the city",
+    "by the sea",
+    "in ten minutes",
+    "step by step",
+    "for families",
+    "around the world",
+    "this week",
+    "from scratch",
+    "with grandparents",
+    "explained",
 ];
 const SENTENCES: [&str; 12] = [
     "We talk about what we learned and what surprised us.",
@@ -68,8 +125,8 @@ pub async fn seed(
     progress: impl Fn(usize),
 ) -> Result<i32, DbError> {
     let owner = db.run(seed::owner).await?;
-    let per_video = if videos == 0 { 0 } else { cues / videos };
-    let extra = if videos == 0 { 0 } else { cues % videos };
+    let per_video = cues.checked_div(videos).unwrap_or(0);
+    let extra = cues.checked_rem(videos).unwrap_or(0);
     let mut rng = Rng(0x5eed);
     let start = now();
     let mut done = 0;
@@ -119,9 +176,8 @@ pub async fn seed(
                 if text.is_empty() {
                     continue;
                 }
-                let id = seed::id_of(conn, &v.title)?.ok_or(DbError::Query(
-                    diesel::result::Error::NotFound,
-                ))?;
+                let id = seed::id_of(conn, &v.title)?
+                    .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
                 let cues: Vec<(f64, &str)> = text.iter().map(|(s, t)| (*s, t.as_str())).collect();
                 seed::caption(conn, id, "en", "English", &cues)?;
             }

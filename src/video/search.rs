@@ -338,7 +338,11 @@ pub fn terms(q: &str) -> Vec<String> {
         if word.is_empty() || word.eq_ignore_ascii_case("or") {
             continue;
         }
-        let word: String = word.chars().take(MAX_TERM_CHARS).collect::<String>().to_lowercase();
+        let word: String = word
+            .chars()
+            .take(MAX_TERM_CHARS)
+            .collect::<String>()
+            .to_lowercase();
         if !out.contains(&word) {
             out.push(word);
         }
@@ -371,7 +375,7 @@ fn encode_cursor(at: &Position, sort: Sort) -> String {
 }
 
 fn decode_cursor(raw: &str, sort: Sort) -> Option<Position> {
-    if raw.len() > 400 || raw.len() % 2 != 0 {
+    if raw.len() > 400 || !raw.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..raw.len())
@@ -420,9 +424,7 @@ fn stem(word: &str) -> &str {
 /// Whether `word` is one of `terms` (ignoring case and simple endings).
 pub fn matches(word: &str, terms: &[String]) -> bool {
     let lower = word.to_lowercase();
-    terms
-        .iter()
-        .any(|t| *t == lower || stem(t) == stem(&lower))
+    terms.iter().any(|t| *t == lower || stem(t) == stem(&lower))
 }
 
 /// `text` cut into runs, each marked when it is a word that matches `terms`. The runs
@@ -476,7 +478,10 @@ mod tests {
 
     #[test]
     fn words_are_letters_and_digits_only() {
-        assert_eq!(terms("NEAR(\"cook* AND -eggs) OR 🍳"), ["near", "cook", "and", "eggs"]);
+        assert_eq!(
+            terms("NEAR(\"cook* AND -eggs) OR 🍳"),
+            ["near", "cook", "and", "eggs"]
+        );
         assert_eq!(terms("a\0b"), ["a", "b"]);
         assert!(terms("\"*()-:^").is_empty());
         assert_eq!(terms(&"word ".repeat(3000)), ["word"]);
@@ -496,10 +501,17 @@ mod tests {
         };
         let raw = encode_cursor(&at, Sort::Relevance);
         assert_eq!(decode_cursor(&raw, Sort::Relevance), Some(at));
-        assert_eq!(decode_cursor(&raw, Sort::Newest), None, "made for another sort");
+        assert_eq!(
+            decode_cursor(&raw, Sort::Newest),
+            None,
+            "made for another sort"
+        );
         let mut changed = raw.clone().into_bytes();
         changed[20] = if changed[20] == b'0' { b'1' } else { b'0' };
-        assert_eq!(decode_cursor(&String::from_utf8(changed).unwrap(), Sort::Relevance), None);
+        assert_eq!(
+            decode_cursor(&String::from_utf8(changed).unwrap(), Sort::Relevance),
+            None
+        );
         for garbage in ["", "zz", "abc", "00", &"ab".repeat(300)] {
             assert_eq!(decode_cursor(garbage, Sort::Newest), None, "{garbage}");
         }
@@ -521,11 +533,25 @@ mod tests {
             true,
         )
         .unwrap_err();
-        for field in ["sign_language", "captions", "signed", "length", "within", "sort", "after", "limit"] {
+        for field in [
+            "sign_language",
+            "captions",
+            "signed",
+            "length",
+            "within",
+            "sort",
+            "after",
+            "limit",
+        ] {
             assert!(e.contains_key(field), "{field}: {e:?}");
         }
         let s = Search::parse(
-            &pairs(&[("sign_language", "bsl,ASL"), ("sign_language", "BSL"), ("captions", "en-GB"), ("limit", "5")]),
+            &pairs(&[
+                ("sign_language", "bsl,ASL"),
+                ("sign_language", "BSL"),
+                ("captions", "en-GB"),
+                ("limit", "5"),
+            ]),
             false,
         )
         .unwrap();
@@ -548,7 +574,11 @@ mod tests {
         let runs = highlight("We cook <b>eggs</b>; cooked!", &t);
         let joined: String = runs.iter().map(|(r, _)| r.as_str()).collect();
         assert_eq!(joined, "We cook <b>eggs</b>; cooked!");
-        let marked: Vec<&str> = runs.iter().filter(|(_, m)| *m).map(|(r, _)| r.as_str()).collect();
+        let marked: Vec<&str> = runs
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(r, _)| r.as_str())
+            .collect();
         assert_eq!(marked, ["cook", "cooked"]);
         assert!(!mentions("a catalogue", &terms("cat")));
     }

@@ -48,7 +48,9 @@ pub fn video(owner: i32, title: &str, lang: &str, minutes_ago: i64) -> SeedVideo
 }
 
 async fn get(app: &TestApp, query: &str, token: Option<&str>) -> (u16, Value) {
-    let mut req = app.client.get(app.url(&format!("/api/videos?scope=public&{query}")));
+    let mut req = app
+        .client
+        .get(app.url(&format!("/api/videos?scope=public&{query}")));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -88,7 +90,13 @@ async fn title_matches_rank_above_description_and_transcript_matches() {
         ],
     )
     .await;
-    seed_caption(&app, ids[0], "en", &[(3.0, "Hello"), (83.5, "Now the pancakes recipe")]).await;
+    seed_caption(
+        &app,
+        ids[0],
+        "en",
+        &[(3.0, "Hello"), (83.5, "Now the pancakes recipe")],
+    )
+    .await;
     let (status, body) = get(&app, "q=pancakes", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -103,7 +111,10 @@ async fn title_matches_rank_above_description_and_transcript_matches() {
     assert_eq!(m["text"], "Now the pancakes recipe");
     // Stemming: "pancake" finds "pancakes"; every word is required.
     assert_eq!(get(&app, "q=pancake", None).await.1["count"], 3);
-    assert_eq!(titles(&get(&app, "q=pancakes beginners", None).await.1), ["Pancakes for beginners"]);
+    assert_eq!(
+        titles(&get(&app, "q=pancakes beginners", None).await.1),
+        ["Pancakes for beginners"]
+    );
 }
 
 #[tokio::test]
@@ -127,8 +138,14 @@ async fn every_filter_narrows_and_they_combine() {
 
     let cases: &[(&str, &[&str])] = &[
         ("sign_language=BSL", &["Long BSL talk", "Signed pair BSL"]),
-        ("sign_language=BSL,LSF", &["Long BSL talk", "Signed pair BSL", "Old LSF film"]),
-        ("sign_language=BSL&sign_language=LSF", &["Long BSL talk", "Signed pair BSL", "Old LSF film"]),
+        (
+            "sign_language=BSL,LSF",
+            &["Long BSL talk", "Signed pair BSL", "Old LSF film"],
+        ),
+        (
+            "sign_language=BSL&sign_language=LSF",
+            &["Long BSL talk", "Signed pair BSL", "Old LSF film"],
+        ),
         ("captions=any", &["Long BSL talk", "Medium ASL story"]),
         ("captions=en", &["Long BSL talk", "Medium ASL story"]),
         ("captions=fr", &["Medium ASL story"]),
@@ -138,9 +155,23 @@ async fn every_filter_narrows_and_they_combine() {
         ("length=1-5", &["Medium ASL story"]),
         ("length=5-20", &["Old LSF film"]),
         ("length=under-1", &["Signed pair ASL", "Signed pair BSL"]),
-        ("within=month", &["Long BSL talk", "Medium ASL story", "Signed pair ASL", "Signed pair BSL"]),
-        ("within=day&sign_language=ASL&captions=fr", &["Medium ASL story"]),
-        ("signed=1&sign_language=BSL&within=week", &["Signed pair BSL"]),
+        (
+            "within=month",
+            &[
+                "Long BSL talk",
+                "Medium ASL story",
+                "Signed pair ASL",
+                "Signed pair BSL",
+            ],
+        ),
+        (
+            "within=day&sign_language=ASL&captions=fr",
+            &["Medium ASL story"],
+        ),
+        (
+            "signed=1&sign_language=BSL&within=week",
+            &["Signed pair BSL"],
+        ),
         ("captions=de", &[]),
     ];
     for (query, want) in cases {
@@ -158,11 +189,19 @@ async fn best_rated_signing_comes_first_with_sort_rating() {
     let (token, me) = owner(&app).await;
     let ids = seed_videos(
         &app,
-        vec![video(me, "Newest", "ASL", 0), video(me, "Rated", "ASL", 5), video(me, "Panned", "ASL", 6)],
+        vec![
+            video(me, "Newest", "ASL", 0),
+            video(me, "Rated", "ASL", 5),
+            video(me, "Panned", "ASL", 6),
+        ],
     )
     .await;
     let viewer = app.signed_in_user("viewer").await.access;
-    for (id, rating, who) in [(ids[1], "accurate", &token), (ids[1], "accurate", &viewer), (ids[2], "inaccurate", &viewer)] {
+    for (id, rating, who) in [
+        (ids[1], "accurate", &token),
+        (ids[1], "accurate", &viewer),
+        (ids[2], "inaccurate", &viewer),
+    ] {
         let r = app
             .client
             .put(app.url(&format!("/api/videos/{id}/feedback")))
@@ -192,7 +231,9 @@ async fn the_viewers_sign_language_comes_first_across_all_pages() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let mut list: Vec<SeedVideo> = (0..30).map(|i| video(me, &format!("ASL {i:02}"), "ASL", i)).collect();
+    let mut list: Vec<SeedVideo> = (0..30)
+        .map(|i| video(me, &format!("ASL {i:02}"), "ASL", i))
+        .collect();
     // The BSL video is older than every ASL one: without the rule it would be on page 2.
     list.push(video(me, "The BSL one", "BSL", 1000));
     seed_videos(&app, list).await;
@@ -208,7 +249,9 @@ async fn the_viewers_sign_language_comes_first_across_all_pages() {
 async fn keyset_pages_survive_inserts_and_deletes() {
     let app = spawn_app().await;
     let (token, me) = owner(&app).await;
-    let list: Vec<SeedVideo> = (0..25).map(|i| video(me, &format!("Clip {i:02}"), "ASL", i)).collect();
+    let list: Vec<SeedVideo> = (0..25)
+        .map(|i| video(me, &format!("Clip {i:02}"), "ASL", i))
+        .collect();
     let ids = seed_videos(&app, list).await;
     let (_, first) = get(&app, "limit=10", None).await;
     assert_eq!(titles(&first)[0], "Clip 00");
@@ -231,15 +274,30 @@ async fn keyset_pages_survive_inserts_and_deletes() {
         .map(|i| format!("Clip {i:02}"))
         .collect();
     assert_eq!(titles(&second), want, "no repeats, no gaps");
-    let (_, third) = get(&app, &format!("limit=10&after={}", second["next"].as_str().unwrap()), None).await;
+    let (_, third) = get(
+        &app,
+        &format!("limit=10&after={}", second["next"].as_str().unwrap()),
+        None,
+    )
+    .await;
     assert_eq!(titles(&third), ["Clip 21", "Clip 22", "Clip 23", "Clip 24"]);
     assert!(third.get("next").is_none(), "last page has no next");
     // Back from the second page: the first page as it is now (the new video included).
-    let (_, back) = get(&app, &format!("limit=10&before={}", second["prev"].as_str().unwrap()), None).await;
+    let (_, back) = get(
+        &app,
+        &format!("limit=10&before={}", second["prev"].as_str().unwrap()),
+        None,
+    )
+    .await;
     assert_eq!(titles(&back)[0], "Clip 00");
     assert_eq!(titles(&back)[9], "Clip 09");
     assert!(back.get("prev").is_some(), "the new video is before it");
-    let (_, front) = get(&app, &format!("limit=10&before={}", back["prev"].as_str().unwrap()), None).await;
+    let (_, front) = get(
+        &app,
+        &format!("limit=10&before={}", back["prev"].as_str().unwrap()),
+        None,
+    )
+    .await;
     assert_eq!(titles(&front), ["Brand new"]);
     assert!(front.get("prev").is_none());
 }
@@ -254,7 +312,12 @@ async fn hidden_private_and_unready_videos_are_never_found_or_counted() {
     queued.status = "queued";
     let ids = seed_videos(
         &app,
-        vec![private, queued, video(me, "Secret soup hidden", "ASL", 3), video(me, "Secret soup shown", "ASL", 4)],
+        vec![
+            private,
+            queued,
+            video(me, "Secret soup hidden", "ASL", 3),
+            video(me, "Secret soup shown", "ASL", 4),
+        ],
     )
     .await;
     seed_caption(&app, ids[2], "en", &[(1.0, "soup")]).await;
@@ -274,7 +337,10 @@ async fn hidden_private_and_unready_videos_are_never_found_or_counted() {
     for query in ["q=soup", "q=secret", "", "captions=any", "sort=rating"] {
         let (_, body) = get(&app, query, Some(&token)).await;
         let found = titles(&body);
-        assert!(found.iter().all(|t| t == "Secret soup shown"), "{query}: {found:?}");
+        assert!(
+            found.iter().all(|t| t == "Secret soup shown"),
+            "{query}: {found:?}"
+        );
         assert_eq!(body["count"], found.len(), "{query}");
     }
     let html = app.get_html("/catalogue").await;
@@ -300,7 +366,11 @@ async fn the_index_follows_edits_captions_and_deletions() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(get(&app, "q=knitting", None).await.1["count"], 0, "old title gone");
+    assert_eq!(
+        get(&app, "q=knitting", None).await.1["count"],
+        0,
+        "old title gone"
+    );
     assert_eq!(get(&app, "q=crochet", None).await.1["count"], 1);
     assert_eq!(get(&app, "q=yarn", None).await.1["count"], 1);
     // A caption track through the API: its words are found, at their cue.
@@ -308,7 +378,10 @@ async fn the_index_follows_edits_captions_and_deletions() {
     let form = reqwest::multipart::Form::new()
         .text("language", "en")
         .text("label", "English")
-        .part("file", reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec()).file_name("c.vtt"));
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec()).file_name("c.vtt"),
+        );
     let r = app
         .client
         .post(app.url(&format!("/api/videos/{id}/captions")))
@@ -350,33 +423,82 @@ async fn any_q_answers_200_and_bad_values_422() {
     seed_videos(&app, vec![video(me, "Cooking with AND and NEAR", "ASL", 1)]).await;
     let long = "cook ".repeat(2_048);
     let nasty = [
-        "\"", "\"cook", "NEAR(cook", "NEAR(", "*", "cook*", "AND", "OR", "NOT", "-", "-cook",
-        "((((", "cook)", "title:cook", "^cook", "🍳 cook 🥚", "cook\0ing", "'; DROP TABLE videos; --",
-        "%", "_", "\\", long.as_str(),
+        "\"",
+        "\"cook",
+        "NEAR(cook",
+        "NEAR(",
+        "*",
+        "cook*",
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "-cook",
+        "((((",
+        "cook)",
+        "title:cook",
+        "^cook",
+        "🍳 cook 🥚",
+        "cook\0ing",
+        "'; DROP TABLE videos; --",
+        "%",
+        "_",
+        "\\",
+        long.as_str(),
     ];
     for q in nasty {
         let query = serde_urlencoded::to_string([("q", q)]).unwrap();
         let (status, body) = get(&app, &query, None).await;
         assert_eq!(status, 200, "{q:?}: {body}");
         assert!(body["videos"].is_array());
-        let r = app.client.get(app.url(&format!("/catalogue?{query}"))).send().await.unwrap();
+        let r = app
+            .client
+            .get(app.url(&format!("/catalogue?{query}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "page for {q:?}");
     }
     assert_eq!(get(&app, "q=cooking%20and", None).await.1["count"], 1);
     for query in [
-        "sign_language=XYZ", "captions=%3Cscript%3E", "signed=maybe", "transcript=2", "length=long",
-        "within=decade", "sort=best", "after=garbage", "before=00", "limit=0", "limit=101", "limit=x",
+        "sign_language=XYZ",
+        "captions=%3Cscript%3E",
+        "signed=maybe",
+        "transcript=2",
+        "length=long",
+        "within=decade",
+        "sort=best",
+        "after=garbage",
+        "before=00",
+        "limit=0",
+        "limit=101",
+        "limit=x",
         "after=6331&before=6331",
     ] {
         let (status, body) = get(&app, query, None).await;
         assert_eq!(status, 422, "{query}: {body}");
-        assert!(body["error"].is_string() && body["fields"].is_object(), "{query}: {body}");
+        assert!(
+            body["error"].is_string() && body["fields"].is_object(),
+            "{query}: {body}"
+        );
     }
     // A cursor made for another order is refused too.
-    let list: Vec<SeedVideo> = (0..3).map(|i| video(me, &format!("Clip {i}"), "ASL", i + 5)).collect();
+    let list: Vec<SeedVideo> = (0..3)
+        .map(|i| video(me, &format!("Clip {i}"), "ASL", i + 5))
+        .collect();
     seed_videos(&app, list).await;
     let (_, body) = get(&app, "limit=1&sort=newest", None).await;
     let next = body["next"].as_str().unwrap();
-    assert_eq!(get(&app, &format!("limit=1&sort=rating&after={next}"), None).await.0, 422);
-    assert_eq!(get(&app, &format!("limit=1&sort=newest&after={next}"), None).await.0, 200);
+    assert_eq!(
+        get(&app, &format!("limit=1&sort=rating&after={next}"), None)
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        get(&app, &format!("limit=1&sort=newest&after={next}"), None)
+            .await
+            .0,
+        200
+    );
 }

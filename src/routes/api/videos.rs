@@ -120,7 +120,12 @@ pub async fn list(
                 .ok_or_else(|| ApiError::unauthorized("Token is missing"))?;
             let mut videos = state.videos.list_own(user.id).await?;
             if !search.sign_languages.is_empty() {
-                videos.retain(|v| search.sign_languages.iter().any(|l| l.code() == v.sign_language));
+                videos.retain(|v| {
+                    search
+                        .sign_languages
+                        .iter()
+                        .any(|l| l.code() == v.sign_language)
+                });
             }
             Ok(HttpResponse::Ok().json(VideoList {
                 videos,

@@ -29,8 +29,8 @@ pub use self::cue_edit::{
     Saved,
 };
 pub use self::files::MediaFile;
-pub use self::search::{CueMatch, Hit, Marked, SearchPage};
 use self::read_cache::ReadCache;
+pub use self::search::{CueMatch, Hit, Marked, SearchPage};
 use super::input::FieldErrors;
 use super::media::MediaHelper;
 use super::storage::Storage;

@@ -57,7 +57,10 @@ impl VideoService {
         viewer: Option<i32>,
     ) -> Result<Arc<SearchPage>, VideoError> {
         if viewer.is_some() || search.from.is_some() {
-            return self.search_db(search, preferred, viewer).await.map(Arc::new);
+            return self
+                .search_db(search, preferred, viewer)
+                .await
+                .map(Arc::new);
         }
         let key = format!(
             "{}|{}|{}",
@@ -95,9 +98,7 @@ impl VideoService {
                     signed: s.signed,
                     transcript: s.transcript,
                     duration: s.length.map(|l| l.bounds()),
-                    since: s
-                        .within
-                        .map(|w| now() - chrono::Duration::days(w.days())),
+                    since: s.within.map(|w| now() - chrono::Duration::days(w.days())),
                 };
                 let req = PageRequest {
                     filter: &filter,

@@ -139,7 +139,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -215,17 +215,14 @@ fn card<'a>(v: &View, hit: &'a Hit) -> Card<'a> {
     }
 }
 
-fn options<T: Copy>(
+fn options<T: Copy + PartialEq>(
     v: &View,
     all: &[T],
     chosen: Option<T>,
     any_key: &str,
     key: impl Fn(T) -> &'static str,
     prefix: &str,
-) -> Options
-where
-    T: PartialEq,
-{
+) -> Options {
     let mut out = vec![(String::new(), v.t(any_key).to_owned(), chosen.is_none())];
     out.extend(all.iter().map(|item| {
         let value = key(*item);
@@ -240,16 +237,28 @@ where
 
 fn form_data(v: &View, s: &Search) -> FormData {
     let mut captions = vec![
-        (String::new(), v.t("search.captions.none").to_owned(), s.captions.is_none()),
-        ("any".to_owned(), v.t("search.captions.any").to_owned(), s.captions == Some(None)),
+        (
+            String::new(),
+            v.t("search.captions.none").to_owned(),
+            s.captions.is_none(),
+        ),
+        (
+            "any".to_owned(),
+            v.t("search.captions.any").to_owned(),
+            s.captions == Some(None),
+        ),
     ];
     let chosen = s.captions.clone().flatten();
     captions.extend(CAPTION_LANGUAGES.iter().map(|(code, name)| {
-        let picked = chosen.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code));
+        let picked = chosen
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(code));
         ((*code).to_owned(), format!("{name} ({code})"), picked)
     }));
     if let Some(code) = chosen
-        && !CAPTION_LANGUAGES.iter().any(|(c, _)| c.eq_ignore_ascii_case(&code))
+        && !CAPTION_LANGUAGES
+            .iter()
+            .any(|(c, _)| c.eq_ignore_ascii_case(&code))
     {
         captions.push((code.clone(), code, true));
     }
@@ -257,11 +266,23 @@ fn form_data(v: &View, s: &Search) -> FormData {
         .iter()
         .map(|o| {
             let key = format!("search.sort.{}", o.as_str());
-            (o.as_str().to_owned(), v.t(&key).to_owned(), s.sort == Some(*o))
+            (
+                o.as_str().to_owned(),
+                v.t(&key).to_owned(),
+                s.sort == Some(*o),
+            )
         })
         .collect::<Vec<_>>();
-    let mut with_default = vec![(String::new(), v.t("search.sort.relevance").to_owned(), s.sort.is_none())];
-    with_default.extend(sorts.into_iter().filter(|(value, _, _)| value != "relevance"));
+    let mut with_default = vec![(
+        String::new(),
+        v.t("search.sort.relevance").to_owned(),
+        s.sort.is_none(),
+    )];
+    with_default.extend(
+        sorts
+            .into_iter()
+            .filter(|(value, _, _)| value != "relevance"),
+    );
     FormData {
         q: s.q.clone(),
         languages: SignLanguage::all()
@@ -277,8 +298,22 @@ fn form_data(v: &View, s: &Search) -> FormData {
         captions,
         signed: s.signed,
         transcript: s.transcript,
-        lengths: options(v, &Length::ALL, s.length, "search.length.any", Length::as_str, "search.length"),
-        withins: options(v, &Within::ALL, s.within, "search.within.any", Within::as_str, "search.within"),
+        lengths: options(
+            v,
+            &Length::ALL,
+            s.length,
+            "search.length.any",
+            Length::as_str,
+            "search.length",
+        ),
+        withins: options(
+            v,
+            &Within::ALL,
+            s.within,
+            "search.within.any",
+            Within::as_str,
+            "search.within",
+        ),
         sorts: with_default,
     }
 }
@@ -292,7 +327,10 @@ fn suggestions(v: &View, s: &Search) -> Vec<(String, String)> {
         let codes: Vec<&str> = s.sign_languages.iter().map(|l| l.code()).collect();
         let mut t = s.clone();
         t.sign_languages.clear();
-        out.push((href(t), remove(format!("{}: {}", v.t("search.languages"), codes.join(", ")))));
+        out.push((
+            href(t),
+            remove(format!("{}: {}", v.t("search.languages"), codes.join(", "))),
+        ));
     }
     if let Some(c) = &s.captions {
         let mut t = s.clone();
@@ -316,12 +354,18 @@ fn suggestions(v: &View, s: &Search) -> Vec<(String, String)> {
     if let Some(l) = s.length {
         let mut t = s.clone();
         t.length = None;
-        out.push((href(t), remove(v.t(&format!("search.length.{}", l.as_str())).to_owned())));
+        out.push((
+            href(t),
+            remove(v.t(&format!("search.length.{}", l.as_str())).to_owned()),
+        ));
     }
     if let Some(w) = s.within {
         let mut t = s.clone();
         t.within = None;
-        out.push((href(t), remove(v.t(&format!("search.within.{}", w.as_str())).to_owned())));
+        out.push((
+            href(t),
+            remove(v.t(&format!("search.within.{}", w.as_str())).to_owned()),
+        ));
     }
     if !s.q.is_empty() {
         let mut t = s.clone();
@@ -419,8 +463,12 @@ pub async fn catalogue(
             .filter(|p| p.hits.is_empty() && search.from.is_none())
             .map(|_| suggestions(v, &search))
             .unwrap_or_default(),
-        next: page.as_ref().and_then(|p| link("after", &p.next, "search.next")),
-        prev: page.as_ref().and_then(|p| link("before", &p.prev, "search.prev")),
+        next: page
+            .as_ref()
+            .and_then(|p| link("after", &p.next, "search.next")),
+        prev: page
+            .as_ref()
+            .and_then(|p| link("before", &p.prev, "search.prev")),
     };
     let wants_results = ctx.hx.wants_fragment()
         && req
@@ -442,9 +490,21 @@ pub async fn catalogue(
     }
     let mut res = ctx.render_variant(
         page,
-        &CatalogueMinimal { v, d: &d, errors: &errors },
-        &CatalogueStandard { v, d: &d, errors: &errors },
-        &CatalogueCompact { v, d: &d, errors: &errors },
+        &CatalogueMinimal {
+            v,
+            d: &d,
+            errors: &errors,
+        },
+        &CatalogueStandard {
+            v,
+            d: &d,
+            errors: &errors,
+        },
+        &CatalogueCompact {
+            v,
+            d: &d,
+            errors: &errors,
+        },
     )?;
     if wants_results {
         // The error summary sits above the form: swap the whole page.

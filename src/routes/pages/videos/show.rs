@@ -133,7 +133,13 @@ fn render_status(
 /// The start time `?t=` asks for, in seconds (0 to 24 h; anything else is ignored).
 fn start_time(req: &HttpRequest) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
-    let t: f64 = pairs.iter().find(|(k, _)| k == "t")?.1.trim().parse().ok()?;
+    let t: f64 = pairs
+        .iter()
+        .find(|(k, _)| k == "t")?
+        .1
+        .trim()
+        .parse()
+        .ok()?;
     (t.is_finite() && (0.0..=86_400.0).contains(&t)).then(|| {
         let text = format!("{t:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
