@@ -173,20 +173,33 @@ pub fn websearch_text(terms: &[String]) -> String {
         .join(" ")
 }
 
-/// `FROM …` with the text search's join, then `WHERE` the video is listed.
+/// `FROM …` with the text search's join, then `WHERE` the video is listed. On SQLite the
+/// FTS table is always the outer loop (`CROSS JOIN`: without statistics the planner would
+/// probe the index once per listed video), and `newest_index` walks the keyset index.
 fn from_where(sql: &mut Sql, filter: &SearchFilter<'_>) {
+    from_where_with(sql, filter, false);
+}
+
+fn from_where_with(sql: &mut Sql, filter: &SearchFilter<'_>, newest_index: bool) {
     if filter.terms.is_empty() {
-        sql.push(" FROM videos v WHERE ").push(LISTED);
+        sql.push(if newest_index && !sql.pg {
+            " FROM videos v INDEXED BY videos_listed_newest_idx WHERE "
+        } else {
+            " FROM videos v WHERE "
+        })
+        .push(LISTED);
     } else if sql.pg {
         sql.push(" FROM videos v JOIN video_search vs ON vs.video_id = v.id, websearch_to_tsquery('english', ")
             .text(websearch_text(filter.terms))
             .push(") AS query WHERE vs.document @@ query AND ")
             .push(LISTED);
     } else {
-        sql.push(" FROM video_fts JOIN videos v ON v.id = video_fts.rowid WHERE video_fts MATCH ")
-            .text(fts5_expression(filter.terms))
-            .push(" AND ")
-            .push(LISTED);
+        sql.push(
+            " FROM video_fts CROSS JOIN videos v ON v.id = video_fts.rowid WHERE video_fts MATCH ",
+        )
+        .text(fts5_expression(filter.terms))
+        .push(" AND ")
+        .push(LISTED);
     }
     if !filter.sign_languages.is_empty() {
         sql.push(" AND v.sign_language IN (");
@@ -309,7 +322,11 @@ fn segment_rows(
         .push(" AS rank, ")
         .push(rating)
         .push(" AS rating");
-    from_where(&mut sql, req.filter);
+    // Newest first across languages: walk the (created_at, id) index rather than sort.
+    let newest_index = req.order == Order::Newest
+        && req.filter.sign_languages.is_empty()
+        && (req.preferred.is_none() || segment == 1);
+    from_where_with(&mut sql, req.filter, newest_index);
     if let Some(pref) = req.preferred {
         sql.push(if segment == 0 {
             " AND v.sign_language = "
