@@ -14,7 +14,7 @@ APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 RUNTIME_PACKAGES := ca-certificates curl libssl3 libavcodec59 libavformat59 libavutil57 \
 	libavfilter8 libswscale6
 
-.PHONY: run build release runtime-packages check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
+.PHONY: run build release runtime-packages check-runtime deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video bench-search faults migrate cluster test-cluster fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 
 ## Install the system packages the build needs (apt-get when root, else print the command).
 deps:
@@ -151,7 +151,14 @@ bench-http: deps
 bench-video:
 	bash bench/video.sh
 
-bench: bench-http bench-video
+## Search benchmarks (release build, ~10 min): 100,000 seeded videos and 1,000,000 caption
+## cues per backend; one word, two words, three filters and the unfiltered first page against
+## the bare handler, cached and uncached, and the size of the search indexes; writes
+## docs/SEARCH_BENCHMARKS.md.
+bench-search:
+	bash bench/search.sh
+
+bench: bench-http bench-video bench-search
 
 ## Fault injection (release build, loopback, ~2 min, its own throwaway PostgreSQL cluster and
 ## redis-server): Redis SIGKILLed under load, PostgreSQL restarted under load, a video worker

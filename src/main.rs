@@ -49,6 +49,16 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Write public, ready videos with captions straight to the database (no files,
+    /// no transcoding), for the search benchmark.
+    SeedSearch {
+        /// How many videos.
+        #[arg(long, default_value_t = 100_000)]
+        videos: usize,
+        /// How many caption cues in all (spread over the videos).
+        #[arg(long, default_value_t = 1_000_000)]
+        cues: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -97,6 +107,7 @@ async fn main() {
         Command::Worker => worker(settings).await,
         Command::User { command } => user(settings, command).await,
         Command::Audit { user, limit } => audit(settings, user, limit).await,
+        Command::SeedSearch { videos, cues } => seed_search(settings, videos, cues).await,
     };
     if let Err(e) = result {
         tracing::error!("{e:#}");
@@ -407,5 +418,22 @@ async fn audit(settings: Settings, user: Option<String>, limit: u32) -> anyhow::
             entry.details
         );
     }
+    Ok(())
+}
+
+async fn seed_search(settings: Settings, videos: usize, cues: usize) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database.url, 2)?;
+    db.migrate()?;
+    let started = std::time::Instant::now();
+    pinkflow::video::bench_seed::seed(&db, videos, cues, |done| {
+        if done % 10_000 == 0 || done == videos {
+            eprintln!("{done} of {videos} videos");
+        }
+    })
+    .await?;
+    println!(
+        "seeded {videos} videos and {cues} caption cues in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

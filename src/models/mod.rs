@@ -6,6 +6,8 @@ pub mod caption_revision;
 pub mod feedback;
 pub mod moderation;
 pub mod report;
+pub mod search;
+pub mod seed;
 pub mod session;
 pub mod stats;
 pub mod throttle;

@@ -169,6 +169,30 @@ pub struct Listed {
 /// Separates aggregated values (labels may not contain control characters).
 const AGG_SEPARATOR: &str = "\u{1f}";
 
+/// Each video's tracks and its editions' sign languages, as aggregated scalar
+/// subqueries (`string_agg`, which both PostgreSQL and SQLite ≥ 3.44 have).
+macro_rules! aggregates {
+    () => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Nullable, Text};
+        let tracks = sql::<Nullable<Text>>("(SELECT string_agg(c.kind || ':' || c.label, ")
+            .bind::<Text, _>(AGG_SEPARATOR)
+            .sql(" ORDER BY c.kind, c.label) FROM captions c WHERE c.video_id = videos.id)");
+        let editions = sql::<Nullable<Text>>("(SELECT string_agg(e.sign_language, ")
+            .bind::<Text, _>(AGG_SEPARATOR)
+            .sql(
+                " ORDER BY e.sign_language) FROM videos e \
+                 WHERE e.edition_group = videos.edition_group AND e.id <> videos.id ",
+            )
+            .sql("AND e.visibility = ")
+            .bind::<Text, _>(VISIBILITY_PUBLIC)
+            .sql(" AND e.status = ")
+            .bind::<Text, _>(STATUS_READY)
+            .sql(" AND e.hidden_at IS NULL)");
+        (tracks, editions)
+    }};
+}
+
 /// The public catalogue, newest first, in one statement: each video's tracks and its
 /// editions' sign languages come as aggregated scalar subqueries (`string_agg`, which
 /// both PostgreSQL and SQLite ≥ 3.44 have).
@@ -177,22 +201,6 @@ pub fn list_public(
     sign_language: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Listed>, DbError> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Nullable, Text};
-    let tracks = sql::<Nullable<Text>>("(SELECT string_agg(c.kind || ':' || c.label, ")
-        .bind::<Text, _>(AGG_SEPARATOR)
-        .sql(" ORDER BY c.kind, c.label) FROM captions c WHERE c.video_id = videos.id)");
-    let editions = sql::<Nullable<Text>>("(SELECT string_agg(e.sign_language, ")
-        .bind::<Text, _>(AGG_SEPARATOR)
-        .sql(
-            " ORDER BY e.sign_language) FROM videos e \
-             WHERE e.edition_group = videos.edition_group AND e.id <> videos.id ",
-        )
-        .sql("AND e.visibility = ")
-        .bind::<Text, _>(VISIBILITY_PUBLIC)
-        .sql(" AND e.status = ")
-        .bind::<Text, _>(STATUS_READY)
-        .sql(" AND e.hidden_at IS NULL)");
     let mut query = videos::table
         .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
         .filter(videos::status.eq(STATUS_READY))
@@ -201,30 +209,52 @@ pub fn list_public(
     if let Some(lang) = sign_language {
         query = query.filter(videos::sign_language.eq(lang.to_owned()));
     }
+    let (tracks, editions) = aggregates!();
     let rows: Vec<(Video, Option<String>, Option<String>)> = query
         .order((videos::created_at.desc(), videos::id.desc()))
         .limit(limit)
         .select((Video::as_select(), tracks, editions))
         .load(conn)?;
+    Ok(rows.into_iter().map(listed_row).collect())
+}
+
+/// Listed videos `ids` (public, ready, not hidden) with their tracks and editions, in
+/// the order of `ids` (one statement).
+pub fn listed_by_ids(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<Listed>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (tracks, editions) = aggregates!();
+    let rows: Vec<(Video, Option<String>, Option<String>)> = videos::table
+        .filter(videos::id.eq_any(ids))
+        .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
+        .filter(videos::status.eq(STATUS_READY))
+        .filter(videos::hidden_at.is_null())
+        .select((Video::as_select(), tracks, editions))
+        .load(conn)?;
+    let mut found: Vec<Listed> = rows.into_iter().map(listed_row).collect();
+    found.retain(|l| l.video.is_listed());
+    found.sort_by_key(|l| ids.iter().position(|id| *id == l.video.id));
+    Ok(found)
+}
+
+fn listed_row((video, tracks, editions): (Video, Option<String>, Option<String>)) -> Listed {
     let split = |joined: Option<String>| -> Vec<String> {
         joined
             .map(|j| j.split(AGG_SEPARATOR).map(str::to_owned).collect())
             .unwrap_or_default()
     };
-    Ok(rows
-        .into_iter()
-        .map(|(video, tracks, editions)| Listed {
-            video,
-            tracks: split(tracks)
-                .into_iter()
-                .filter_map(|t| {
-                    let (kind, label) = t.split_once(':')?;
-                    Some((kind.to_owned(), label.to_owned()))
-                })
-                .collect(),
-            edition_languages: split(editions),
-        })
-        .collect())
+    Listed {
+        video,
+        tracks: split(tracks)
+            .into_iter()
+            .filter_map(|t| {
+                let (kind, label) = t.split_once(':')?;
+                Some((kind.to_owned(), label.to_owned()))
+            })
+            .collect(),
+        edition_languages: split(editions),
+    }
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> Result<usize, DbError> {

@@ -13,6 +13,7 @@ mod copy_captions;
 mod copy_controls;
 mod copy_moderation;
 mod copy_player;
+mod copy_search;
 pub mod live;
 pub mod prefs;
 

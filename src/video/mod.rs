@@ -2,10 +2,12 @@
 //! (run by [`media`] in the `pinkflow-media` helper process), WebVTT captions and the
 //! [`VideoService`] the API and the pages call, with the [`views`] it returns. Nothing here knows actix.
 
+pub mod bench_seed;
 pub mod caption_import;
 pub mod cues;
 pub mod input;
 pub mod media;
+pub mod search;
 pub mod service;
 pub mod storage;
 pub mod views;

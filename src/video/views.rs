@@ -166,10 +166,38 @@ pub struct VideoView {
     pub updated_at: String,
 }
 
-/// `GET /api/videos`: a listing.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// `GET /api/videos`: a listing. The public scope (a search) adds its count, the
+/// cursors of the next and previous pages and the transcript cues that matched.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct VideoList {
     pub videos: Vec<VideoView>,
+    /// How many videos match (public scope), at most 10,000 …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// … and whether more than `count` match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count_more_than: Option<bool>,
+    /// Pass as `after` for the next page (absent on the last page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Pass as `before` for the previous page (absent on the first page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// For videos whose transcript mentions a searched word: the first such cue.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<TranscriptMatch>,
+}
+
+/// A transcript cue that mentions a searched word; play the video from `start_seconds`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TranscriptMatch {
+    pub video_id: i32,
+    pub start_seconds: f64,
+    /// `hh:mm:ss.ttt`.
+    pub start: String,
+    /// The caption track's label.
+    pub track: String,
+    pub text: String,
 }
 
 /// A video's captions as plain text, from one track.

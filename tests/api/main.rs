@@ -38,6 +38,8 @@ mod read_models;
 mod redis_outage;
 mod renderer;
 mod revocation;
+mod search;
+mod search_pages;
 mod session_cache;
 mod sessions;
 mod stateless;

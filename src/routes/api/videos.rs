@@ -16,7 +16,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::video_forms::{read_caption_upload, read_video_upload};
 use crate::state::AppState;
 use crate::video::input::{FieldErrors, Rating, VideoDetails};
+use crate::video::search::Search;
 use crate::video::service::{AddedCaption, FeedbackSummary, Transcript, VideoList, VideoView};
+use crate::video::views::TranscriptMatch;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -70,75 +72,107 @@ pub async fn upload(
         .json(view))
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    scope: Option<String>,
-    sign_language: Option<String>,
-}
-
-/// `GET /api/videos?scope=mine|public&sign_language=BSL`: the caller's own videos
-/// (default; needs a token) or the public catalogue (anyone; the caller's sign
-/// language first).
+/// `GET /api/videos?scope=mine|public&…`: the caller's own videos (default; needs a
+/// token) or a search of the public catalogue (anyone; the caller's sign language
+/// first), a page at a time.
 #[utoipa::path(
     get,
     path = "/api/videos",
     tag = "videos",
-    summary = "List videos",
-    description = "`scope=mine` (default) lists the caller's own videos and needs a token; `scope=public` lists the public catalogue to anyone (the caller's sign language first). The token is optional for `public`.",
+    summary = "List or search videos",
+    description = "`scope=mine` (default) lists the caller's own videos and needs a token (only `sign_language` applies). `scope=public` searches the public catalogue, open to anyone: words in `q` (title, description and caption text; any text is accepted and searched as plain words) and combinable filters, `limit` videos a page (20 by default), the caller's sign language first. Follow `next` with `after=` and `prev` with `before=`; the page's URL is shareable.",
     params(
-        ("scope" = Option<String>, Query, description = "`mine` (default) or `public`", pattern = "^(mine|public)$"),
-        ("sign_language" = Option<String>, Query, description = "Only videos in this sign language (empty: all)", pattern = "^$|^ *([Aa][Ss][Ll]|[Bb][Ss][Ll]|[Aa][Uu][Ss][Ll][Aa][Nn]|[Nn][Zz][Ss][Ll]|[Ii][Ss][Ll]|[Ll][Ss][Ff]|[Ll][Ss][Qq]|[Dd][Gg][Ss]|[Ll][Ss][Ee]|[Ll][Ii][Ss]|[Ll][Ii][Bb][Rr][Aa][Ss]|[Jj][Ss][Ll]) *$"),
+        ("scope" = Option<String>, Query, description = "`mine` (default) or `public`"),
+        ("q" = Option<String>, Query, description = "Words to find (public scope)"),
+        ("sign_language" = Option<String>, Query, description = "Only these sign languages: codes separated by commas, or the parameter repeated (empty: all)"),
+        ("captions" = Option<String>, Query, description = "`any`, or a caption language code such as `en`: only videos with captions (or subtitles) in it"),
+        ("signed" = Option<String>, Query, description = "`1`: only videos with another signed edition"),
+        ("transcript" = Option<String>, Query, description = "`1`: only videos with a transcript"),
+        ("length" = Option<String>, Query, description = "`under-1`, `1-5`, `5-20` or `over-20` minutes"),
+        ("within" = Option<String>, Query, description = "Uploaded within the last `day`, `week`, `month` or `year`"),
+        ("sort" = Option<String>, Query, description = "`relevance` (default with `q`), `newest` (default without) or `rating` (best-rated signing)"),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        ("before" = Option<String>, Query, description = "The `prev` cursor of the following page"),
+        ("limit" = Option<i64>, Query, description = "Videos per page, 1-100 (public scope; default 20)"),
     ),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The videos (summaries: no captions or editions)", body = VideoList),
+        (status = 200, description = "The videos (summaries: no captions or editions); for the public scope with the count and cursors", body = VideoList),
         (status = 400, description = "The query string cannot be read", body = ErrorBody,
             example = json!({"error": "Bad request"})),
         (status = 401, description = "`scope=mine` without a token, or the token is invalid", body = ErrorBody,
             example = json!({"error": "Token is missing"})),
-        (status = 422, description = "Unknown scope or sign language", body = ErrorBody,
+        (status = 422, description = "Unknown scope, or a filter, sort, cursor or limit that is not valid", body = ErrorBody,
             example = json!({"error": "Some values are not valid", "fields": {"scope": "Choose mine or public"}})),
     )
 )]
 pub async fn list(
     state: web::Data<AppState>,
     auth: MaybeBearer,
-    query: web::Query<ListQuery>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse> {
-    let only = match query.sign_language.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            SignLanguage::parse(raw)
-                .map_err(|m| ApiError::invalid(FieldErrors::from([("sign_language".into(), m)])))?,
-        ),
-    };
-    let videos = match query.scope.as_deref().unwrap_or("mine") {
+    let pairs = query.into_inner();
+    let scope = pairs
+        .iter()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("mine");
+    match scope {
         "mine" => {
+            let search = Search::parse(&pairs, false).map_err(ApiError::invalid)?;
             let user = auth
                 .0
                 .as_ref()
                 .ok_or_else(|| ApiError::unauthorized("Token is missing"))?;
-            let mut own = state.videos.list_own(user.id).await?;
-            if let Some(lang) = only {
-                own.retain(|v| v.sign_language == lang.code());
+            let mut videos = state.videos.list_own(user.id).await?;
+            if !search.sign_languages.is_empty() {
+                videos.retain(|v| {
+                    search
+                        .sign_languages
+                        .iter()
+                        .any(|l| l.code() == v.sign_language)
+                });
             }
-            own
+            Ok(HttpResponse::Ok().json(VideoList {
+                videos,
+                ..VideoList::default()
+            }))
         }
         "public" => {
+            let search = Search::parse(&pairs, true).map_err(ApiError::invalid)?;
             let preferred = auth.0.as_ref().map(|u| u.preferences().sign_language);
-            state
+            let page = state
                 .videos
-                .list_public(auth.user_id(), only, preferred)
-                .await?
+                .search(&search, preferred, auth.user_id())
+                .await?;
+            let matches = page
+                .hits
+                .iter()
+                .filter_map(|h| {
+                    let cue = h.cue.as_ref()?;
+                    Some(TranscriptMatch {
+                        video_id: h.video.id,
+                        start_seconds: cue.start_seconds,
+                        start: cue.start.clone(),
+                        track: cue.track.clone(),
+                        text: cue.text.iter().map(|(t, _)| t.as_str()).collect(),
+                    })
+                })
+                .collect();
+            Ok(HttpResponse::Ok().json(VideoList {
+                videos: page.hits.iter().map(|h| h.video.clone()).collect(),
+                count: Some(page.count),
+                count_more_than: Some(page.more_than),
+                next: page.next.clone(),
+                prev: page.prev.clone(),
+                matches,
+            }))
         }
-        _ => {
-            return Err(ApiError::invalid(FieldErrors::from([(
-                "scope".into(),
-                "Choose mine or public".into(),
-            )])));
-        }
-    };
-    Ok(HttpResponse::Ok().json(VideoList { videos }))
+        _ => Err(ApiError::invalid(FieldErrors::from([(
+            "scope".into(),
+            "Choose mine or public".into(),
+        )]))),
+    }
 }
 
 /// `GET /api/videos/{id}`.

@@ -15,6 +15,7 @@ mod editions;
 mod feedback;
 mod files;
 pub mod read_cache;
+mod search;
 mod uploads;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use self::cue_edit::{
 };
 pub use self::files::MediaFile;
 use self::read_cache::ReadCache;
+pub use self::search::{CueMatch, Hit, Marked, SearchPage};
 use super::input::FieldErrors;
 use super::media::MediaHelper;
 use super::storage::Storage;

@@ -16,7 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::events::Event;
+use crate::video::service::SearchPage;
 use crate::video::views::{VideoView, WatchData};
+
+/// Most search first pages kept.
+const SEARCH_CAPACITY: u64 = 2_000;
 
 /// Most watch pages kept.
 const WATCH_CAPACITY: u64 = 10_000;
@@ -39,6 +43,9 @@ struct Inner {
     ratings: moka::sync::Cache<(i32, i32), Option<String>>,
     /// The catalogue by sign-language filter (`None`: every language).
     catalogue: moka::sync::Cache<Option<&'static str>, Arc<Vec<VideoView>>>,
+    /// First pages of searches as anyone signed out sees them, by preferred sign
+    /// language and query string.
+    searches: moka::sync::Cache<String, Arc<SearchPage>>,
     /// Bumped by every change: a value read before a change is not stored after it.
     generation: AtomicU64,
 }
@@ -61,6 +68,10 @@ impl ReadCache {
                     .build(),
                 catalogue: moka::sync::Cache::builder()
                     .max_capacity(64)
+                    .time_to_live(ttl)
+                    .build(),
+                searches: moka::sync::Cache::builder()
+                    .max_capacity(SEARCH_CAPACITY)
                     .time_to_live(ttl)
                     .build(),
                 generation: AtomicU64::new(0),
@@ -134,6 +145,26 @@ impl ReadCache {
         Ok(value)
     }
 
+    /// The search page kept under `key`, or `load()`'s.
+    pub async fn search<E, F, Fut>(&self, key: String, load: F) -> Result<Arc<SearchPage>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<SearchPage, E>>,
+    {
+        let Some(inner) = &self.inner else {
+            return load().await.map(Arc::new);
+        };
+        if let Some(found) = inner.searches.get(&key) {
+            return Ok(found);
+        }
+        let generation = self.generation();
+        let value = Arc::new(load().await?);
+        if self.generation() == generation {
+            inner.searches.insert(key, value.clone());
+        }
+        Ok(value)
+    }
+
     /// Forget video `id` and the catalogue (it may list the video).
     pub fn forget(&self, id: i32) {
         if let Some(inner) = &self.inner {
@@ -142,6 +173,7 @@ impl ReadCache {
             // Ratings change rarely next to views: all of them go.
             inner.ratings.invalidate_all();
             inner.catalogue.invalidate_all();
+            inner.searches.invalidate_all();
         }
     }
 
@@ -165,6 +197,7 @@ impl ReadCache {
             inner.watch.invalidate_all();
             inner.ratings.invalidate_all();
             inner.catalogue.invalidate_all();
+            inner.searches.invalidate_all();
         }
     }
 }

@@ -159,7 +159,7 @@ async function startServer(extraEnv = {}) {
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
     return true;
   };
-  return { baseURL, stop, sql, logs: () => logs.join(''), backend: db.backend };
+  return { baseURL, stop, sql, logs: () => logs.join(''), backend: db.backend, databaseUrl: db.url };
 }
 
 module.exports = { startServer, ensureBinary, ROOT };

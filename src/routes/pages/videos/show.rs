@@ -78,6 +78,9 @@ struct ShowContent<'a> {
     caption: &'a CaptionAnswers,
     /// The kinds of track, as (value, label, chosen) for the caption form.
     kinds: Vec<(&'static str, &'static str, bool)>,
+    /// `?t=83.5` (a search result's cue): the player starts there, as a media fragment
+    /// (`#t=83.5`), so it works without JavaScript too.
+    start: Option<String>,
     owned_tracks: Vec<OwnedTrack<'a>>,
     /// Signed in and not the owner: the "Report this video" link shows.
     can_report: bool,
@@ -129,6 +132,22 @@ fn render_status(
     .map_err(PageError::internal)
 }
 
+/// The start time `?t=` asks for, in seconds (0 to 24 h; anything else is ignored).
+fn start_time(req: &HttpRequest) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
+    let t: f64 = pairs
+        .iter()
+        .find(|(k, _)| k == "t")?
+        .1
+        .trim()
+        .parse()
+        .ok()?;
+    (t.is_finite() && (0.0..=86_400.0).contains(&t)).then(|| {
+        let text = format!("{t:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    })
+}
+
 /// The watch page of video `id`, titled by `page` (given the video's title), with its
 /// forms as `forms` says.
 async fn render_show(
@@ -170,6 +189,7 @@ async fn render_show(
         None
     };
     let content = ShowContent {
+        start: start_time(req),
         v,
         video,
         language_name: sign_language_name(&video.sign_language),

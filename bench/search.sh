@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# `make bench-search`: the search rows of issue 14, on SQLite and (when reachable)
+# PostgreSQL + Redis. Seeds BENCH_SEARCH_VIDEOS public videos (default 100,000) with
+# BENCH_SEARCH_CUES caption cues (default 1,000,000) straight into the database
+# (`pinkflow seed-search`: no files, no transcoding), then measures with wrk, against
+# the bare handler:
+#   one common word (`q=cooking`), two words (`q=cooking winter`), three filters
+#   (`sign_language=BSL&captions=en&length=5-20`) and the unfiltered first page,
+# each signed out as served (first pages shared from the read cache until a change) and
+# with the read cache off (`CACHE_DEFAULT_TIMEOUT=0`: every request runs the search).
+# Targets: each row >= 0.1 x bare with p99 < 50 ms at 32 connections; the unfiltered first
+# page >= 0.25 x bare. Also reports the database size the search indexes add.
+# Knobs: BENCH_BIN (binary; default: a release build), BENCH_DURATION (s per row, 5),
+# BENCH_CONNECTIONS (32), BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_SEARCH_VIDEOS,
+# BENCH_SEARCH_CUES, BENCH_SEARCH_OUT (default docs/SEARCH_BENCHMARKS.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pinkflow-target}"
+DURATION="${BENCH_DURATION:-5}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+VIDEOS="${BENCH_SEARCH_VIDEOS:-100000}"
+CUES="${BENCH_SEARCH_CUES:-1000000}"
+PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+REDIS="${BENCH_REDIS_URL:-redis://127.0.0.1:6379}"
+OUT="${BENCH_SEARCH_OUT:-docs/SEARCH_BENCHMARKS.md}"
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+WORK="$(mktemp -d)"
+SERVER_PID=""
+PG_DB=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$PG_DB" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release --quiet --bin pinkflow --bin pinkflow-media
+fi
+SRC_BIN="${BENCH_BIN:-$CARGO_TARGET_DIR/release/pinkflow}"
+cp "$SRC_BIN" "$WORK/pinkflow"
+cp "$(dirname "$SRC_BIN")/pinkflow-media" "$WORK/pinkflow-media"
+BIN="$WORK/pinkflow"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_server DATABASE_URL REDIS_URL [VAR=value ...]
+start_server() {
+  local db="$1" redis="$2"; shift 2
+  local port; port="$(free_port)"
+  env -i PATH="$PATH" HOME="$HOME" APP_ENV=production HOST=127.0.0.1 PORT="$port" \
+    DATABASE_URL="$db" ${redis:+REDIS_URL="$redis"} CACHE_KEY_PREFIX="bench_search_$$" \
+    SECRET_KEY="bench-access-secret-0123456789abcdef0123456789" \
+    REFRESH_SECRET_KEY="bench-refresh-secret-0123456789abcdef012345678" \
+    RATE_LIMIT_API=100000000/second VIDEO_UPLOAD_FOLDER="$WORK/videos" RUST_LOG=warn "$@" \
+    "$BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  BASE="http://127.0.0.1:$port"
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+# run_wrk URL -> "req/s p50_ms p99_ms non2xx"
+run_wrk() {
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$1" >"$WORK/wrk.txt" 2>&1
+  python3 - "$WORK/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v, unit):
+    return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+lat = {p: ms(v, u) for p, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s|m)\b", text)}
+non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{rps:.0f} {lat.get('50', 0):.2f} {lat.get('99', 0):.2f} {int(non2xx.group(1)) if non2xx else 0}")
+PY
+}
+
+ROWS="one_word two_words three_filters first_page"
+path_of() {
+  case "$1" in
+    one_word) echo "/catalogue?q=cooking" ;;
+    two_words) echo "/catalogue?q=cooking+winter" ;;
+    three_filters) echo "/catalogue?sign_language=BSL&captions=en&length=5-20" ;;
+    first_page) echo "/catalogue" ;;
+  esac
+}
+TABLE=""
+SIZES=""
+
+# measure_all BACKEND DATABASE_URL REDIS
+measure_all() {
+  local backend="$1" db="$2" redis="$3"
+  local mode
+  for mode in cached uncached; do
+    if [ "$mode" = cached ]; then start_server "$db" "$redis"; else start_server "$db" "$redis" CACHE_DEFAULT_TIMEOUT=0; fi
+    wrk -t1 -c"$CONNECTIONS" -d2s "$BASE/bench/bare" >/dev/null
+    local bare p50 p99 bad; read -r bare p50 p99 bad < <(run_wrk "$BASE/bench/bare")
+    echo "  [$mode] bare: $bare req/s, p99 $p99 ms"
+    local row
+    for row in $ROWS; do
+      local url="$BASE$(path_of "$row")"
+      curl -sf "$url" | grep -o 'results-heading" tabindex="-1">[^<]*' | sed "s/.*>/  [$mode] $row: /" || true
+      local rps; read -r rps p50 p99 bad < <(run_wrk "$url")
+      local ratio; ratio="$(python3 -c "print(f'{$rps/$bare:.2f}')")"
+      local min=0.1; [ "$row" = first_page ] && min=0.25
+      local verdict; verdict="$(python3 -c "print('met' if $ratio >= $min and $p99 < 50 and $bad == 0 else 'MISSED')")"
+      echo "  [$mode] $row: $rps req/s, p50 $p50 ms, p99 $p99 ms, $ratio x bare, non-2xx $bad: $verdict"
+      TABLE+="| $backend | $mode | \`$(path_of "$row")\` | $rps | $p50 | $p99 | $ratio | $verdict |"$'\n'
+    done
+    stop_server
+  done
+}
+
+echo "== SQLite: seeding $VIDEOS videos, $CUES cues"
+DATABASE_URL="sqlite://$WORK/search.db" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
+measure_all SQLite "sqlite://$WORK/search.db" ""
+# Size the search adds: the same file without the FTS table, its triggers and indexes.
+cp "$WORK/search.db" "$WORK/plain.db"
+python3 - "$WORK/search.db" "$WORK/plain.db" >"$WORK/sizes.txt" <<'PY'
+import os, sqlite3, sys
+full, plain = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(plain)
+for t in ["video_fts_video_insert", "video_fts_video_update", "video_fts_video_delete",
+          "video_fts_caption_insert", "video_fts_caption_update", "video_fts_caption_delete"]:
+    c.execute(f"DROP TRIGGER IF EXISTS {t}")
+c.execute("DROP TABLE IF EXISTS video_fts")
+c.execute("DROP INDEX IF EXISTS videos_listed_newest_idx")
+c.execute("DROP INDEX IF EXISTS videos_listed_language_idx")
+c.commit(); c.execute("VACUUM"); c.close()
+c = sqlite3.connect(full); c.execute("VACUUM"); c.close()
+a, b = os.path.getsize(full), os.path.getsize(plain)
+print(f"SQLite: database {a/2**20:.1f} MiB, of which the search index (FTS5, with its copy of the text) and the two keyset indexes {(a-b)/2**20:.1f} MiB")
+PY
+cat "$WORK/sizes.txt"; SIZES+="- $(cat "$WORK/sizes.txt")"$'\n'
+
+if command -v psql >/dev/null && psql "$PG_ADMIN" -Atc 'select 1' >/dev/null 2>&1; then
+  PG_DB="pinkflow_search_bench_$$"
+  psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB"
+  PG_URL="${PG_ADMIN%/*}/$PG_DB"
+  REDIS_ARG=""
+  if command -v redis-cli >/dev/null && redis-cli -u "$REDIS" ping 2>/dev/null | grep -q PONG; then REDIS_ARG="$REDIS"; fi
+  echo "== PostgreSQL: seeding $VIDEOS videos, $CUES cues"
+  DATABASE_URL="$PG_URL" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
+  psql "$PG_URL" -qc "VACUUM ANALYZE"
+  measure_all "PostgreSQL${REDIS_ARG:+ + Redis}" "$PG_URL" "$REDIS_ARG"
+  line="$(psql "$PG_URL" -Atc "SELECT format('PostgreSQL: database %s, of which video_search (tsvector + GIN) %s and the two keyset indexes %s',
+      pg_size_pretty(pg_database_size(current_database())), pg_size_pretty(pg_total_relation_size('video_search')),
+      pg_size_pretty(pg_relation_size('videos_listed_newest_idx') + pg_relation_size('videos_listed_language_idx')))")"
+  echo "$line"; SIZES+="- $line"$'\n'
+  if [ -n "$REDIS_ARG" ]; then redis-cli -u "$REDIS" --scan --pattern "bench_search_$$:*" | xargs -r redis-cli -u "$REDIS" del >/dev/null; fi
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
+  PG_DB=""
+fi
+
+{
+  echo "# Search benchmarks"
+  echo
+  echo "Generated by \`bench/search.sh\` ($VIDEOS videos, $CUES caption cues, $CONNECTIONS connections, ${DURATION} s per row, $(nproc) CPUs)."
+  echo "\"cached\": as served (signed-out first pages are shared from the read cache until a video changes);"
+  echo "\"uncached\": \`CACHE_DEFAULT_TIMEOUT=0\`, every request runs the search. Target: ≥ 0.1 × bare with p99 < 50 ms (first page ≥ 0.25 × bare)."
+  echo
+  echo "| backend | mode | request | req/s | p50 ms | p99 ms | × bare | target |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s' "$TABLE"
+  echo
+  echo "Database size added by the search indexes:"
+  echo
+  printf '%s' "$SIZES"
+} >"$OUT"
+echo "wrote $OUT"

@@ -1,0 +1,9 @@
+DROP INDEX videos_listed_language_idx;
+DROP INDEX videos_listed_newest_idx;
+DROP TRIGGER video_fts_caption_delete;
+DROP TRIGGER video_fts_caption_update;
+DROP TRIGGER video_fts_caption_insert;
+DROP TRIGGER video_fts_video_delete;
+DROP TRIGGER video_fts_video_update;
+DROP TRIGGER video_fts_video_insert;
+DROP TABLE video_fts;
