@@ -6,7 +6,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/pinkflow
 
 APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
-	libavfilter-dev
+	libavfilter-dev python3-aiosmtpd
 
 .PHONY: run build deps assets test test-sqlite test-postgres test-browser test-browser-postgres chromium lint fmt bench bench-http bench-video faults migrate fuzz-api fuzz-api-smoke fuzz-smoke fuzz
 

@@ -36,6 +36,8 @@ pub struct Application {
     state: AppState,
     limiters: RateLimiters,
     sessions: AppSessionStore,
+    /// Where the mail sender delivers (SMTP or `.eml` files).
+    delivery: crate::mail::Delivery,
     /// Event subscribers and the cross-instance event listener (started by `build`, so
     /// no event published after it is missed).
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -125,6 +127,8 @@ impl Application {
         })?;
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone())
             .with_read_cache(settings.cache.default_timeout);
+        let mail = crate::mail::Mailer::new(Arc::new(settings.mail.clone()), settings.app_env);
+        let delivery = crate::mail::Delivery::from_settings(&settings.mail)?;
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -134,6 +138,7 @@ impl Application {
             videos,
             cache,
             metrics,
+            mail,
         };
         let mut tasks = crate::events::subscribers::start(
             &state.events,
@@ -224,6 +229,7 @@ impl Application {
             state,
             limiters,
             sessions,
+            delivery,
             tasks,
         })
     }
@@ -245,6 +251,10 @@ impl Application {
             self.limiters.clone(),
             self.sessions.clone(),
         )));
+        // Mail: every instance sends from the shared queue (each mail claimed once).
+        let sender =
+            crate::mail::Sender::new(self.state.db.clone(), &self.state.mail, self.delivery);
+        tasks.push(tokio::spawn(sender.run()));
         // Histogram samples wait in buffers until drained: drain them often, scraped or not.
         let metrics = self.state.metrics.clone();
         tasks.push(tokio::spawn(async move {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod caption;
 pub mod caption_revision;
 pub mod feedback;
+pub mod mail;
 pub mod session;
 pub mod stats;
 pub mod throttle;

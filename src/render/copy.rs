@@ -817,6 +817,7 @@ static BY_KEY: std::sync::LazyLock<
         .chain(super::copy_player::COPY)
         .chain(super::copy_controls::PLAYER_COPY)
         .chain(super::copy_captions::COPY)
+        .chain(super::copy_mail::COPY)
     {
         let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
         if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {

@@ -11,6 +11,7 @@
 pub mod copy;
 mod copy_captions;
 mod copy_controls;
+pub(crate) mod copy_mail;
 mod copy_player;
 pub mod live;
 pub mod prefs;
