@@ -129,6 +129,12 @@ impl Application {
             .with_read_cache(settings.cache.default_timeout);
         let mail = crate::mail::Mailer::new(Arc::new(settings.mail.clone()), settings.app_env);
         let delivery = crate::mail::Delivery::from_settings(&settings.mail)?;
+        let accounts = crate::auth::account::AccountService::new(
+            auth.clone(),
+            mail.clone(),
+            settings.auth.password_reset_ttl,
+            settings.auth.email_token_ttl,
+        );
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -139,6 +145,7 @@ impl Application {
             cache,
             metrics,
             mail,
+            accounts,
         };
         let mut tasks = crate::events::subscribers::start(
             &state.events,
@@ -301,6 +308,11 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
+        }
+        match state.accounts.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "expired account links removed"),
+            Err(e) => tracing::warn!(error = %e, "account link clean-up failed"),
         }
         limiters.retain_recent();
         match state.videos.sweep_orphans(ORPHAN_MIN_AGE).await {

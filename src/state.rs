@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::AuthService;
+use crate::auth::account::AccountService;
 use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
@@ -30,4 +31,6 @@ pub struct AppState {
     pub videos: VideoService,
     /// Queues mail (delivered by the sender loop, `crate::mail::sender`).
     pub mail: Mailer,
+    /// Password changes and resets, address confirmation (over `auth` and `mail`).
+    pub accounts: AccountService,
 }

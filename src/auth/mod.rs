@@ -1,6 +1,7 @@
 //! Authentication: password hashing, tokens, the account service, its principal cache and
 //! the Bearer extractor.
 
+pub mod account;
 pub mod extract;
 pub mod password;
 pub mod principals;

@@ -149,7 +149,7 @@ impl AuthService {
 
     /// After a revocation: principals are dropped here and, before this returns, on
     /// every instance the event reached (waiting at most [`REVOCATION_CONFIRM_WITHIN`]).
-    async fn revoked(&self, user_id: i32) {
+    pub(crate) async fn revoked(&self, user_id: i32) {
         self.events
             .publish_confirmed(
                 Event::PrincipalsInvalidated {
@@ -182,6 +182,14 @@ impl AuthService {
 
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
+    }
+
+    pub(crate) fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
     }
 
     pub async fn register(&self, account: NewAccount, via: Via) -> Result<User, AuthError> {

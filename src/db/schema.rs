@@ -29,6 +29,8 @@ diesel::table! {
         sign_corner -> Text,
         sign_size -> Text,
         keyboard_shortcuts -> Bool,
+        session_epoch -> Integer,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -172,6 +174,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    account_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Integer,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
 diesel::joinable!(videos -> users (owner_id));

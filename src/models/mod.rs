@@ -1,5 +1,6 @@
 //! Table rows and their queries. Only this module (and `db`) speaks diesel.
 
+pub mod account_token;
 pub mod audit;
 pub mod caption;
 pub mod caption_revision;

@@ -42,6 +42,10 @@ pub struct User {
     pub sign_corner: String,
     pub sign_size: String,
     pub keyboard_shortcuts: bool,
+    /// Bumped by a password change or reset: older browser sessions end.
+    pub session_epoch: i32,
+    /// When the address was confirmed (`None`: not yet).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -305,4 +309,35 @@ impl PlayerChangeset {
             keyboard_shortcuts: u.keyboard_shortcuts,
         }
     }
+}
+
+/// Store a new password hash and end every browser session but the one re-started by
+/// the caller (the epoch moves on). Returns the new epoch.
+pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str) -> Result<i32, DbError> {
+    Ok(diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(now()),
+        ))
+        .returning(users::session_epoch)
+        .get_result(conn)?)
+}
+
+/// Record that `email` is confirmed, if it is still the account's address.
+pub fn mark_verified(
+    conn: &mut DbConnection,
+    id: i32,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email.eq(email))
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(n == 1)
 }

@@ -818,6 +818,7 @@ static BY_KEY: std::sync::LazyLock<
         .chain(super::copy_controls::PLAYER_COPY)
         .chain(super::copy_captions::COPY)
         .chain(super::copy_mail::COPY)
+        .chain(super::copy_account::COPY)
     {
         let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
         if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {
@@ -847,6 +848,7 @@ pub fn error_message(message: &str, level: u8) -> String {
         && let Some((_, plain)) = PLAIN_ERRORS
             .iter()
             .chain(super::copy_captions::PLAIN_ERRORS)
+            .chain(super::copy_account::PLAIN_ERRORS)
             .find(|(m, _)| *m == message)
     {
         return (*plain).to_owned();

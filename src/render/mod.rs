@@ -9,6 +9,7 @@
 //!   reading level.
 
 pub mod copy;
+mod copy_account;
 mod copy_captions;
 mod copy_controls;
 pub(crate) mod copy_mail;
@@ -204,7 +205,13 @@ impl PageCtx {
         let user = match session::user_id(&session, state.settings.session.absolute_timeout) {
             None => None,
             Some(id) => {
-                let user = state.auth.session_user(id).await?;
+                let epoch = session::epoch(&session);
+                // A password change or reset elsewhere ended sessions of older epochs.
+                let user = state
+                    .auth
+                    .session_user(id)
+                    .await?
+                    .filter(|u| u.session_epoch == epoch);
                 if user.is_none() {
                     session::sign_out(&session);
                 }

@@ -19,6 +19,7 @@ use crate::config::Settings;
 pub const COOKIE_NAME: &str = "pinkflow_session";
 const USER_ID: &str = "uid";
 const SIGNED_IN_AT: &str = "signed_in_at";
+const EPOCH: &str = "epoch";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -75,13 +76,50 @@ pub fn user_id(session: &Session, absolute_timeout: std::time::Duration) -> Opti
     Some(id)
 }
 
+/// The account's session epoch this session was started in (0 for sessions from
+/// before epochs): a session from an older epoch has ended.
+pub fn epoch(session: &Session) -> i32 {
+    session.get::<i32>(EPOCH).ok().flatten().unwrap_or(0)
+}
+
 /// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
-/// (a waiting flash message is in its own cookie, so it survives).
-pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
+/// (a waiting flash message is in its own cookie, so it survives). `epoch` is the
+/// account's session epoch (see [`epoch`]).
+pub fn sign_in(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+) -> Result<(), actix_session::SessionInsertError> {
+    let signed_in_at = unix_now();
+    start(session, user_id, epoch, signed_in_at)
+}
+
+/// Carry the signed-in session on into a new epoch (after this person changed their
+/// password): a new session id, the same sign-in time; the old id stops working.
+pub fn continue_in_epoch(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+) -> Result<(), actix_session::SessionInsertError> {
+    let since = session
+        .get::<i64>(SIGNED_IN_AT)
+        .ok()
+        .flatten()
+        .unwrap_or_else(unix_now);
+    start(session, user_id, epoch, since)
+}
+
+fn start(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+    signed_in_at: i64,
+) -> Result<(), actix_session::SessionInsertError> {
     session.renew();
     session.clear();
     session.insert(USER_ID, user_id)?;
-    session.insert(SIGNED_IN_AT, unix_now())?;
+    session.insert(SIGNED_IN_AT, signed_in_at)?;
+    session.insert(EPOCH, epoch)?;
     session.insert(CSRF, csrf::new_token())?;
     Ok(())
 }

@@ -346,8 +346,27 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Register through the page with `password123`.
+    /// Register through the page with `password123`, then sign out again (registering
+    /// signs in), so tests can sign in as they choose. Returns the registration's answer.
     pub async fn browser_register(&self, name: &str) -> reqwest::Response {
+        let r = self.browser_register_signed_in(name).await;
+        if r.status() == 303 {
+            self.browser_logout().await;
+        }
+        r
+    }
+
+    /// Sign this client out through the page (when signed in), leaving any flash
+    /// message waiting (the password page shows none).
+    pub async fn browser_logout(&self) {
+        let html = self.get_html("/account/password").await;
+        if let Some(token) = csrf_from(&html) {
+            self.post_form("/logout", &[("csrf_token", &token)]).await;
+        }
+    }
+
+    /// Register through the page with `password123` (which signs this client in).
+    pub async fn browser_register_signed_in(&self, name: &str) -> reqwest::Response {
         let token = self.csrf("/register").await;
         let email = format!("{name}@example.com");
         self.post_form(

@@ -25,6 +25,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pages;
+mod passwords;
 mod player;
 mod player_pages;
 mod player_prefs;

@@ -96,7 +96,8 @@ pub async fn login(
         let secret = SecretString::from(password.to_owned());
         match state.auth.verify_credentials(email, &secret).await {
             Ok(user) => {
-                session::sign_in(&ctx.session, user.id).map_err(PageError::internal)?;
+                session::sign_in(&ctx.session, user.id, user.session_epoch)
+                    .map_err(PageError::internal)?;
                 tracing::info!(user_id = user.id, "user signed in (browser)");
                 state.events.publish(Event::UserLogin {
                     user_id: user.id,
@@ -241,9 +242,16 @@ pub async fn register(
                         .update_preferences(user.id, update, Via::Browser)
                         .await?;
                 }
-                session::set_flash(&ctx.session, v.t("login.registered"))
+                // Signed in at once: nobody should type the same details twice.
+                session::sign_in(&ctx.session, user.id, user.session_epoch)
                     .map_err(PageError::internal)?;
-                return Ok(see_other(&ctx, "/login"));
+                state.events.publish(Event::UserLogin {
+                    user_id: user.id,
+                    via: Via::Browser,
+                });
+                session::set_flash(&ctx.session, v.t("register.done"))
+                    .map_err(PageError::internal)?;
+                return Ok(see_other(&ctx, "/account"));
             }
             Err(e @ AuthError::EmailTaken) => errors.add("email", "email", v.err(&e.to_string())),
             Err(e @ AuthError::UsernameTaken) => {

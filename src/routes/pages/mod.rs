@@ -6,6 +6,7 @@ mod account;
 mod auth;
 mod developers;
 mod home;
+mod password;
 mod preferences;
 mod preferences_player;
 mod signed_in;
@@ -119,6 +120,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                 ),
         )
         .route("/logout", web::post().to(auth::logout))
+        .service(
+            web::resource("/account/password")
+                .route(web::get().to(password::change_page))
+                .route(
+                    web::post()
+                        .to(password::change)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .service(
+            web::resource("/forgot-password")
+                .route(web::get().to(password::forgot_page))
+                .route(
+                    web::post()
+                        .to(password::forgot)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
+        .service(
+            web::resource("/reset-password")
+                .route(web::get().to(password::reset_page))
+                .route(
+                    web::post()
+                        .to(password::reset)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
         .route("/account", web::get().to(account::account))
         .service(
             web::resource("/preferences")

@@ -1,0 +1,139 @@
+//! Interface copy of the account pages people run themselves (password change,
+//! forgotten password), in the same (key, level, text) shape as [`super::copy`], which
+//! reads this table too.
+
+pub const COPY: &[(&str, u8, &str)] = &[
+    (
+        "register.done",
+        3,
+        "Your account has been created. You are signed in.",
+    ),
+    (
+        "register.done",
+        1,
+        "Your account is ready. You are signed in.",
+    ),
+    ("account.security", 3, "Password and sign-in"),
+    ("account.security", 1, "Password"),
+    ("account.change_password", 3, "Change your password"),
+    ("account.change_password", 1, "Change password"),
+    ("login.forgot", 3, "Forgotten your password?"),
+    ("login.forgot", 1, "Forgot your password?"),
+    // Change password
+    ("password.heading", 3, "Change your password"),
+    ("password.heading", 1, "Change password"),
+    (
+        "password.lead",
+        3,
+        "Every other device where you are signed in will be signed out. This one stays signed in.",
+    ),
+    (
+        "password.lead",
+        1,
+        "Other devices will be signed out. This one stays.",
+    ),
+    (
+        "password.lead",
+        5,
+        "Every other browser and app where you are signed in will be signed out at once, and we will email you that the password changed. This browser stays signed in.",
+    ),
+    ("password.current", 3, "Current password"),
+    ("password.current", 1, "Your password now"),
+    ("password.new", 3, "New password"),
+    ("password.new", 1, "New password"),
+    (
+        "password.new.hint",
+        3,
+        "At least 8 characters. A few words are easier to remember.",
+    ),
+    ("password.new.hint", 1, "8 or more letters or numbers."),
+    ("password.submit", 3, "Change password"),
+    (
+        "password.changed",
+        3,
+        "Your password has been changed. Other devices were signed out.",
+    ),
+    (
+        "password.changed",
+        1,
+        "Your password is new. Other devices are signed out.",
+    ),
+    // Forgotten password
+    ("forgot.heading", 3, "Reset your password"),
+    ("forgot.heading", 1, "Forgot your password?"),
+    (
+        "forgot.lead",
+        3,
+        "Enter the email address of your account. We will email you a link to choose a new password.",
+    ),
+    (
+        "forgot.lead",
+        1,
+        "Type your email. We send you a link to make a new password.",
+    ),
+    ("forgot.email", 3, "Email address"),
+    ("forgot.email", 1, "Email"),
+    ("forgot.submit", 3, "Send the link"),
+    ("forgot.sent.heading", 3, "Check your email"),
+    ("forgot.sent.heading", 1, "Look in your email"),
+    (
+        "forgot.sent.body",
+        3,
+        "If an account uses that address, we have sent it a link to choose a new password. The link works once, for {minutes} minutes.",
+    ),
+    (
+        "forgot.sent.body",
+        1,
+        "If we know your email, we sent you a link. It works once, for {minutes} minutes.",
+    ),
+    (
+        "forgot.sent.more",
+        3,
+        "No email after a few minutes? Check your spam folder, or ask again.",
+    ),
+    (
+        "forgot.sent.more",
+        1,
+        "No email? Look in spam, or ask again.",
+    ),
+    ("forgot.again", 3, "Ask for another link"),
+    ("forgot.again", 1, "Get a new link"),
+    // Reset password (from the link)
+    ("reset.heading", 3, "Choose a new password"),
+    ("reset.heading", 1, "Make a new password"),
+    (
+        "reset.lead",
+        3,
+        "After this, you will be signed out everywhere. Sign in with the new password.",
+    ),
+    ("reset.lead", 1, "Then sign in with the new password."),
+    ("reset.submit", 3, "Save the new password"),
+    (
+        "reset.done",
+        3,
+        "Your password has been changed and you were signed out everywhere. Sign in with the new password.",
+    ),
+    ("reset.done", 1, "Your password is new. Sign in with it."),
+    ("reset.bad.heading", 3, "This link does not work"),
+    ("reset.bad.heading", 1, "This link does not work"),
+    (
+        "reset.bad.body",
+        3,
+        "The link is wrong, was used already, or is more than {minutes} minutes old. Ask for a new one.",
+    ),
+    (
+        "reset.bad.body",
+        1,
+        "The link is old or used. Get a new one.",
+    ),
+];
+
+/// Validation messages of these pages in plain language (levels 1 and 2).
+pub const PLAIN_ERRORS: &[(&str, &str)] = &[
+    (
+        "Your current password is wrong",
+        "That is not your password now.",
+    ),
+    ("Enter your current password", "Type your password now."),
+    ("Enter a new password", "Type a new password."),
+];
