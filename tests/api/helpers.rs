@@ -397,13 +397,10 @@ impl TestApp {
     }
 
     /// Register and sign in through the pages.
+    /// (Registering signs in.)
     pub async fn browser_user(&self, name: &str) {
-        let r = self.browser_register(name).await;
+        let r = self.browser_register_signed_in(name).await;
         assert_eq!(r.status(), 303, "register {name}");
-        let r = self
-            .browser_login(&format!("{name}@example.com"), "password123")
-            .await;
-        assert_eq!(r.status(), 303, "sign in {name}");
     }
 
     /// Save preferences through the page (this client's session or cookie).
