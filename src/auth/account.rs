@@ -188,13 +188,13 @@ impl AccountService {
             .db()
             .transaction(move |c| {
                 let at = now();
-                let limited =
-                    throttle_db::wait_time(c, &key, at, RESET_ADDRESS_WINDOW, RESET_PER_ADDRESS)?
-                        .is_some();
-                if limited {
+                // Count this request first (the row update serialises concurrent
+                // requests for one address), then see whether it is over the limit.
+                throttle_db::record_failure(c, &key, at, RESET_ADDRESS_WINDOW)?;
+                let over = RESET_PER_ADDRESS + 1;
+                if throttle_db::wait_time(c, &key, at, RESET_ADDRESS_WINDOW, over)?.is_some() {
                     return Ok(false);
                 }
-                throttle_db::record_failure(c, &key, at, RESET_ADDRESS_WINDOW)?;
                 let Some(user) = user_db::find_by_email(c, &email)? else {
                     return Ok(false);
                 };

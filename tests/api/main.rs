@@ -26,6 +26,7 @@ mod openapi;
 mod outage;
 mod pages;
 mod passwords;
+mod passwords_api;
 mod player;
 mod player_pages;
 mod player_prefs;

@@ -1,5 +1,6 @@
 //! The JSON API under `/api`.
 
+pub mod account;
 pub mod auth;
 pub mod caption_docs;
 pub mod captions;
@@ -58,6 +59,8 @@ pub enum Limit {
     Login,
     Refresh,
     Api,
+    /// Forgotten-password requests and resets (`RATE_LIMIT_PASSWORD_RESET`).
+    PasswordReset,
 }
 
 /// One route of the API: method, path (with the `/api` prefix), rate limit and handler.
@@ -98,6 +101,21 @@ pub fn routes() -> Vec<ApiRoute> {
         r(Method::PUT, "/api/auth/user/preferences", Api, || {
             web::put().to(auth::update_preferences)
         }),
+        r(Method::POST, "/api/auth/password", Login, || {
+            web::post().to(account::change_password)
+        }),
+        r(
+            Method::POST,
+            "/api/auth/password/forgot",
+            PasswordReset,
+            || web::post().to(account::forgot_password),
+        ),
+        r(
+            Method::POST,
+            "/api/auth/password/reset",
+            PasswordReset,
+            || web::post().to(account::reset_password),
+        ),
         r(Method::POST, "/api/videos", Api, || {
             web::post().to(videos::upload)
         }),
@@ -201,6 +219,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
             Limit::Login => &limits.login,
             Limit::Refresh => &limits.refresh,
             Limit::Api => &limits.api,
+            Limit::PasswordReset => &limits.password_reset,
         };
         // Every path in `routes` starts with /api (a unit test checks it).
         let path = path.strip_prefix("/api").unwrap_or(path);

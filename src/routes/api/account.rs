@@ -1,0 +1,192 @@
+//! `/api/auth/password…`: change the password (Bearer; every other sign-in and browser
+//! session ends, this sign-in carries on), ask for a reset link (the same answer for
+//! any address) and set a new password with the link (every sign-in ends). Request
+//! bodies are described here for the OpenAPI document.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::auth::MessageResponse;
+use super::object;
+use crate::auth::BearerAuth;
+use crate::auth::account::AccountError;
+use crate::domain::{Email, Password};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// `POST /api/auth/password` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"current_password": "correct horse battery", "new_password": "a new long passphrase"}))]
+pub struct ChangePasswordRequest {
+    #[schema(min_length = 1)]
+    pub current_password: String,
+    /// At least 8 characters and at most 72 bytes (UTF-8).
+    #[schema(min_length = 8, max_length = 72)]
+    pub new_password: String,
+}
+
+/// `POST /api/auth/password/forgot` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ann@example.com"}))]
+pub struct ForgotPasswordRequest {
+    /// The account's email address.
+    #[schema(min_length = 3, max_length = 254)]
+    pub email: String,
+}
+
+/// `POST /api/auth/password/reset` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "new_password": "a new long passphrase"}))]
+pub struct ResetPasswordRequest {
+    /// The token from the mailed link (64 hexadecimal digits).
+    #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-fA-F]{64}$")]
+    pub token: String,
+    /// At least 8 characters and at most 72 bytes (UTF-8).
+    #[schema(min_length = 8, max_length = 72)]
+    pub new_password: String,
+}
+
+/// A string field: 400 when absent, 422 when not a string.
+fn string<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Err(ApiError::missing_fields(&[name])),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(ApiError::invalid(BTreeMap::from([(
+            name.to_owned(),
+            "Must be a string".to_owned(),
+        )]))),
+    }
+}
+
+fn field_error(name: &str, message: &str) -> ApiError {
+    ApiError::invalid(BTreeMap::from([(name.to_owned(), message.to_owned())]))
+}
+
+fn account_error(e: AccountError) -> ApiError {
+    match e {
+        AccountError::WrongPassword => field_error("current_password", &e.to_string()),
+        AccountError::InvalidLink => ApiError::bad_request(e.to_string()),
+        AccountError::NotFound => ApiError::unauthorized("Token is invalid or expired"),
+        AccountError::Db(db) => db.into(),
+        AccountError::Hash(h) => ApiError::internal(h),
+    }
+}
+
+/// `POST /api/auth/password`
+#[utoipa::path(
+    post,
+    path = "/api/auth/password",
+    tag = "auth",
+    summary = "Change the password",
+    description = "Needs the current password. Every other sign-in (refresh token family) and every browser session of the account is revoked; this sign-in carries on. A notice is emailed.",
+    request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = MessageResponse,
+            example = json!({"message": "Password changed"})),
+        (status = 422, description = "The current password is wrong, or the new one is not valid", body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let current = string(&body, "current_password")?;
+    let new = string(&body, "new_password")?;
+    if current.is_empty() {
+        return Err(field_error(
+            "current_password",
+            "Enter your current password",
+        ));
+    }
+    let new = Password::parse(new.to_owned()).map_err(|m| field_error("new_password", m))?;
+    state
+        .accounts
+        .change_password(
+            auth.user.id,
+            &SecretString::from(current.to_owned()),
+            new,
+            Some(auth.claims.fam.clone()),
+        )
+        .await
+        .map_err(account_error)?;
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Password changed",
+    }))
+}
+
+/// `POST /api/auth/password/forgot`
+#[utoipa::path(
+    post,
+    path = "/api/auth/password/forgot",
+    tag = "auth",
+    summary = "Ask for a password reset link",
+    description = "The answer is the same whether or not an account has the address. When one has, a single-use link valid for PASSWORD_RESET_TTL (30 minutes) is emailed; at most 3 an hour per address.",
+    request_body = ForgotPasswordRequest,
+    responses(
+        (status = 202, description = "Accepted (whether or not the address has an account)", body = MessageResponse,
+            example = json!({"message": "If an account uses this address, a link to reset its password has been sent"})),
+        (status = 422, description = "Not an email address", body = ErrorBody),
+    )
+)]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let email = Email::parse(string(&body, "email")?).map_err(|m| field_error("email", m))?;
+    state
+        .accounts
+        .request_reset(email.as_str())
+        .await
+        .map_err(account_error)?;
+    Ok(
+        HttpResponse::build(StatusCode::ACCEPTED).json(MessageResponse {
+            message: "If an account uses this address, a link to reset its password has been sent",
+        }),
+    )
+}
+
+/// `POST /api/auth/password/reset`
+#[utoipa::path(
+    post,
+    path = "/api/auth/password/reset",
+    tag = "auth",
+    summary = "Set a new password with a reset link",
+    description = "Uses the link up; every sign-in and browser session of the account is revoked.",
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, description = "Changed: sign in with the new password", body = MessageResponse,
+            example = json!({"message": "Password changed"})),
+        (status = 400, description = "The link is wrong, used or expired", body = ErrorBody),
+        (status = 422, description = "The new password is not valid", body = ErrorBody),
+    )
+)]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let token = string(&body, "token")?.trim();
+    let new = string(&body, "new_password")?;
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(account_error(AccountError::InvalidLink));
+    }
+    let new = Password::parse(new.to_owned()).map_err(|m| field_error("new_password", m))?;
+    state
+        .accounts
+        .reset_password(token, new)
+        .await
+        .map_err(account_error)?;
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Password changed",
+    }))
+}
