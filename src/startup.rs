@@ -126,7 +126,8 @@ impl Application {
             )
         })?;
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone())
-            .with_read_cache(settings.cache.default_timeout);
+            .with_read_cache(settings.cache.default_timeout)
+            .with_verified_email_required(settings.auth.require_verified_email);
         let mail = crate::mail::Mailer::new(Arc::new(settings.mail.clone()), settings.app_env);
         let delivery = crate::mail::Delivery::from_settings(&settings.mail)?;
         let accounts = crate::auth::account::AccountService::new(

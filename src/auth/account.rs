@@ -252,6 +252,60 @@ impl AccountService {
         Ok(())
     }
 
+    /// Mail `user` a link to confirm their address (older links stop working).
+    pub async fn send_verification(&self, user: &User) -> Result<(), AccountError> {
+        let (mail, ttl, user) = (self.mail.clone(), self.email_ttl, user.clone());
+        let link = self.mail.link("/verify-email?token=");
+        self.auth
+            .db()
+            .transaction(move |c| {
+                let token = Self::issue(c, token_db::PURPOSE_VERIFY, user.id, &user.email, ttl)?;
+                let kind = MailKind::VerifyEmail {
+                    link: format!("{link}{token}"),
+                    minutes: minutes(ttl),
+                };
+                mail.queue(c, &recipient(&user), &kind)?;
+                Ok(())
+            })
+            .await?;
+        self.mail.wake();
+        Ok(())
+    }
+
+    /// True when `token` is a live confirmation link.
+    pub async fn verify_link_works(&self, token: &str) -> Result<bool, AccountError> {
+        let hash = hash_token(token);
+        Ok(self
+            .auth
+            .db()
+            .run(move |c| token_db::find_live(c, &hash, token_db::PURPOSE_VERIFY, now()))
+            .await?
+            .is_some())
+    }
+
+    /// Confirm the address with the mailed link (once). Returns the account's id.
+    pub async fn verify_email(&self, token: &str) -> Result<i32, AccountError> {
+        let hash = hash_token(token);
+        let user_id = self
+            .auth
+            .db()
+            .transaction(move |c| {
+                let at = now();
+                let Some(t) = token_db::consume(c, &hash, token_db::PURPOSE_VERIFY, at)? else {
+                    return Ok(None);
+                };
+                // The address must still be the account's (it may have changed since).
+                let confirmed = user_db::mark_verified(c, t.user_id, &t.email, at)?;
+                let still_current =
+                    user_db::find(c, t.user_id)?.is_some_and(|u| u.email == t.email);
+                Ok((confirmed || still_current).then_some(t.user_id))
+            })
+            .await?
+            .ok_or(AccountError::InvalidLink)?;
+        self.auth.principals_changed(user_id);
+        Ok(user_id)
+    }
+
     /// Forget expired links; returns how many.
     pub async fn purge_expired(&self) -> Result<usize, DbError> {
         self.auth

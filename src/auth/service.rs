@@ -141,7 +141,7 @@ impl AuthService {
 
     /// After an account change: principals are dropped here at once and on every other
     /// instance as the event reaches it.
-    fn principals_changed(&self, user_id: i32) {
+    pub(crate) fn principals_changed(&self, user_id: i32) {
         self.events.publish(Event::PrincipalsInvalidated {
             user_id: Some(user_id),
         });

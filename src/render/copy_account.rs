@@ -19,6 +19,53 @@ pub const COPY: &[(&str, u8, &str)] = &[
     ("account.change_password", 1, "Change password"),
     ("login.forgot", 3, "Forgotten your password?"),
     ("login.forgot", 1, "Forgot your password?"),
+    // Confirming the address
+    ("verify.status.yes", 3, "Your email address is confirmed."),
+    ("verify.status.yes", 1, "Your email is checked."),
+    (
+        "verify.status.no",
+        3,
+        "Your email address is not confirmed yet. Follow the link we emailed you.",
+    ),
+    (
+        "verify.status.no",
+        1,
+        "Your email is not checked yet. Use the link in our email.",
+    ),
+    ("verify.resend", 3, "Send the link again"),
+    ("verify.resend", 1, "Send it again"),
+    (
+        "verify.sent",
+        3,
+        "We have sent you a new link. Older links no longer work.",
+    ),
+    ("verify.sent", 1, "We sent a new link."),
+    ("verify.heading", 3, "Confirm your email address"),
+    ("verify.heading", 1, "Is this your email?"),
+    (
+        "verify.lead",
+        3,
+        "Press the button to confirm that this address is yours.",
+    ),
+    ("verify.lead", 1, "Press the button to say yes."),
+    ("verify.submit", 3, "Confirm my email address"),
+    ("verify.submit", 1, "Yes, this is my email"),
+    (
+        "verify.done",
+        3,
+        "Thank you: your email address is confirmed.",
+    ),
+    ("verify.done", 1, "Thank you. Your email is checked."),
+    (
+        "verify.bad.body",
+        3,
+        "The link is wrong, was used already, or is too old. Sign in and send a new one from your account page.",
+    ),
+    (
+        "verify.bad.body",
+        1,
+        "The link is old or used. Sign in to get a new one.",
+    ),
     // Change password
     ("password.heading", 3, "Change your password"),
     ("password.heading", 1, "Change password"),

@@ -112,6 +112,7 @@ pub fn base_settings(files: &tempfile::TempDir, database_url: String) -> HashMap
         ("RATE_LIMIT_LOGIN", "10000/minute"),
         ("RATE_LIMIT_REFRESH", "10000/minute"),
         ("RATE_LIMIT_API", "10000/minute"),
+        ("RATE_LIMIT_PASSWORD_RESET", "10000/minute"),
         ("DATABASE_POOL_SIZE", "4"),
     ]
     .into_iter()

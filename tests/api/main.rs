@@ -41,6 +41,7 @@ mod sessions;
 mod smtp;
 mod stateless;
 mod throttle;
+mod verification;
 mod video_helpers;
 mod video_pages;
 mod videos;

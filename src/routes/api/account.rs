@@ -190,3 +190,75 @@ pub async fn reset_password(
         message: "Password changed",
     }))
 }
+
+/// `POST /api/auth/email/verify` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}))]
+pub struct VerifyEmailRequest {
+    /// The token from the mailed link (64 hexadecimal digits).
+    #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-fA-F]{64}$")]
+    pub token: String,
+}
+
+/// `POST /api/auth/email/verify`
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/verify",
+    tag = "auth",
+    summary = "Confirm the email address with the mailed link",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "Confirmed", body = MessageResponse,
+            example = json!({"message": "Email address confirmed"})),
+        (status = 400, description = "The link is wrong, used or expired", body = ErrorBody),
+    )
+)]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let token = string(&body, "token")?.trim();
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(account_error(AccountError::InvalidLink));
+    }
+    state
+        .accounts
+        .verify_email(token)
+        .await
+        .map_err(account_error)?;
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Email address confirmed",
+    }))
+}
+
+/// `POST /api/auth/email/verify/resend`
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/verify/resend",
+    tag = "auth",
+    summary = "Mail a new confirmation link",
+    description = "Older links stop working. Nothing is sent when the address is confirmed already.",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Sent (or nothing to confirm)", body = MessageResponse,
+            example = json!({"message": "A new confirmation link has been sent"})),
+    )
+)]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+) -> Result<HttpResponse, ApiError> {
+    if auth.user.email_verified_at.is_none() {
+        state
+            .accounts
+            .send_verification(&auth.user)
+            .await
+            .map_err(account_error)?;
+    }
+    Ok(
+        HttpResponse::build(StatusCode::ACCEPTED).json(MessageResponse {
+            message: "A new confirmation link has been sent",
+        }),
+    )
+}

@@ -206,6 +206,8 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         account::change_password,
         account::forgot_password,
         account::reset_password,
+        account::verify_email,
+        account::resend_verification,
         videos::upload,
         videos::list,
         videos::show,

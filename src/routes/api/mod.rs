@@ -116,6 +116,18 @@ pub fn routes() -> Vec<ApiRoute> {
             PasswordReset,
             || web::post().to(account::reset_password),
         ),
+        r(
+            Method::POST,
+            "/api/auth/email/verify",
+            PasswordReset,
+            || web::post().to(account::verify_email),
+        ),
+        r(
+            Method::POST,
+            "/api/auth/email/verify/resend",
+            PasswordReset,
+            || web::post().to(account::resend_verification),
+        ),
         r(Method::POST, "/api/videos", Api, || {
             web::post().to(videos::upload)
         }),

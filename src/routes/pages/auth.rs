@@ -226,6 +226,9 @@ pub async fn register(
         match state.auth.register(account, Via::Browser).await {
             Ok(user) => {
                 tracing::info!(user_id = user.id, "user registered (browser)");
+                if let Err(e) = state.accounts.send_verification(&user).await {
+                    tracing::warn!(user_id = user.id, error = %e, "confirmation mail not queued");
+                }
                 // Choices made before registering (the preferences cookie) carry over.
                 if ctx.view.explicit {
                     let p = ctx.view.prefs;

@@ -10,6 +10,7 @@ mod password;
 mod preferences;
 mod preferences_player;
 mod signed_in;
+mod verify;
 mod videos;
 
 use std::collections::HashMap;
@@ -128,6 +129,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                         .to(password::change)
                         .wrap(Governor::new(&limits.login)),
                 ),
+        )
+        .service(
+            web::resource("/verify-email")
+                .route(web::get().to(verify::page))
+                .route(
+                    web::post()
+                        .to(verify::confirm)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
+        .route(
+            "/account/verify-email",
+            web::post()
+                .to(verify::resend)
+                .wrap(Governor::new(&limits.password_reset)),
         )
         .service(
             web::resource("/forgot-password")
