@@ -133,6 +133,7 @@ impl Application {
         let accounts = crate::auth::account::AccountService::new(
             auth.clone(),
             mail.clone(),
+            videos.clone(),
             settings.auth.password_reset_ttl,
             settings.auth.email_token_ttl,
         );

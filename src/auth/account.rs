@@ -20,6 +20,7 @@ use crate::models::account_token::{self as token_db, NewAccountToken};
 use crate::models::throttle as throttle_db;
 use crate::models::token as refresh_db;
 use crate::models::user as user_db;
+use crate::video::VideoService;
 
 /// Forgotten-password requests per address within [`RESET_ADDRESS_WINDOW`]; more are
 /// answered alike and send nothing.
@@ -44,6 +45,7 @@ pub enum AccountError {
 pub struct AccountService {
     auth: AuthService,
     mail: Mailer,
+    videos: VideoService,
     reset_ttl: Duration,
     email_ttl: Duration,
 }
@@ -78,13 +80,28 @@ fn recipient(user: &User) -> Recipient<'_> {
 }
 
 impl AccountService {
-    pub fn new(auth: AuthService, mail: Mailer, reset_ttl: Duration, email_ttl: Duration) -> Self {
+    pub fn new(
+        auth: AuthService,
+        mail: Mailer,
+        videos: VideoService,
+        reset_ttl: Duration,
+        email_ttl: Duration,
+    ) -> Self {
         AccountService {
             auth,
             mail,
+            videos,
             reset_ttl,
             email_ttl,
         }
+    }
+
+    pub(crate) fn auth(&self) -> &AuthService {
+        &self.auth
+    }
+
+    pub(crate) fn videos(&self) -> &VideoService {
+        &self.videos
     }
 
     pub fn reset_ttl(&self) -> Duration {

@@ -2,6 +2,7 @@
 //! the Bearer extractor.
 
 pub mod account;
+mod account_delete;
 pub mod extract;
 pub mod password;
 pub mod principals;

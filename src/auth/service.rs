@@ -192,6 +192,10 @@ impl AuthService {
         &self.db
     }
 
+    pub(crate) fn event_bus(&self) -> &EventBus {
+        &self.events
+    }
+
     pub async fn register(&self, account: NewAccount, via: Via) -> Result<User, AuthError> {
         // Cheap checks first so a taken email costs no bcrypt time; the unique indexes
         // still decide races.

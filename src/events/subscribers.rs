@@ -245,6 +245,8 @@ pub fn audit_details(event: &Event) -> Option<Value> {
             json!({ "module": module, "via": via })
         }
         Event::ModuleError { module, error } => json!({ "module": module, "error": error }),
+        // The account is gone: the trail keeps that it was, by number, and nothing else.
+        Event::UserDeleted { .. } => json!({}),
         _ => return None,
     })
 }

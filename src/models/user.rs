@@ -341,3 +341,9 @@ pub fn mark_verified(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Delete the account row; its tokens, links, videos, captions and ratings go with it
+/// (foreign keys cascade). Returns whether a row was deleted.
+pub fn delete(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn)? == 1)
+}

@@ -19,6 +19,33 @@ pub const COPY: &[(&str, u8, &str)] = &[
     ("account.change_password", 1, "Change password"),
     ("login.forgot", 3, "Forgotten your password?"),
     ("login.forgot", 1, "Forgot your password?"),
+    // Deleting the account
+    ("account.delete", 3, "Delete your account"),
+    ("account.delete", 1, "Delete my account"),
+    ("delete.heading", 3, "Delete your account"),
+    ("delete.heading", 1, "Delete my account"),
+    (
+        "delete.lead",
+        3,
+        "This deletes your account, your videos with their captions, and your ratings, at once. It cannot be undone.",
+    ),
+    (
+        "delete.lead",
+        1,
+        "Your account and your videos will be gone. You cannot get them back.",
+    ),
+    (
+        "delete.lead2",
+        3,
+        "You can register again with the same email address later.",
+    ),
+    ("delete.lead2", 1, "You can make a new account later."),
+    ("delete.password", 3, "Your password, to confirm"),
+    ("delete.password", 1, "Your password"),
+    ("delete.submit", 3, "Delete my account"),
+    ("delete.keep", 3, "Keep my account"),
+    ("delete.done", 3, "Your account has been deleted."),
+    ("delete.done", 1, "Your account is gone."),
     // Confirming the address
     ("verify.status.yes", 3, "Your email address is confirmed."),
     ("verify.status.yes", 1, "Your email is checked."),
@@ -183,4 +210,5 @@ pub const PLAIN_ERRORS: &[(&str, &str)] = &[
     ),
     ("Enter your current password", "Type your password now."),
     ("Enter a new password", "Type a new password."),
+    ("Your password is wrong", "That is not your password."),
 ];

@@ -17,6 +17,7 @@ mod caption_import;
 mod captions;
 mod cluster;
 mod csrf;
+mod delete_account;
 mod events;
 mod health;
 mod helpers;

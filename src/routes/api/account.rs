@@ -262,3 +262,51 @@ pub async fn resend_verification(
         }),
     )
 }
+
+/// `DELETE /api/auth/user` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"password": "correct horse battery"}))]
+pub struct DeleteAccountRequest {
+    /// The account's password, to confirm.
+    #[schema(min_length = 1)]
+    pub password: String,
+}
+
+/// `DELETE /api/auth/user`
+#[utoipa::path(
+    delete,
+    path = "/api/auth/user",
+    tag = "auth",
+    summary = "Delete the account",
+    description = "Confirmed with the password. Removes the account's videos (and their files), captions, ratings, sessions and tokens at once; the address can register again.",
+    request_body = DeleteAccountRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = MessageResponse,
+            example = json!({"message": "Account deleted"})),
+        (status = 422, description = "The password is wrong", body = ErrorBody),
+    )
+)]
+pub async fn delete_account(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let password = string(&body, "password")?;
+    if password.is_empty() {
+        return Err(field_error("password", "Enter your password"));
+    }
+    state
+        .accounts
+        .delete_account(auth.user.id, &SecretString::from(password.to_owned()))
+        .await
+        .map_err(|e| match e {
+            AccountError::WrongPassword => field_error("password", "Your password is wrong"),
+            other => account_error(other),
+        })?;
+    tracing::info!(user_id = auth.user.id, "account deleted");
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Account deleted",
+    }))
+}

@@ -208,6 +208,7 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         account::reset_password,
         account::verify_email,
         account::resend_verification,
+        account::delete_account,
         videos::upload,
         videos::list,
         videos::show,

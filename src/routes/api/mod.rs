@@ -98,6 +98,9 @@ pub fn routes() -> Vec<ApiRoute> {
         r(Method::GET, "/api/auth/user", Api, || {
             web::get().to(auth::current_user)
         }),
+        r(Method::DELETE, "/api/auth/user", Api, || {
+            web::delete().to(account::delete_account)
+        }),
         r(Method::PUT, "/api/auth/user/preferences", Api, || {
             web::put().to(auth::update_preferences)
         }),

@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod delete_account;
 mod developers;
 mod home;
 mod password;
@@ -127,6 +128,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                 .route(
                     web::post()
                         .to(password::change)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .service(
+            web::resource("/account/delete")
+                .route(web::get().to(delete_account::page))
+                .route(
+                    web::post()
+                        .to(delete_account::delete)
                         .wrap(Governor::new(&limits.login)),
                 ),
         )
