@@ -3,6 +3,7 @@
 
 pub mod account;
 mod account_delete;
+pub mod account_export;
 pub mod extract;
 pub mod password;
 pub mod principals;

@@ -19,6 +19,8 @@ pub const COPY: &[(&str, u8, &str)] = &[
     ("account.change_password", 1, "Change password"),
     ("login.forgot", 3, "Forgotten your password?"),
     ("login.forgot", 1, "Forgot your password?"),
+    ("account.export", 3, "Download your data (JSON)"),
+    ("account.export", 1, "Download my data"),
     // Deleting the account
     ("account.delete", 3, "Delete your account"),
     ("account.delete", 1, "Delete my account"),

@@ -19,6 +19,7 @@ mod cluster;
 mod csrf;
 mod delete_account;
 mod events;
+mod export;
 mod health;
 mod helpers;
 mod mail;

@@ -310,3 +310,41 @@ pub async fn delete_account(
         message: "Account deleted",
     }))
 }
+
+/// `GET /api/auth/user/export`
+#[utoipa::path(
+    get,
+    path = "/api/auth/user/export",
+    tag = "auth",
+    summary = "Download your data",
+    description = "One JSON document: profile, preferences, videos (details and links, with their caption tracks) and the ratings this account gave.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export, as an attachment", body = crate::auth::account_export::AccountExport),
+    )
+)]
+pub async fn export(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+) -> Result<HttpResponse, ApiError> {
+    let doc = state
+        .accounts
+        .export(&auth.user)
+        .await
+        .map_err(account_error)?;
+    Ok(export_response(&doc))
+}
+
+/// The export as a download (`pinkflow-<username>.json`).
+pub fn export_response(doc: &crate::auth::account_export::AccountExport) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"pinkflow-{}.json\"",
+                doc.profile.username
+            ),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(doc)
+}

@@ -209,6 +209,7 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         account::verify_email,
         account::resend_verification,
         account::delete_account,
+        account::export,
         videos::upload,
         videos::list,
         videos::show,

@@ -101,6 +101,9 @@ pub fn routes() -> Vec<ApiRoute> {
         r(Method::DELETE, "/api/auth/user", Api, || {
             web::delete().to(account::delete_account)
         }),
+        r(Method::GET, "/api/auth/user/export", Api, || {
+            web::get().to(account::export)
+        }),
         r(Method::PUT, "/api/auth/user/preferences", Api, || {
             web::put().to(auth::update_preferences)
         }),

@@ -1,5 +1,6 @@
-//! `/account/delete`: delete the account, confirmed with the password. Afterwards this
-//! browser is signed out and the home page says it is done.
+//! `/account/delete`: delete the account, confirmed with the password (afterwards this
+//! browser is signed out and the home page says it is done), and `/account/export`:
+//! take your data.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -96,4 +97,17 @@ pub async fn delete(
         }
     }
     render(&ctx, Page::new(v.t("delete.heading")).invalid(), &errors)
+}
+
+/// `GET /account/export`: the data export as a download (the API's document).
+pub async fn export(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let doc = state
+        .accounts
+        .export(&signed_in.user)
+        .await
+        .map_err(PageError::internal)?;
+    Ok(crate::routes::api::account::export_response(&doc))
 }

@@ -131,6 +131,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                         .wrap(Governor::new(&limits.login)),
                 ),
         )
+        .route("/account/export", web::get().to(delete_account::export))
         .service(
             web::resource("/account/delete")
                 .route(web::get().to(delete_account::page))
