@@ -34,10 +34,29 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bearer = MaybeBearer::from_request(req, payload);
-        let session_user = req.app_data::<web::Data<AppState>>().and_then(|state| {
-            session::user_id(&req.get_session(), state.settings.session.absolute_timeout)
-        });
-        Box::pin(async move { Ok(Viewer(bearer.await?.user_id().or(session_user))) })
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let session = req.get_session();
+        let session_user = state
+            .as_ref()
+            .and_then(|state| session::user_id(&session, state.settings.session.absolute_timeout));
+        let epoch = session::epoch(&session);
+        Box::pin(async move {
+            if let Some(id) = bearer.await?.user_id() {
+                return Ok(Viewer(Some(id)));
+            }
+            // A session from before a password change or reset has ended (the account,
+            // usually from the principal cache, says which epoch is current).
+            let viewer = match (session_user, state) {
+                (Some(id), Some(state)) => state
+                    .auth
+                    .session_user(id)
+                    .await?
+                    .filter(|u| u.session_epoch == epoch)
+                    .map(|u| u.id),
+                _ => None,
+            };
+            Ok(Viewer(viewer))
+        })
     }
 }
 
