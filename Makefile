@@ -6,7 +6,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/pinkflow
 
 APT_PACKAGES := build-essential pkg-config clang libclang-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
-	libavfilter-dev
+	libavfilter-dev python3-aiosmtpd
 
 # What the runtime image (Dockerfile) installs: FFmpeg's libraries the helper links, libssl
 # for the server, certificates, curl for the HEALTHCHECK. `make check-runtime` proves the

@@ -10,6 +10,7 @@ pub mod events;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod models;
 pub mod moderation;

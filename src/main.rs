@@ -1,4 +1,4 @@
-//! The `pinkflow` command: `serve` (default), `migrate`, `worker`, `user grant|revoke` and
+//! The `pinkflow` command: `serve` (default), `migrate`, `worker`, `user grant|revoke`, `mail status` and
 //! `audit`, each reading its settings from the environment (and `.env`) first.
 
 use std::sync::Arc;
@@ -59,6 +59,17 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         cues: usize,
     },
+    /// Outgoing mail.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Show the mail queue: mails per state, and each one not yet sent.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -108,6 +119,9 @@ async fn main() {
         Command::User { command } => user(settings, command).await,
         Command::Audit { user, limit } => audit(settings, user, limit).await,
         Command::SeedSearch { videos, cues } => seed_search(settings, videos, cues).await,
+        Command::Mail {
+            command: MailCommand::Status,
+        } => mail_status(settings).await,
     };
     if let Err(e) = result {
         tracing::error!("{e:#}");
@@ -378,6 +392,16 @@ async fn announce(settings: &Settings, db: &Db, event: Event) {
             }
         }
     }
+}
+
+async fn mail_status(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database.url, 1)?;
+    let delivery = match settings.mail.smtp_url() {
+        Some(_) => "SMTP (SMTP_URL)".to_owned(),
+        None => format!(".eml files in {}", settings.mail.outbox_dir.display()),
+    };
+    print!("{}", pinkflow::mail::status::report(&db, &delivery).await?);
+    Ok(())
 }
 
 async fn audit(settings: Settings, user: Option<String>, limit: u32) -> anyhow::Result<()> {

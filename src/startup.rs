@@ -36,6 +36,8 @@ pub struct Application {
     state: AppState,
     limiters: RateLimiters,
     sessions: AppSessionStore,
+    /// Where the mail sender delivers (SMTP or `.eml` files).
+    delivery: crate::mail::Delivery,
     /// Event subscribers and the cross-instance event listener (started by `build`, so
     /// no event published after it is missed).
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -124,7 +126,17 @@ impl Application {
             )
         })?;
         let videos = VideoService::new(db.clone(), storage, settings.video.clone(), events.clone())
-            .with_read_cache(settings.cache.default_timeout);
+            .with_read_cache(settings.cache.default_timeout)
+            .with_verified_email_required(settings.auth.require_verified_email);
+        let mail = crate::mail::Mailer::new(Arc::new(settings.mail.clone()), settings.app_env);
+        let delivery = crate::mail::Delivery::from_settings(&settings.mail)?;
+        let accounts = crate::auth::account::AccountService::new(
+            auth.clone(),
+            mail.clone(),
+            videos.clone(),
+            settings.auth.password_reset_ttl,
+            settings.auth.email_token_ttl,
+        );
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -134,6 +146,8 @@ impl Application {
             videos,
             cache,
             metrics,
+            mail,
+            accounts,
         };
         let mut tasks = crate::events::subscribers::start(
             &state.events,
@@ -224,6 +238,7 @@ impl Application {
             state,
             limiters,
             sessions,
+            delivery,
             tasks,
         })
     }
@@ -245,6 +260,10 @@ impl Application {
             self.limiters.clone(),
             self.sessions.clone(),
         )));
+        // Mail: every instance sends from the shared queue (each mail claimed once).
+        let sender =
+            crate::mail::Sender::new(self.state.db.clone(), &self.state.mail, self.delivery);
+        tasks.push(tokio::spawn(sender.run()));
         // Histogram samples wait in buffers until drained: drain them often, scraped or not.
         let metrics = self.state.metrics.clone();
         tasks.push(tokio::spawn(async move {
@@ -291,6 +310,11 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
+        }
+        match state.accounts.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "expired account links removed"),
+            Err(e) => tracing::warn!(error = %e, "account link clean-up failed"),
         }
         limiters.retain_recent();
         match state.videos.sweep_orphans(ORPHAN_MIN_AGE).await {

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use crate::auth::AuthService;
+use crate::auth::account::AccountService;
 use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::events::EventBus;
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::redis::Redis;
 use crate::video::VideoService;
@@ -27,4 +29,8 @@ pub struct AppState {
     pub events: EventBus,
     /// Uploads, captions, editions, feedback and media of sign-language videos.
     pub videos: VideoService,
+    /// Queues mail (delivered by the sender loop, `crate::mail::sender`).
+    pub mail: Mailer,
+    /// Password changes and resets, address confirmation (over `auth` and `mail`).
+    pub accounts: AccountService,
 }

@@ -1,6 +1,9 @@
 //! Authentication: password hashing, tokens, the account service, its principal cache and
 //! the Bearer extractor.
 
+pub mod account;
+mod account_delete;
+pub mod account_export;
 pub mod extract;
 pub mod password;
 pub mod principals;

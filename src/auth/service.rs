@@ -144,7 +144,7 @@ impl AuthService {
 
     /// After an account change: principals are dropped here at once and on every other
     /// instance as the event reaches it.
-    fn principals_changed(&self, user_id: i32) {
+    pub(crate) fn principals_changed(&self, user_id: i32) {
         self.events.publish(Event::PrincipalsInvalidated {
             user_id: Some(user_id),
         });
@@ -152,7 +152,7 @@ impl AuthService {
 
     /// After a revocation: principals are dropped here and, before this returns, on
     /// every instance the event reached (waiting at most [`REVOCATION_CONFIRM_WITHIN`]).
-    async fn revoked(&self, user_id: i32) {
+    pub(crate) async fn revoked(&self, user_id: i32) {
         self.events
             .publish_confirmed(
                 Event::PrincipalsInvalidated {
@@ -185,6 +185,18 @@ impl AuthService {
 
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
+    }
+
+    pub(crate) fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn event_bus(&self) -> &EventBus {
+        &self.events
     }
 
     pub async fn register(&self, account: NewAccount, via: Via) -> Result<User, AuthError> {

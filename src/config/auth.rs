@@ -44,6 +44,13 @@ pub struct AuthSettings {
     /// Modules new accounts may use (the original's `authorized_modules`;
     /// `DEFAULT_MODULES`, default `video`).
     pub default_modules: Vec<String>,
+    /// How long a forgotten-password link works (`PASSWORD_RESET_TTL`, default 30 min).
+    pub password_reset_ttl: Duration,
+    /// How long an email confirmation link works, at registration or for a new
+    /// address (`EMAIL_TOKEN_TTL`, default 24 h).
+    pub email_token_ttl: Duration,
+    /// Uploads need a confirmed address (`REQUIRE_VERIFIED_EMAIL`, default false).
+    pub require_verified_email: bool,
 }
 
 impl AuthSettings {
@@ -94,7 +101,23 @@ impl AuthSettings {
         let login_throttle_window = env.duration("LOGIN_THROTTLE_WINDOW", 15 * 60)?;
         let default_modules =
             env.list("DEFAULT_MODULES", vec!["video".to_owned()], parse_module)?;
+        let password_reset_ttl = at_most(
+            "PASSWORD_RESET_TTL",
+            env.duration("PASSWORD_RESET_TTL", 30 * 60)?,
+            Duration::from_secs(24 * 3600),
+            "must be at most 24 hours",
+        )?;
+        let email_token_ttl = at_most(
+            "EMAIL_TOKEN_TTL",
+            env.duration("EMAIL_TOKEN_TTL", 24 * 3600)?,
+            Duration::from_secs(7 * 24 * 3600),
+            "must be at most 7 days",
+        )?;
+        let require_verified_email = env.flag("REQUIRE_VERIFIED_EMAIL", false)?;
         Ok(AuthSettings {
+            password_reset_ttl,
+            email_token_ttl,
+            require_verified_email,
             secret_key,
             refresh_secret_key,
             bcrypt_cost,

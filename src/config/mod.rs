@@ -10,6 +10,7 @@ mod cache;
 mod database;
 mod env;
 mod http;
+mod mail;
 mod rate_limit;
 mod redis;
 mod session;
@@ -25,6 +26,7 @@ pub use cache::CacheSettings;
 pub use database::{DatabaseSettings, DatabaseUrl, redact_url};
 pub use env::{parse_bool, parse_duration};
 pub use http::HttpSettings;
+pub use mail::MailSettings;
 pub use rate_limit::{RateLimit, RateLimits};
 pub use redis::{BreakerSettings, RedisSettings};
 pub use session::SessionSettings;
@@ -93,6 +95,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// Video uploads, the job queue's workers and the media helper.
     pub video: VideoSettings,
+    /// Outgoing mail: SMTP or `.eml` files, the sender, the public address of links.
+    pub mail: MailSettings,
     /// Warnings found while loading (e.g. generated secrets), logged once telemetry is up.
     pub warnings: Vec<String>,
 }
@@ -124,6 +128,7 @@ impl Settings {
         let cache = CacheSettings::load(&env)?;
         let telemetry = TelemetrySettings::load(&env)?;
         let video = VideoSettings::load(&env, database.url.is_sqlite())?;
+        let mail = MailSettings::load(&env, app_env, &http, &mut warnings)?;
         Ok(Settings {
             app_env,
             http,
@@ -135,6 +140,7 @@ impl Settings {
             cache,
             telemetry,
             video,
+            mail,
             warnings,
         })
     }

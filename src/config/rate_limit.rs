@@ -73,6 +73,8 @@ pub struct RateLimits {
     pub refresh: RateLimit,
     /// `RATE_LIMIT_API`, default 100/hour.
     pub api: RateLimit,
+    /// `RATE_LIMIT_PASSWORD_RESET`, default 10/hour: forgotten-password requests.
+    pub password_reset: RateLimit,
 }
 
 impl RateLimits {
@@ -83,6 +85,7 @@ impl RateLimits {
             login: limit("RATE_LIMIT_LOGIN", per(10, 60))?,
             refresh: limit("RATE_LIMIT_REFRESH", per(20, 60))?,
             api: limit("RATE_LIMIT_API", per(100, 3_600))?,
+            password_reset: limit("RATE_LIMIT_PASSWORD_RESET", per(10, 3_600))?,
         })
     }
 }

@@ -67,6 +67,12 @@ fn bad_values_name_the_variable() {
         ("METRICS_TOKEN", "short"),
         ("CACHE_KEY_PREFIX", "Has Spaces"),
         ("METRICS_TOKEN", "has spaces in it, sixteen+"),
+        ("SMTP_URL", "mail.example:25"),
+        ("SMTP_URL", "https://mail.example"),
+        ("MAIL_FROM", "not an address"),
+        ("PUBLIC_URL", "pink.example"),
+        ("MAIL_RETRY_BACKOFF", "2h"),
+        ("MAIL_POLL_INTERVAL", "soon"),
     ] {
         let e = load(&[(var, value)]).unwrap_err();
         assert_eq!(e.variable, var, "{var}={value} gave {e}");
@@ -100,8 +106,31 @@ fn production_refuses_missing_short_equal_or_published_secrets() {
     ])
     .unwrap_err();
     assert_eq!(e.variable, "SECRET_KEY");
-    let ok = load(&[prod, ("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_B)]).unwrap();
-    assert!(ok.warnings.is_empty());
+    let secrets = [prod, ("SECRET_KEY", GOOD_A), ("REFRESH_SECRET_KEY", GOOD_B)];
+    assert_eq!(load(&secrets).unwrap_err().variable, "PUBLIC_URL");
+    let mut all = secrets.to_vec();
+    all.push(("PUBLIC_URL", "https://pink.example/"));
+    all.push(("SMTP_URL", "smtp://mail.example:587?tls=required"));
+    let ok = load(&all).unwrap();
+    assert!(ok.warnings.is_empty(), "{:?}", ok.warnings);
+    assert_eq!(ok.mail.public_url, "https://pink.example");
+    // Without SMTP_URL production still starts, warning that mail only reaches files.
+    all.pop();
+    let files = load(&all).unwrap();
+    assert!(files.warnings.iter().any(|w| w.contains("SMTP_URL")));
+}
+
+#[test]
+fn mail_settings_default_to_files_and_the_listening_address() {
+    let s = load(&[("PORT", "9000")]).unwrap();
+    assert!(s.mail.smtp_url.is_none());
+    assert_eq!(s.mail.public_url, "http://127.0.0.1:9000");
+    assert_eq!(s.mail.outbox_dir, std::path::PathBuf::from("./data/outbox"));
+    assert_eq!(
+        s.mail.link("/verify-email"),
+        "http://127.0.0.1:9000/verify-email"
+    );
+    assert_eq!(s.mail.from.email.to_string(), "no-reply@localhost");
 }
 
 #[test]

@@ -35,6 +35,8 @@ diesel::table! {
         sessions_revoked_at -> Nullable<Timestamp>,
         video_quota_mb -> Nullable<Integer>,
         uploads_per_day -> Nullable<Integer>,
+        session_epoch -> Integer,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -171,6 +173,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> Integer,
+        message_id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Integer>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Integer,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(video_reports -> videos (video_id));
 diesel::joinable!(revoked_tokens -> users (user_id));

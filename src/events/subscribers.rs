@@ -272,6 +272,8 @@ pub fn audit_details(event: &Event) -> Option<Value> {
             "reason": reason,
             "via": via,
         }),
+        // The account is gone: the trail keeps that it was, by number, and nothing else.
+        Event::UserDeleted { .. } => json!({}),
         _ => return None,
     })
 }

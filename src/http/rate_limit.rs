@@ -95,6 +95,7 @@ pub struct RateLimiters {
     pub login: IpGovernorConfig,
     pub refresh: IpGovernorConfig,
     pub api: IpGovernorConfig,
+    pub password_reset: IpGovernorConfig,
 }
 
 impl RateLimiters {
@@ -105,12 +106,19 @@ impl RateLimiters {
             login: governor(&settings.rate_limits.login, &key)?,
             refresh: governor(&settings.rate_limits.refresh, &key)?,
             api: governor(&settings.rate_limits.api, &key)?,
+            password_reset: governor(&settings.rate_limits.password_reset, &key)?,
         })
     }
 
     /// Forget clients whose quota has fully recovered (bounds memory).
     pub fn retain_recent(&self) {
-        for config in [&self.register, &self.login, &self.refresh, &self.api] {
+        for config in [
+            &self.register,
+            &self.login,
+            &self.refresh,
+            &self.api,
+            &self.password_reset,
+        ] {
             let limiter = config.limiter();
             limiter.retain_recent();
             limiter.shrink_to_fit();

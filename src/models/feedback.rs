@@ -100,3 +100,20 @@ pub fn remove(conn: &mut DbConnection, video_id: i32, user_id: i32) -> Result<us
     )
     .execute(conn)?)
 }
+
+/// Every rating `user_id` gave, as (video id, rating, when it was last changed), oldest
+/// first (the person's data export).
+pub fn given_by(
+    conn: &mut DbConnection,
+    user_id: i32,
+) -> Result<Vec<(i32, String, chrono::NaiveDateTime)>, DbError> {
+    Ok(video_feedback::table
+        .filter(video_feedback::user_id.eq(user_id))
+        .order(video_feedback::id)
+        .select((
+            video_feedback::video_id,
+            video_feedback::rating,
+            video_feedback::updated_at,
+        ))
+        .load(conn)?)
+}

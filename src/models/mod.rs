@@ -1,9 +1,11 @@
 //! Table rows and their queries. Only this module (and `db`) speaks diesel.
 
+pub mod account_token;
 pub mod audit;
 pub mod caption;
 pub mod caption_revision;
 pub mod feedback;
+pub mod mail;
 pub mod moderation;
 pub mod report;
 pub mod search;

@@ -80,6 +80,22 @@ pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i32) -> Result<usiz
     .execute(conn)?)
 }
 
+/// Revoke every refresh token family of a user but `keep` (the sign-in that asked).
+pub fn revoke_all_for_user_except(
+    conn: &mut DbConnection,
+    user_id: i32,
+    keep: &str,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::family_id.ne(keep))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(now())))
+    .execute(conn)?)
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = revoked_tokens)]
 pub struct NewRevokedToken {

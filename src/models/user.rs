@@ -48,6 +48,10 @@ pub struct User {
     pub sessions_revoked_at: Option<NaiveDateTime>,
     pub video_quota_mb: Option<i32>,
     pub uploads_per_day: Option<i32>,
+    /// Bumped by a password change or reset: older browser sessions end.
+    pub session_epoch: i32,
+    /// When the address was confirmed (`None`: not yet).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -337,4 +341,41 @@ impl PlayerChangeset {
             keyboard_shortcuts: u.keyboard_shortcuts,
         }
     }
+}
+
+/// Store a new password hash and end every browser session but the one re-started by
+/// the caller (the epoch moves on). Returns the new epoch.
+pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str) -> Result<i32, DbError> {
+    Ok(diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(now()),
+        ))
+        .returning(users::session_epoch)
+        .get_result(conn)?)
+}
+
+/// Record that `email` is confirmed, if it is still the account's address.
+pub fn mark_verified(
+    conn: &mut DbConnection,
+    id: i32,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email.eq(email))
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Delete the account row; its tokens, links, videos, captions and ratings go with it
+/// (foreign keys cascade). Returns whether a row was deleted.
+pub fn delete(conn: &mut DbConnection, id: i32) -> Result<bool, DbError> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn)? == 1)
 }

@@ -9,8 +9,10 @@
 //!   reading level.
 
 pub mod copy;
+mod copy_account;
 mod copy_captions;
 mod copy_controls;
+pub(crate) mod copy_mail;
 mod copy_moderation;
 mod copy_player;
 mod copy_search;
@@ -206,13 +208,15 @@ impl PageCtx {
             None => None,
             Some(id) => {
                 // A suspended account's sessions, and those its revocation predates,
-                // end here (on every instance: the change invalidates cached accounts).
+                // end here (on every instance: the change invalidates cached accounts);
+                // so do sessions of an older epoch (a password change or reset elsewhere).
                 let since = session::signed_in_at_ms(&session);
+                let epoch = session::epoch(&session);
                 let user = state
                     .auth
                     .session_user(id)
                     .await?
-                    .filter(|u| u.session_valid(since));
+                    .filter(|u| u.session_valid(since) && u.session_epoch == epoch);
                 if user.is_none() {
                     session::sign_out(&session);
                 }

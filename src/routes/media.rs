@@ -40,19 +40,24 @@ impl FromRequest for Viewer {
             .as_ref()
             .and_then(|state| session::user_id(&session, state.settings.session.absolute_timeout));
         let since = session::signed_in_at_ms(&session);
+        let epoch = session::epoch(&session);
         Box::pin(async move {
             if let Some(id) = bearer.await?.user_id() {
                 return Ok(Viewer(Some(id)));
             }
-            // A suspended account's sessions (and those revoked since) see nothing more
-            // than anyone else.
-            let (Some(id), Some(state)) = (session_user, state) else {
-                return Ok(Viewer(None));
+            // A suspended account's sessions (and those revoked since), and sessions from
+            // before a password change or reset, see nothing more than anyone else.
+            let viewer = match (session_user, state) {
+                (Some(id), Some(state)) => state
+                    .auth
+                    .session_user(id)
+                    .await
+                    .map_err(ApiError::from)?
+                    .filter(|u| u.session_valid(since) && u.session_epoch == epoch)
+                    .map(|u| u.id),
+                _ => None,
             };
-            let user = state.auth.session_user(id).await.map_err(ApiError::from)?;
-            Ok(Viewer(
-                user.filter(|u| u.session_valid(since)).map(|u| u.id),
-            ))
+            Ok(Viewer(viewer))
         })
     }
 }

@@ -21,6 +21,7 @@ const USER_ID: &str = "uid";
 const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same instant in milliseconds (sessions revoked by moderation compare with it).
 const SIGNED_IN_AT_MS: &str = "signed_in_ms";
+const EPOCH: &str = "epoch";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -90,14 +91,53 @@ pub fn signed_in_at_ms(session: &Session) -> i64 {
     }
 }
 
+/// The account's session epoch this session was started in (0 for sessions from
+/// before epochs): a session from an older epoch has ended.
+pub fn epoch(session: &Session) -> i32 {
+    session.get::<i32>(EPOCH).ok().flatten().unwrap_or(0)
+}
+
 /// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
-/// (a waiting flash message is in its own cookie, so it survives).
-pub fn sign_in(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
+/// (a waiting flash message is in its own cookie, so it survives). `epoch` is the
+/// account's session epoch (see [`epoch`]).
+pub fn sign_in(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+) -> Result<(), actix_session::SessionInsertError> {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    start(session, user_id, epoch, now_ms.div_euclid(1000), now_ms)
+}
+
+/// Carry the signed-in session on into a new epoch (after this person changed their
+/// password): a new session id, the same sign-in time; the old id stops working.
+pub fn continue_in_epoch(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+) -> Result<(), actix_session::SessionInsertError> {
+    let since = session
+        .get::<i64>(SIGNED_IN_AT)
+        .ok()
+        .flatten()
+        .unwrap_or_else(unix_now);
+    let since_ms = signed_in_at_ms(session);
+    start(session, user_id, epoch, since, since_ms)
+}
+
+fn start(
+    session: &Session,
+    user_id: i32,
+    epoch: i32,
+    signed_in_at: i64,
+    signed_in_ms: i64,
+) -> Result<(), actix_session::SessionInsertError> {
     session.renew();
     session.clear();
     session.insert(USER_ID, user_id)?;
-    session.insert(SIGNED_IN_AT, unix_now())?;
-    session.insert(SIGNED_IN_AT_MS, chrono::Utc::now().timestamp_millis())?;
+    session.insert(SIGNED_IN_AT, signed_in_at)?;
+    session.insert(SIGNED_IN_AT_MS, signed_in_ms)?;
+    session.insert(EPOCH, epoch)?;
     session.insert(CSRF, csrf::new_token())?;
     Ok(())
 }

@@ -235,19 +235,22 @@ async fn next_never_leaves_the_site() {
 #[tokio::test]
 async fn register_sign_in_account_and_sign_out() {
     let app = spawn_app().await;
-    let r = app.browser_register("journey").await;
+    // Registering signs in: straight to the account, nothing typed twice.
+    let r = app.browser_register_signed_in("journey").await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/login");
-    let html = app.get_html("/login").await;
+    assert_eq!(location(&r), "/account");
+    let html = app.get_html("/account").await;
     assert!(
-        html.contains("Your account has been created"),
+        html.contains("Your account has been created. You are signed in."),
         "flash shown once"
     );
+    assert!(html.contains("journey@example.com"), "signed in");
     assert!(
-        !app.get_html("/login")
+        !app.get_html("/account")
             .await
             .contains("Your account has been created")
     );
+    app.browser_logout().await;
 
     let r = app
         .browser_login("journey@example.com", "password123")

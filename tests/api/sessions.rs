@@ -229,6 +229,7 @@ async fn the_session_cookie_is_secure_in_production() {
     let app = spawn_app_with(|s| {
         s.insert("APP_ENV".into(), "production".into());
         s.insert("BCRYPT_COST".into(), "10".into());
+        s.insert("PUBLIC_URL".into(), "https://pink.example".into());
     })
     .await;
     let r = app.get("/login").await;

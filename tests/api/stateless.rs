@@ -102,8 +102,8 @@ async fn cookieless_requests_of_every_page_leave_no_session_and_sign_in_creates_
             assert_eq!(session_cookie(&r), None, "{path} starts no session");
         }
     }
-    // Signed-out posts too: a failed sign-in, saved preferences, a registration (whose
-    // "now sign in" message is a flash) and a harmless sign-out.
+    // Signed-out posts too: a failed sign-in, saved preferences and a harmless sign-out;
+    // a registration signs in, so it starts exactly one session (its message is a flash).
     let r = client.get(app.url("/login")).send().await.unwrap();
     let cookie = set_cookie_value(&r, "pinkflow_csrf").expect("a CSRF cookie for the form");
     let token = csrf_from(&r.text().await.unwrap()).unwrap();
@@ -134,6 +134,23 @@ async fn cookieless_requests_of_every_page_leave_no_session_and_sign_in_creates_
         set_cookie_value(&r, "pinkflow_flash").is_some(),
         "flash in a cookie"
     );
+    let registered = session_cookie(&r).expect("registering signs in");
+    assert_eq!(stored_sessions(&app).await, before + 1);
+    let r = client
+        .get(app.url("/account"))
+        .header("Cookie", format!("pinkflow_session={registered}"))
+        .send()
+        .await
+        .unwrap();
+    let session_token = csrf_from(&r.text().await.unwrap()).unwrap();
+    let r = client
+        .post(app.url("/logout"))
+        .header("Cookie", format!("pinkflow_session={registered}"))
+        .form(&[("csrf_token", session_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
     assert_eq!(post("/logout", vec![]).await.unwrap().status(), 303);
     assert_eq!(
         stored_sessions(&app).await,

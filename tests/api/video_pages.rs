@@ -68,6 +68,15 @@ impl Browser {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
+        // Registering signed in; sign out to sign in as before.
+        let html = self.get("/account/password").await.text().await.unwrap();
+        let token = csrf_from(&html).unwrap();
+        self.client
+            .post(format!("{}/logout", self.base))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
         let html = self.get("/login").await.text().await.unwrap();
         let token = csrf_from(&html).unwrap();
         let r = self

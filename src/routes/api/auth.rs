@@ -134,6 +134,8 @@ pub struct CurrentUser {
     /// RFC 3339 time of the previous sign-in, or null.
     #[schema(format = DateTime, nullable)]
     pub last_login: Option<String>,
+    /// The email address has been confirmed (through the link mailed at registration).
+    pub email_verified: bool,
 }
 
 impl CurrentUser {
@@ -145,6 +147,7 @@ impl CurrentUser {
             accessibility_preferences: user.preferences().to_json(),
             authorized_modules: user.modules(),
             last_login: user.last_login.map(iso),
+            email_verified: user.email_verified_at.is_some(),
         }
     }
 }
@@ -224,6 +227,9 @@ pub async fn register(
         )
         .await?;
     tracing::info!(user_id = user.id, "user registered");
+    if let Err(e) = state.accounts.send_verification(&user).await {
+        tracing::warn!(user_id = user.id, error = %e, "confirmation mail not queued");
+    }
     Ok(HttpResponse::Created().json(RegisterResponse {
         message: "User registered successfully",
         user: UserSummary {

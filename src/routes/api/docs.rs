@@ -22,7 +22,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, ToSchema};
 
 pub use super::preferences_doc::PreferencesRequest;
-use super::{auth, captions, moderation, videos};
+use super::{account, auth, captions, moderation, videos};
 use crate::domain::SignLanguage;
 use crate::error::ErrorBody;
 use crate::video::input::{CaptionKind, Rating, Visibility};
@@ -203,6 +203,13 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         auth::logout,
         auth::current_user,
         auth::update_preferences,
+        account::change_password,
+        account::forgot_password,
+        account::reset_password,
+        account::verify_email,
+        account::resend_verification,
+        account::delete_account,
+        account::export,
         videos::upload,
         videos::list,
         videos::show,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api`.
 
+pub mod account;
 pub mod auth;
 pub mod caption_docs;
 pub mod captions;
@@ -59,6 +60,8 @@ pub enum Limit {
     Login,
     Refresh,
     Api,
+    /// Forgotten-password requests and resets (`RATE_LIMIT_PASSWORD_RESET`).
+    PasswordReset,
 }
 
 /// One route of the API: method, path (with the `/api` prefix), rate limit and handler.
@@ -96,9 +99,42 @@ pub fn routes() -> Vec<ApiRoute> {
         r(Method::GET, "/api/auth/user", Api, || {
             web::get().to(auth::current_user)
         }),
+        r(Method::DELETE, "/api/auth/user", Api, || {
+            web::delete().to(account::delete_account)
+        }),
+        r(Method::GET, "/api/auth/user/export", Api, || {
+            web::get().to(account::export)
+        }),
         r(Method::PUT, "/api/auth/user/preferences", Api, || {
             web::put().to(auth::update_preferences)
         }),
+        r(Method::POST, "/api/auth/password", Login, || {
+            web::post().to(account::change_password)
+        }),
+        r(
+            Method::POST,
+            "/api/auth/password/forgot",
+            PasswordReset,
+            || web::post().to(account::forgot_password),
+        ),
+        r(
+            Method::POST,
+            "/api/auth/password/reset",
+            PasswordReset,
+            || web::post().to(account::reset_password),
+        ),
+        r(
+            Method::POST,
+            "/api/auth/email/verify",
+            PasswordReset,
+            || web::post().to(account::verify_email),
+        ),
+        r(
+            Method::POST,
+            "/api/auth/email/verify/resend",
+            PasswordReset,
+            || web::post().to(account::resend_verification),
+        ),
         r(Method::POST, "/api/videos", Api, || {
             web::post().to(videos::upload)
         }),
@@ -223,6 +259,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
             Limit::Login => &limits.login,
             Limit::Refresh => &limits.refresh,
             Limit::Api => &limits.api,
+            Limit::PasswordReset => &limits.password_reset,
         };
         // Every path in `routes` starts with /api (a unit test checks it).
         let path = path.strip_prefix("/api").unwrap_or(path);

@@ -15,6 +15,10 @@ struct AccountData<'a> {
     email: &'a str,
     last_login: String,
     prefs: Vec<(&'static str, String)>,
+    /// The address is confirmed.
+    verified: bool,
+    /// For the "send the confirmation link again" form.
+    csrf_token: String,
 }
 
 #[derive(Template)]
@@ -79,6 +83,8 @@ pub async fn account(SignedIn { ctx, user }: SignedIn) -> Result<HttpResponse, P
             },
         ),
         prefs: preference_rows(v),
+        verified: user.email_verified_at.is_some(),
+        csrf_token: ctx.csrf_token()?,
     };
     let page = ctx.page_with_flash(v.t("account.heading"));
     ctx.render_variant(

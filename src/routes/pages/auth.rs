@@ -96,7 +96,8 @@ pub async fn login(
         let secret = SecretString::from(password.to_owned());
         match state.auth.verify_credentials(email, &secret).await {
             Ok(user) => {
-                session::sign_in(&ctx.session, user.id).map_err(PageError::internal)?;
+                session::sign_in(&ctx.session, user.id, user.session_epoch)
+                    .map_err(PageError::internal)?;
                 tracing::info!(user_id = user.id, "user signed in (browser)");
                 state.events.publish(Event::UserLogin {
                     user_id: user.id,
@@ -232,6 +233,9 @@ pub async fn register(
         match state.auth.register(account, Via::Browser).await {
             Ok(user) => {
                 tracing::info!(user_id = user.id, "user registered (browser)");
+                if let Err(e) = state.accounts.send_verification(&user).await {
+                    tracing::warn!(user_id = user.id, error = %e, "confirmation mail not queued");
+                }
                 // Choices made before registering (the preferences cookie) carry over.
                 if ctx.view.explicit {
                     let p = ctx.view.prefs;
@@ -248,9 +252,16 @@ pub async fn register(
                         .update_preferences(user.id, update, Via::Browser)
                         .await?;
                 }
-                session::set_flash(&ctx.session, v.t("login.registered"))
+                // Signed in at once: nobody should type the same details twice.
+                session::sign_in(&ctx.session, user.id, user.session_epoch)
                     .map_err(PageError::internal)?;
-                return Ok(see_other(&ctx, "/login"));
+                state.events.publish(Event::UserLogin {
+                    user_id: user.id,
+                    via: Via::Browser,
+                });
+                session::set_flash(&ctx.session, v.t("register.done"))
+                    .map_err(PageError::internal)?;
+                return Ok(see_other(&ctx, "/account"));
             }
             Err(e @ AuthError::EmailTaken) => errors.add("email", "email", v.err(&e.to_string())),
             Err(e @ AuthError::UsernameTaken) => {

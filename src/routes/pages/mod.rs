@@ -5,14 +5,17 @@
 mod account;
 mod admin;
 mod auth;
+mod delete_account;
 mod developers;
 mod home;
 mod moderation;
+mod password;
 mod preferences;
 mod preferences_player;
 mod report;
 mod signed_in;
 mod staff;
+mod verify;
 mod videos;
 
 use std::collections::HashMap;
@@ -123,6 +126,58 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                 ),
         )
         .route("/logout", web::post().to(auth::logout))
+        .service(
+            web::resource("/account/password")
+                .route(web::get().to(password::change_page))
+                .route(
+                    web::post()
+                        .to(password::change)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .route("/account/export", web::get().to(delete_account::export))
+        .service(
+            web::resource("/account/delete")
+                .route(web::get().to(delete_account::page))
+                .route(
+                    web::post()
+                        .to(delete_account::delete)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .service(
+            web::resource("/verify-email")
+                .route(web::get().to(verify::page))
+                .route(
+                    web::post()
+                        .to(verify::confirm)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
+        .route(
+            "/account/verify-email",
+            web::post()
+                .to(verify::resend)
+                .wrap(Governor::new(&limits.password_reset)),
+        )
+        .service(
+            web::resource("/forgot-password")
+                .route(web::get().to(password::forgot_page))
+                .route(
+                    web::post()
+                        .to(password::forgot)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
+        .service(
+            web::resource("/reset-password")
+                .route(web::get().to(password::reset_page))
+                .route(
+                    web::post()
+                        .to(password::reset)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
         .route("/account", web::get().to(account::account))
         .service(
             web::resource("/preferences")

@@ -135,6 +135,8 @@ pub struct VideoService {
     events: EventBus,
     wake: Arc<Notify>,
     cache: ReadCache,
+    /// Uploads need a confirmed email address (`REQUIRE_VERIFIED_EMAIL`).
+    verified_email_required: bool,
 }
 
 impl VideoService {
@@ -148,7 +150,14 @@ impl VideoService {
             events,
             wake: Arc::new(Notify::new()),
             cache: ReadCache::off(),
+            verified_email_required: false,
         }
+    }
+
+    /// Refuse uploads from accounts whose email address is not confirmed.
+    pub fn with_verified_email_required(mut self, required: bool) -> Self {
+        self.verified_email_required = required;
+        self
     }
 
     /// Keep the shared read models (public watch pages, the catalogue) for `ttl`

@@ -24,6 +24,13 @@ pub(crate) fn storage_error(e: std::io::Error) -> VideoError {
 impl VideoService {
     /// May `user` upload? `Forbidden` explains why not.
     pub fn check_can_upload(&self, user: &User) -> Result<(), VideoError> {
+        if self.verified_email_required && user.email_verified_at.is_none() {
+            return Err(VideoError::Forbidden(
+                "Confirm your email address before uploading: follow the link we emailed \
+                 you, or send a new one from your account page."
+                    .into(),
+            ));
+        }
         if user.has_module(VIDEO_MODULE) {
             Ok(())
         } else {
