@@ -59,7 +59,7 @@ async fn deleting_through_the_api_removes_everything_and_frees_the_address() {
 
     // Refusals change nothing.
     let r = delete_api(&app, &tokens.access, json!({"password": "not-my-password"})).await;
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 403);
     assert_eq!(
         json_body(r).await["fields"]["password"],
         "Your password is wrong"

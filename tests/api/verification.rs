@@ -60,11 +60,11 @@ async fn the_link_mailed_at_registration_confirms_the_address_once() {
     let r = app
         .post_json("/api/auth/email/verify", &json!({"token": token}))
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 404);
     let r = app
         .post_json("/api/auth/email/verify", &json!({"token": "x"}))
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 404);
     let r = app.post_json("/api/auth/email/verify", &json!({})).await;
     assert_eq!(r.status(), 400);
 }

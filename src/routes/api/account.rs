@@ -68,10 +68,17 @@ fn field_error(name: &str, message: &str) -> ApiError {
     ApiError::invalid(BTreeMap::from([(name.to_owned(), message.to_owned())]))
 }
 
+/// 403: the password given does not allow the change (`field` names it).
+fn wrong_password(field: &str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, message.to_owned())
+        .with_fields(std::iter::once((field.to_owned(), message.to_owned())).collect())
+}
+
 fn account_error(e: AccountError) -> ApiError {
     match e {
-        AccountError::WrongPassword => field_error("current_password", &e.to_string()),
-        AccountError::InvalidLink => ApiError::bad_request(e.to_string()),
+        AccountError::WrongPassword => wrong_password("current_password", &e.to_string()),
+        // No link with that token works (wrong, used or expired): 404.
+        AccountError::InvalidLink => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
         AccountError::NotFound => ApiError::unauthorized("Token is invalid or expired"),
         AccountError::Db(db) => db.into(),
         AccountError::Hash(h) => ApiError::internal(h),
@@ -90,7 +97,8 @@ fn account_error(e: AccountError) -> ApiError {
     responses(
         (status = 200, description = "Changed", body = MessageResponse,
             example = json!({"message": "Password changed"})),
-        (status = 422, description = "The current password is wrong, or the new one is not valid", body = ErrorBody),
+        (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 422, description = "The new password is not valid", body = ErrorBody),
     )
 )]
 pub async fn change_password(
@@ -166,7 +174,7 @@ pub async fn forgot_password(
     responses(
         (status = 200, description = "Changed: sign in with the new password", body = MessageResponse,
             example = json!({"message": "Password changed"})),
-        (status = 400, description = "The link is wrong, used or expired", body = ErrorBody),
+        (status = 404, description = "The link is wrong, used or expired", body = ErrorBody),
         (status = 422, description = "The new password is not valid", body = ErrorBody),
     )
 )]
@@ -210,7 +218,7 @@ pub struct VerifyEmailRequest {
     responses(
         (status = 200, description = "Confirmed", body = MessageResponse,
             example = json!({"message": "Email address confirmed"})),
-        (status = 400, description = "The link is wrong, used or expired", body = ErrorBody),
+        (status = 404, description = "The link is wrong, used or expired", body = ErrorBody),
     )
 )]
 pub async fn verify_email(
@@ -284,7 +292,8 @@ pub struct DeleteAccountRequest {
     responses(
         (status = 200, description = "Deleted", body = MessageResponse,
             example = json!({"message": "Account deleted"})),
-        (status = 422, description = "The password is wrong", body = ErrorBody),
+        (status = 403, description = "The password is wrong", body = ErrorBody),
+        (status = 422, description = "No password given", body = ErrorBody),
     )
 )]
 pub async fn delete_account(
@@ -302,7 +311,7 @@ pub async fn delete_account(
         .delete_account(auth.user.id, &SecretString::from(password.to_owned()))
         .await
         .map_err(|e| match e {
-            AccountError::WrongPassword => field_error("password", "Your password is wrong"),
+            AccountError::WrongPassword => wrong_password("password", "Your password is wrong"),
             other => account_error(other),
         })?;
     tracing::info!(user_id = auth.user.id, "account deleted");

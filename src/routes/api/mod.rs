@@ -274,12 +274,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
 /// Debug builds only (so every test, `make fuzz-api` and local runs): a request that
 /// reaches an `/api` handler whose route is not in the OpenAPI document fails with a 500
 /// that names the route, however the route was registered. Release builds pass through.
+/// A 404 or 405 (no handler for that method) and a 429 (the path's rate limiter answered
+/// before any handler ran, whatever the method) are not a route reached.
 async fn documented_only(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
-    if cfg!(debug_assertions) && !matches!(res.status().as_u16(), 404 | 405) {
+    if cfg!(debug_assertions) && !matches!(res.status().as_u16(), 404 | 405 | 429) {
         let req = res.request();
         if let Some(pattern) = req.match_pattern()
             && !docs::documents(req.method(), &pattern)
@@ -343,5 +345,27 @@ mod tests {
             500,
             "debug builds refuse undocumented routes"
         );
+    }
+
+    #[actix_web::test]
+    async fn a_rate_limited_answer_is_not_a_route_reached() {
+        // A path's limiter answers 429 for any method before a handler runs (schemathesis
+        // sends TRACE and DELETE to POST-only, rate-limited paths).
+        let app = test::init_service(App::new().service(
+            web::scope("/api").wrap(from_fn(documented_only)).route(
+                "/limited",
+                web::route().to(|| async { HttpResponse::TooManyRequests().finish() }),
+            ),
+        ))
+        .await;
+        let limited = test::call_service(
+            &app,
+            test::TestRequest::default()
+                .method(actix_web::http::Method::TRACE)
+                .uri("/api/limited")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(limited.status(), 429);
     }
 }

@@ -119,7 +119,9 @@ pub async fn list(
         .unwrap_or("mine");
     match scope {
         "mine" => {
-            let search = Search::parse(&pairs, false).map_err(ApiError::invalid)?;
+            // Every video of one's own comes at once, but a `limit` is still checked as
+            // documented.
+            let search = Search::parse(&pairs, true).map_err(ApiError::invalid)?;
             let user = auth
                 .0
                 .as_ref()
