@@ -110,6 +110,7 @@ export DATABASE_URL REDIS_URL="$REDIS"
 export CACHE_KEY_PREFIX="pinkflow_cluster_$$"
 export SECRET_KEY="${SECRET_KEY:-$(openssl rand -hex 32)}"
 export REFRESH_SECRET_KEY="${REFRESH_SECRET_KEY:-$(openssl rand -hex 32)}"
+export PUBLIC_URL="${PUBLIC_URL:-https://127.0.0.1:$HTTPS_PORT}"
 export VIDEO_UPLOAD_FOLDER="$WORK/videos" VIDEO_MAX_SIZE_MB
 export MEDIA_X_ACCEL_PREFIX=/protected-media/
 export TRUSTED_PROXIES=127.0.0.1

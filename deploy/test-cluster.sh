@@ -247,7 +247,7 @@ pg_restore --no-owner --exit-on-error -d "$RESTORE_URL" "$T/backup.dump"
 mkdir -p "$T/restored-videos"
 tar -C "$T/restored-videos" -xzf "$T/videos.tar.gz"
 RPORT="$(free_port)"
-env APP_ENV=production HOST=127.0.0.1 PORT="$RPORT" DATABASE_URL="$RESTORE_URL" \
+env APP_ENV=production HOST=127.0.0.1 PORT="$RPORT" PUBLIC_URL="http://127.0.0.1:$RPORT" DATABASE_URL="$RESTORE_URL" \
   REDIS_URL="$REDIS" CACHE_KEY_PREFIX="pinkflow_restore_$$" WORKER_EMBEDDED=false \
   VIDEO_UPLOAD_FOLDER="$T/restored-videos" "$T/bin/pinkflow" serve >"$T/restored.log" 2>&1 &
 RESTORED_PID=$!
