@@ -192,6 +192,9 @@ test('keyboard only: through the caption and player controls to a save', async (
   await page.waitForFunction(() => document.getElementById('status')?.textContent.includes('Preferences saved'));
   assert.ok(await page.evaluate(() => document.activeElement && document.activeElement !== document.body),
     'focus is not lost after saving');
+  // The announcement and the new <html> attributes come from the same swap: wait for the
+  // attributes to settle rather than read them in between.
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-caption-size') === '125', null, { timeout: 5000 }).catch(() => {});
   const attrs = await htmlAttrs(page);
   assert.equal(attrs['data-caption-size'], '125');
   assert.equal(attrs['data-caption-color'], 'yellow');
