@@ -146,6 +146,8 @@ async fn two_instances_share_entries_and_invalidations_through_redis() {
     let b_url = |path: &str| format!("{b_base}{path}");
     tokio::spawn(b_app.run_until_stopped());
     assert_eq!(a.state.cache.backend_name(), "redis");
+    // B hears A's events from here on (its listener connects in the background).
+    let mut on_b = crate::helpers::hears_from(&a.state, &b).await;
 
     // A person's entry written by B is read by A; A's preference change drops it on B.
     let tokens = a.signed_in_user("twin").await;
@@ -190,6 +192,19 @@ async fn two_instances_share_entries_and_invalidations_through_redis() {
     assert!(html.contains("href=\"/account\"") && !html.contains("actions-stacked"));
     let r = a.save_preferences(&[("visual_density", "1")]).await;
     assert_eq!(r.status(), 303);
+    // B keeps the signed-in account for a moment (AUTH_CACHE_TTL) until A's event says
+    // it changed: wait for that event, as a second request through a balancer would.
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let Ok(e) = on_b.recv().await
+                && matches!(e.event, pinkflow::events::Event::PrincipalsInvalidated { .. })
+            {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(heard.is_ok(), "B heard that the account changed");
     let html = a
         .client
         .get(b_url("/"))

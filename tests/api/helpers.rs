@@ -446,12 +446,20 @@ pub async fn subscribe_when_fanned_out(
     a: &TestApp,
     b: &TestApp,
 ) -> tokio::sync::broadcast::Receiver<pinkflow::events::Envelope> {
+    hears_from(&a.state, &b.state).await
+}
+
+/// The same for two instances' states (one may be built outside [`spawn_app`]).
+pub async fn hears_from(
+    a: &AppState,
+    b: &AppState,
+) -> tokio::sync::broadcast::Receiver<pinkflow::events::Envelope> {
     use pinkflow::events::{Event, Publish};
     use std::time::{Duration, Instant};
-    let mut on_b = b.state.events.subscribe();
+    let mut on_b = b.events.subscribe();
     let started = Instant::now();
     loop {
-        a.state.events.publish(Event::UserDeleted { user_id: -1 });
+        a.events.publish(Event::UserDeleted { user_id: -1 });
         if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), on_b.recv()).await {
             break;
         }
