@@ -192,12 +192,17 @@ async fn two_instances_share_entries_and_invalidations_through_redis() {
     assert!(html.contains("href=\"/account\"") && !html.contains("actions-stacked"));
     let r = a.save_preferences(&[("visual_density", "1")]).await;
     assert_eq!(r.status(), 303);
-    // B keeps the signed-in account for a moment (AUTH_CACHE_TTL) until A's event says
-    // it changed: wait for that event, as a second request through a balancer would.
+    // B keeps the signed-in account for a moment (AUTH_CACHE_TTL) until A's events say
+    // it changed: wait until B has the last of them (the density change, published after
+    // the account one), as a second request through a balancer would.
     let heard = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
             if let Ok(e) = on_b.recv().await
-                && matches!(e.event, pinkflow::events::Event::PrincipalsInvalidated { .. })
+                && matches!(
+                    e.event,
+                    pinkflow::events::Event::VisualDensityChanged { user_id, to: 1, .. }
+                        if user_id != id
+                )
             {
                 break;
             }
