@@ -174,15 +174,15 @@ pub fn find_for_token(
 }
 
 /// [`find_for_token`] for many tokens at once (`(user id, jti, family)` each), answered
-/// in the same order. One token takes the single query; more take two statements for
-/// the whole batch on PostgreSQL (the accounts; the revoked ids and revoked families
-/// among the batch's), where each round trip costs the most.
+/// in the same order. One token takes the single query; more take one statement for the
+/// whole batch on PostgreSQL, where each round trip costs the most: the batch's accounts,
+/// each row carrying the revoked ids and the revoked families among the batch's.
 pub fn find_for_tokens(
     conn: &mut DbConnection,
     checks: &[(i32, String, String)],
 ) -> Result<Vec<Option<User>>, DbError> {
-    use crate::db::schema::{refresh_tokens, revoked_tokens};
-    use diesel::sql_types::Text;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, Text};
     use std::collections::{HashMap, HashSet};
     let pg = match conn {
         DbConnection::Pg(pg) if checks.len() > 1 => pg,
@@ -194,33 +194,33 @@ pub fn find_for_tokens(
         }
     };
     let ids: Vec<i32> = checks.iter().map(|c| c.0).collect();
-    let jtis: Vec<&str> = checks.iter().map(|c| c.1.as_str()).collect();
-    let fams: Vec<&str> = checks.iter().map(|c| c.2.as_str()).collect();
-    let users: HashMap<i32, User> = users::table
+    let jtis: Vec<String> = checks.iter().map(|c| c.1.clone()).collect();
+    let fams: Vec<String> = checks.iter().map(|c| c.2.clone()).collect();
+    let revoked_ids = sql::<Array<Text>>(
+        "ARRAY(SELECT revoked_tokens.jti FROM revoked_tokens WHERE revoked_tokens.jti = ANY(",
+    )
+    .bind::<Array<Text>, _>(jtis)
+    .sql("))");
+    let revoked_families = sql::<Array<Text>>(
+        "ARRAY(SELECT DISTINCT refresh_tokens.family_id FROM refresh_tokens \
+         WHERE refresh_tokens.revoked_at IS NOT NULL AND refresh_tokens.family_id = ANY(",
+    )
+    .bind::<Array<Text>, _>(fams)
+    .sql("))");
+    let rows: Vec<(User, Vec<String>, Vec<String>)> = users::table
         .filter(users::id.eq_any(&ids))
         .filter(users::suspended_at.is_null())
-        .select(User::as_select())
-        .load(pg)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    // The revoked ids and the revoked families among the batch's, in one statement: each
-    // key comes back with a tag ("j" for a token id, "f" for a family).
-    let revoked_ids = revoked_tokens::table
-        .filter(revoked_tokens::jti.eq_any(&jtis))
-        .select((revoked_tokens::jti, diesel::dsl::sql::<Text>("'j'")));
-    let revoked_fams = refresh_tokens::table
-        .filter(refresh_tokens::family_id.eq_any(&fams))
-        .filter(refresh_tokens::revoked_at.is_not_null())
-        .select((refresh_tokens::family_id, diesel::dsl::sql::<Text>("'f'")));
-    let keys: Vec<(String, String)> = revoked_ids.union(revoked_fams).load(pg)?;
+        .select((User::as_select(), revoked_ids, revoked_families))
+        .load(pg)?;
     let (mut revoked, mut revoked_families) = (HashSet::new(), HashSet::new());
-    for (key, tag) in keys {
-        if tag == "j" {
-            revoked.insert(key);
-        } else {
-            revoked_families.insert(key);
+    let mut users = HashMap::with_capacity(rows.len());
+    for (user, ids, families) in rows {
+        // Every row carries the same two lists: keep the first.
+        if users.is_empty() {
+            revoked.extend(ids);
+            revoked_families.extend(families);
         }
+        users.insert(user.id, user);
     }
     Ok(checks
         .iter()
