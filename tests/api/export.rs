@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{json_body, spawn_app};
+use crate::helpers::{json_body, spawn_app_with};
 use crate::video_helpers::{clip, publish, upload_clip, wait_for_outcome};
 
 async fn rate(app: &crate::helpers::TestApp, token: &str, id: i64, rating: &str) -> u16 {
@@ -20,7 +20,14 @@ async fn rate(app: &crate::helpers::TestApp, token: &str, id: i64, rating: &str)
 
 #[tokio::test]
 async fn the_export_holds_profile_preferences_videos_and_ratings() {
-    let app = spawn_app().await;
+    // A worker in this process (PostgreSQL deployments run theirs apart), so the video
+    // is processed and can be rated.
+    let app = spawn_app_with(|s| {
+        s.insert("WORKER_EMBEDDED".into(), "true".into());
+        s.insert("WORKER_POLL_INTERVAL".into(), "1s".into());
+        s.insert("VIDEO_X264_PRESET".into(), "ultrafast".into());
+    })
+    .await;
     let tokens = app.signed_in_user("taker").await;
     let r = app
         .client
