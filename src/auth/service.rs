@@ -120,17 +120,6 @@ impl AuthService {
         }
     }
 
-    /// Browser sign-ins last `absolute` at most and are listed while seen within `idle`
-    /// (the session timeouts).
-    pub fn with_session_timeouts(
-        mut self,
-        idle: std::time::Duration,
-        absolute: std::time::Duration,
-    ) -> Self {
-        self.sign_ins = super::sign_ins::SignIns::new(idle, absolute);
-        self
-    }
-
     /// Publish account events (`user.created`, `preferences.updated`, ...) on `events`,
     /// and drop cached principals whenever `auth.principals.invalidated` is delivered
     /// (from this instance or, through Redis, from another: before it is acknowledged).

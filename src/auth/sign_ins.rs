@@ -83,6 +83,13 @@ pub fn plausible_id(id: &str) -> bool {
 }
 
 impl AuthService {
+    /// Browser sign-ins last `absolute` at most and are listed while seen within `idle`
+    /// (the session timeouts).
+    pub fn with_session_timeouts(mut self, idle: Duration, absolute: Duration) -> Self {
+        self.sign_ins = SignIns::new(idle, absolute);
+        self
+    }
+
     /// Give a new browser session its registry row; returns the id it keeps.
     pub async fn start_browser_sign_in(
         &self,

@@ -49,6 +49,7 @@ mod search_pages;
 mod session_cache;
 mod sessions;
 mod sign_ins;
+mod sign_ins_registry;
 mod smtp;
 mod stateless;
 mod throttle;
