@@ -169,3 +169,28 @@ async fn last_seen_is_written_at_most_once_a_minute_per_session() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(browser_row(rows_of(&app, account).await).last_seen_at, seen);
 }
+
+#[tokio::test]
+async fn deleting_the_account_takes_its_sign_ins_with_it() {
+    let app = app().await;
+    app.browser_user("leaver").await;
+    let firefox = browser(FIREFOX);
+    sign_in(&app, &firefox, "leaver@example.com").await;
+    let (access, _) = api_sign_in(&app, "leaver@example.com", CHROME).await;
+    let account = json_body(app.get_user(&access).await).await["id"]
+        .as_i64()
+        .unwrap() as i32;
+    assert_eq!(rows_of(&app, account).await.len(), 3);
+    let r = app
+        .client
+        .delete(app.url("/api/auth/user"))
+        .bearer_auth(&access)
+        .json(&serde_json::json!({"password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(rows_of(&app, account).await.is_empty());
+    assert_eq!(status(&app, &firefox, "/account").await, 303);
+    assert_eq!(status(&app, &app.client, "/account").await, 303);
+}
