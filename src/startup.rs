@@ -112,12 +112,16 @@ impl Application {
             let in_flight = usize::try_from(settings.database.pool_size / 2).unwrap_or(1);
             auth = auth.with_coalesced_checks(in_flight);
         }
-        let auth =
-            auth.with_events(events.clone())
-                .with_throttle(crate::auth::service::LoginThrottle {
-                    max_failures: settings.auth.login_throttle_attempts,
-                    window: settings.auth.login_throttle_window,
-                });
+        let auth = auth
+            .with_session_timeouts(
+                settings.session.idle_timeout,
+                settings.session.absolute_timeout,
+            )
+            .with_events(events.clone())
+            .with_throttle(crate::auth::service::LoginThrottle {
+                max_failures: settings.auth.login_throttle_attempts,
+                window: settings.auth.login_throttle_window,
+            });
         let storage = Storage::new(&settings.video.upload_folder);
         storage.ensure_dirs().with_context(|| {
             format!(
@@ -310,6 +314,11 @@ async fn housekeeping(state: AppState, limiters: RateLimiters, sessions: AppSess
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session clean-up failed"),
+        }
+        match state.auth.purge_sign_ins().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "ended sign-ins removed"),
+            Err(e) => tracing::warn!(error = %e, "sign-in clean-up failed"),
         }
         match state.accounts.purge_expired().await {
             Ok(0) => {}

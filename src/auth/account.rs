@@ -17,6 +17,7 @@ use crate::domain::Password;
 use crate::mail::{MailKind, Mailer, Recipient};
 use crate::models::User;
 use crate::models::account_token::{self as token_db, NewAccountToken};
+use crate::models::sign_in as sign_in_db;
 use crate::models::throttle as throttle_db;
 use crate::models::token as refresh_db;
 use crate::models::user as user_db;
@@ -35,6 +36,14 @@ pub enum AccountError {
     InvalidLink,
     #[error("Account not found")]
     NotFound,
+    /// No sign-in of this account has that id (ended already, or never its own).
+    #[error("There is no such sign-in")]
+    NoSuchSignIn,
+    /// Another account has the address (registration says the same).
+    #[error("Email already registered")]
+    EmailTaken,
+    #[error("This is already your email address")]
+    SameEmail,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -66,11 +75,11 @@ pub fn hash_token(token: &str) -> String {
         .collect()
 }
 
-fn minutes(d: Duration) -> u64 {
+pub(super) fn minutes(d: Duration) -> u64 {
     d.as_secs().div_ceil(60)
 }
 
-fn recipient(user: &User) -> Recipient<'_> {
+pub(super) fn recipient(user: &User) -> Recipient<'_> {
     Recipient {
         user_id: Some(user.id),
         email: &user.email,
@@ -108,8 +117,12 @@ impl AccountService {
         self.reset_ttl
     }
 
+    pub(crate) fn mailer(&self) -> &Mailer {
+        &self.mail
+    }
+
     /// Issue a token for `purpose` (retiring older unused ones) on `conn`.
-    fn issue(
+    pub(super) fn issue(
         conn: &mut DbConnection,
         purpose: &str,
         user_id: i32,
@@ -134,14 +147,16 @@ impl AccountService {
     }
 
     /// Change the password (the current one is checked first). Every other browser
-    /// session and every refresh family but `keep_family` (the API sign-in asking) is
-    /// revoked, and a notice is mailed. Returns the new session epoch, for the browser
+    /// session but `keep_sid` (the browser asking) and every refresh family but
+    /// `keep_family` (the API sign-in asking) is revoked, their sign-ins leave the
+    /// registry, and a notice is mailed. Returns the new session epoch, for the browser
     /// session that asked to carry on with.
     pub async fn change_password(
         &self,
         user_id: i32,
         current: &SecretString,
         new: Password,
+        keep_sid: Option<String>,
         keep_family: Option<String>,
     ) -> Result<i32, AccountError> {
         let db = self.auth.db().clone();
@@ -161,6 +176,7 @@ impl AccountService {
         let epoch = db
             .transaction(move |c| {
                 let epoch = user_db::set_password(c, user_id, &hash)?;
+                sign_in_db::delete_others(c, user_id, keep_sid.as_deref(), keep_family.as_deref())?;
                 match &keep_family {
                     Some(keep) => refresh_db::revoke_all_for_user_except(c, user_id, keep)?,
                     None => refresh_db::revoke_all_for_user(c, user_id)?,
@@ -260,6 +276,7 @@ impl AccountService {
                 };
                 user_db::set_password(c, t.user_id, &hash)?;
                 refresh_db::revoke_all_for_user(c, t.user_id)?;
+                sign_in_db::delete_others(c, t.user_id, None, None)?;
                 token_db::retire(c, t.user_id, token_db::PURPOSE_RESET, at)?;
                 Ok(Some(t.user_id))
             })

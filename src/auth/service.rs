@@ -7,12 +7,14 @@ use secrecy::SecretString;
 
 use super::password::{HashError, PasswordHasher};
 use super::principals::Principals;
+use super::sign_ins::SignInClient;
 use super::token_checks::TokenChecks;
 use super::tokens::{Claims, TokenError, TokenKeys, TokenType, new_family_id};
 use crate::db::{Db, DbError, now};
 use crate::domain::{Email, Password, PreferencesUpdate, SignLanguage, Username};
 use crate::events::{Event, EventBus, Publish, Via};
 use crate::models::User;
+use crate::models::sign_in as sign_in_db;
 use crate::models::throttle as throttle_db;
 use crate::models::token::{self as token_db, NewRefreshToken, NewRevokedToken};
 use crate::models::user::{self as user_db, NewUser};
@@ -76,6 +78,8 @@ pub struct AuthService {
     events: EventBus,
     /// Coalesced revocation checks (PostgreSQL), when started.
     checks: Option<TokenChecks>,
+    /// The sign-in registry's settings (see [`super::sign_ins`]).
+    pub(super) sign_ins: super::sign_ins::SignIns,
 }
 
 /// After `max_failures` failed sign-ins for one account within `window`, further
@@ -112,6 +116,7 @@ impl AuthService {
             throttle: LoginThrottle::default(),
             events: EventBus::default(),
             checks: None,
+            sign_ins: super::sign_ins::SignIns::default(),
         }
     }
 
@@ -308,27 +313,61 @@ impl AuthService {
         Ok(user)
     }
 
-    /// Start a new token family for a signed-in user.
-    pub async fn issue_tokens(&self, user_id: i32) -> Result<TokenPair, AuthError> {
-        self.issue_in_family(user_id, new_family_id()).await
+    /// Start a new token family for a signed-in user, listed among the account's
+    /// sign-ins as `client`.
+    pub async fn issue_tokens(
+        &self,
+        user_id: i32,
+        client: &SignInClient,
+    ) -> Result<TokenPair, AuthError> {
+        self.issue_in_family(user_id, new_family_id(), Some(client.clone()))
+            .await
     }
 
-    async fn issue_in_family(&self, user_id: i32, family: String) -> Result<TokenPair, AuthError> {
+    /// Issue a pair in `family`: a new family's sign-in is registered as `client`; a
+    /// rotation (`None`) marks the family's sign-in seen now.
+    async fn issue_in_family(
+        &self,
+        user_id: i32,
+        family: String,
+        client: Option<SignInClient>,
+    ) -> Result<TokenPair, AuthError> {
         let access = self.keys.issue(user_id, &family, TokenType::Access);
         let refresh = self.keys.issue(user_id, &family, TokenType::Refresh);
         let claims = refresh.claims.clone();
         self.db
-            .run(move |c| {
+            .transaction(move |c| {
+                let at = now();
                 token_db::insert_refresh(
                     c,
                     &NewRefreshToken {
                         jti: &claims.jti,
                         family_id: &claims.fam,
                         user_id: claims.user_id,
-                        issued_at: now(),
+                        issued_at: at,
                         expires_at: claims.expires_at(),
                     },
-                )
+                )?;
+                match client {
+                    Some(client) => sign_in_db::insert(
+                        c,
+                        &sign_in_db::NewSignIn {
+                            id: &super::sign_ins::new_id(),
+                            user_id: claims.user_id,
+                            kind: sign_in_db::KIND_API,
+                            family_id: Some(&claims.fam),
+                            device: &client.device,
+                            place: &client.place,
+                            signed_in_at: at,
+                            last_seen_at: at,
+                            expires_at: claims.expires_at(),
+                        },
+                    )?,
+                    None => {
+                        sign_in_db::touch_family(c, &claims.fam, at, claims.expires_at())?;
+                    }
+                }
+                Ok(())
             })
             .await?;
         Ok(TokenPair {
@@ -368,7 +407,9 @@ impl AuthService {
             })
             .await?;
         match outcome {
-            RefreshOutcome::Rotate(user_id, family) => self.issue_in_family(user_id, family).await,
+            RefreshOutcome::Rotate(user_id, family) => {
+                self.issue_in_family(user_id, family, None).await
+            }
             RefreshOutcome::Reused(user_id, family) => {
                 self.revoked(user_id).await;
                 tracing::warn!(family = %family, "refresh token reuse detected; family revoked");
@@ -429,7 +470,11 @@ impl AuthService {
             },
         );
         self.db
-            .transaction(move |c| token_db::revoke_with_families(c, &revoked, &families))
+            .transaction(move |c| {
+                token_db::revoke_with_families(c, &revoked, &families)?;
+                sign_in_db::delete_families(c, &families)?;
+                Ok(())
+            })
             .await?;
         self.revoked(user_id).await;
         Ok(())

@@ -207,7 +207,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_ins (id) {
+        id -> Text,
+        user_id -> Integer,
+        kind -> Text,
+        family_id -> Nullable<Text>,
+        device -> Text,
+        place -> Text,
+        signed_in_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(sign_ins -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(video_reports -> videos (video_id));
 diesel::joinable!(revoked_tokens -> users (user_id));
@@ -229,5 +244,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     sessions,
     audit_log,
-    video_reports
+    video_reports,
+    sign_ins
 );

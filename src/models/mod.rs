@@ -11,6 +11,7 @@ pub mod report;
 pub mod search;
 pub mod seed;
 pub mod session;
+pub mod sign_in;
 pub mod stats;
 pub mod throttle;
 pub mod token;

@@ -72,6 +72,8 @@ pub fn suspend(
     )
     .set(refresh_tokens::revoked_at.eq(Some(at)))
     .execute(conn)?;
+    // Nothing of this account is signed in any more: its list starts afresh.
+    crate::models::sign_in::delete_others(conn, id, None, None)?;
     let hidden: Vec<i32> = videos::table
         .filter(videos::owner_id.eq(id))
         .filter(videos::hidden_at.is_null())

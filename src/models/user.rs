@@ -356,6 +356,40 @@ pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str) -> Result<i32,
         .get_result(conn)?)
 }
 
+/// End every browser session of the account but the one re-started by the caller (the
+/// epoch moves on). Returns the new epoch.
+pub fn bump_epoch(conn: &mut DbConnection, id: i32) -> Result<i32, DbError> {
+    Ok(diesel::update(users::table.find(id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .returning(users::session_epoch)
+        .get_result(conn)?)
+}
+
+/// Give the account a new address, confirmed at `at` (the link to it was followed).
+/// `Ok(false)` when another account has the address.
+pub fn change_email(
+    conn: &mut DbConnection,
+    id: i32,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<bool, DbError> {
+    match diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::email_verified_at.eq(Some(at)),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+    {
+        Ok(n) => Ok(n == 1),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Record that `email` is confirmed, if it is still the account's address.
 pub fn mark_verified(
     conn: &mut DbConnection,

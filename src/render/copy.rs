@@ -822,6 +822,7 @@ static BY_KEY: std::sync::LazyLock<
         .chain(super::copy_search::COPY)
         .chain(super::copy_mail::COPY)
         .chain(super::copy_account::COPY)
+        .chain(super::copy_sessions::COPY)
     {
         let levels: &mut [Option<&'static str>; 5] = map.entry(*key).or_default();
         if let Some(slot) = levels.get_mut(usize::from(level.saturating_sub(1))) {
@@ -853,6 +854,7 @@ pub fn error_message(message: &str, level: u8) -> String {
             .chain(super::copy_captions::PLAIN_ERRORS)
             .chain(super::copy_search::PLAIN_ERRORS)
             .chain(super::copy_account::PLAIN_ERRORS)
+            .chain(super::copy_sessions::PLAIN_ERRORS)
             .find(|(m, _)| *m == message)
     {
         return (*plain).to_owned();

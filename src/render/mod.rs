@@ -16,6 +16,7 @@ pub(crate) mod copy_mail;
 mod copy_moderation;
 mod copy_player;
 mod copy_search;
+mod copy_sessions;
 pub mod live;
 pub mod prefs;
 
@@ -204,19 +205,14 @@ impl PageCtx {
             .cloned()
             .ok_or_else(|| PageError::internal(anyhow::anyhow!("application state missing")))?;
         let session = req.get_session();
-        let user = match session::user_id(&session, state.settings.session.absolute_timeout) {
+        let user = match session::claim(&session, state.settings.session.absolute_timeout) {
             None => None,
-            Some(id) => {
+            Some(claim) => {
                 // A suspended account's sessions, and those its revocation predates,
                 // end here (on every instance: the change invalidates cached accounts);
-                // so do sessions of an older epoch (a password change or reset elsewhere).
-                let since = session::signed_in_at_ms(&session);
-                let epoch = session::epoch(&session);
-                let user = state
-                    .auth
-                    .session_user(id)
-                    .await?
-                    .filter(|u| u.session_valid(since) && u.session_epoch == epoch);
+                // so do sessions of an older epoch (a password change or reset elsewhere)
+                // and sessions signed out from another device.
+                let user = session::check(&state.auth, &claim).await?;
                 if user.is_none() {
                     session::sign_out(&session);
                 }

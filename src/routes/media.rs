@@ -36,24 +36,20 @@ impl FromRequest for Viewer {
         let bearer = MaybeBearer::from_request(req, payload);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let session = req.get_session();
-        let session_user = state
+        let claim = state
             .as_ref()
-            .and_then(|state| session::user_id(&session, state.settings.session.absolute_timeout));
-        let since = session::signed_in_at_ms(&session);
-        let epoch = session::epoch(&session);
+            .and_then(|state| session::claim(&session, state.settings.session.absolute_timeout));
         Box::pin(async move {
             if let Some(id) = bearer.await?.user_id() {
                 return Ok(Viewer(Some(id)));
             }
-            // A suspended account's sessions (and those revoked since), and sessions from
-            // before a password change or reset, see nothing more than anyone else.
-            let viewer = match (session_user, state) {
-                (Some(id), Some(state)) => state
-                    .auth
-                    .session_user(id)
+            // A suspended account's sessions (and those revoked since), sessions from
+            // before a password change or reset, and sessions signed out from another
+            // device see nothing more than anyone else.
+            let viewer = match (claim, state) {
+                (Some(claim), Some(state)) => session::check(&state.auth, &claim)
                     .await
                     .map_err(ApiError::from)?
-                    .filter(|u| u.session_valid(since) && u.session_epoch == epoch)
                     .map(|u| u.id),
                 _ => None,
             };

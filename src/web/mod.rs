@@ -2,6 +2,7 @@
 //! visitors, CSRF protection, error pages and static assets.
 
 pub mod assets;
+pub mod client;
 pub mod csrf;
 pub mod errors;
 pub mod session;

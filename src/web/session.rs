@@ -22,6 +22,8 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same instant in milliseconds (sessions revoked by moderation compare with it).
 const SIGNED_IN_AT_MS: &str = "signed_in_ms";
 const EPOCH: &str = "epoch";
+/// The id of this session's row in the sign-in registry ([`crate::models::sign_in`]).
+const SIGN_IN: &str = "sid";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -97,16 +99,24 @@ pub fn epoch(session: &Session) -> i32 {
     session.get::<i32>(EPOCH).ok().flatten().unwrap_or(0)
 }
 
+/// The id of this session's row in the sign-in registry (`None` for sessions from
+/// before the registry).
+pub fn sign_in_id(session: &Session) -> Option<String> {
+    session.get::<String>(SIGN_IN).ok().flatten()
+}
+
 /// Start a signed-in session: a new session id, a new CSRF token, nothing carried over
 /// (a waiting flash message is in its own cookie, so it survives). `epoch` is the
-/// account's session epoch (see [`epoch`]).
+/// account's session epoch (see [`epoch`]); `sid` the session's registry row.
 pub fn sign_in(
     session: &Session,
     user_id: i32,
     epoch: i32,
+    sid: &str,
 ) -> Result<(), actix_session::SessionInsertError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
-    start(session, user_id, epoch, now_ms.div_euclid(1000), now_ms)
+    start(session, user_id, epoch, now_ms.div_euclid(1000), now_ms)?;
+    session.insert(SIGN_IN, sid)
 }
 
 /// Carry the signed-in session on into a new epoch (after this person changed their
@@ -122,7 +132,12 @@ pub fn continue_in_epoch(
         .flatten()
         .unwrap_or_else(unix_now);
     let since_ms = signed_in_at_ms(session);
-    start(session, user_id, epoch, since, since_ms)
+    let sid = sign_in_id(session);
+    start(session, user_id, epoch, since, since_ms)?;
+    match sid {
+        Some(sid) => session.insert(SIGN_IN, sid),
+        None => Ok(()),
+    }
 }
 
 fn start(
@@ -195,4 +210,45 @@ pub fn take_flash(session: &Session) -> Option<String> {
         return Some(message);
     }
     visitor::take_flash()
+}
+
+/// What a signed-in session claims, read from it synchronously (so the check can run in
+/// a future that does not hold the session).
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub user_id: i32,
+    signed_in_ms: i64,
+    epoch: i32,
+    pub sid: Option<String>,
+}
+
+/// The claim of this session, if it is signed in (and within `absolute_timeout`).
+pub fn claim(session: &Session, absolute_timeout: std::time::Duration) -> Option<Claim> {
+    let user_id = user_id(session, absolute_timeout)?;
+    Some(Claim {
+        user_id,
+        signed_in_ms: signed_in_at_ms(session),
+        epoch: epoch(session),
+        sid: sign_in_id(session),
+    })
+}
+
+/// The account behind `claim`, when the session still counts: the account exists and is
+/// not suspended, its sessions were not revoked since, its epoch has not moved on (a
+/// password change or reset elsewhere) and the session's sign-in registry row is still
+/// there (not signed out from another device). One cached account read: the registry
+/// row is part of it, and every instance drops the cache when a sign-in is ended. The
+/// row's "last seen" is written at most once a minute.
+pub async fn check(
+    auth: &crate::auth::AuthService,
+    claim: &Claim,
+) -> Result<Option<crate::models::User>, crate::db::DbError> {
+    let user = auth
+        .session_account(claim.user_id, claim.sid.as_deref())
+        .await?
+        .filter(|u| u.session_valid(claim.signed_in_ms) && u.session_epoch == claim.epoch);
+    if let (Some(_), Some(sid)) = (&user, &claim.sid) {
+        auth.session_seen(sid);
+    }
+    Ok(user)
 }

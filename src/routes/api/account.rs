@@ -74,12 +74,16 @@ fn wrong_password(field: &str, message: &str) -> ApiError {
         .with_fields(std::iter::once((field.to_owned(), message.to_owned())).collect())
 }
 
-fn account_error(e: AccountError) -> ApiError {
+pub(super) fn account_error(e: AccountError) -> ApiError {
     match e {
         AccountError::WrongPassword => wrong_password("current_password", &e.to_string()),
         // No link with that token works (wrong, used or expired): 404.
         AccountError::InvalidLink => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
         AccountError::NotFound => ApiError::unauthorized("Token is invalid or expired"),
+        AccountError::NoSuchSignIn => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        AccountError::EmailTaken => ApiError::new(StatusCode::CONFLICT, e.to_string())
+            .with_fields(std::iter::once(("new_email".to_owned(), e.to_string())).collect()),
+        AccountError::SameEmail => field_error("new_email", &e.to_string()),
         AccountError::Db(db) => db.into(),
         AccountError::Hash(h) => ApiError::internal(h),
     }
@@ -122,6 +126,7 @@ pub async fn change_password(
             auth.user.id,
             &SecretString::from(current.to_owned()),
             new,
+            None,
             Some(auth.claims.fam.clone()),
         )
         .await
@@ -356,4 +361,98 @@ pub fn export_response(doc: &crate::auth::account_export::AccountExport) -> Http
         ))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(doc)
+}
+
+/// `POST /api/auth/email` body.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"new_email": "ann.new@example.com", "current_password": "correct horse battery"}))]
+pub struct ChangeEmailRequest {
+    /// The new address (stored in lower case).
+    #[schema(min_length = 3, max_length = 254)]
+    pub new_email: String,
+    #[schema(min_length = 1)]
+    pub current_password: String,
+}
+
+/// `POST /api/auth/email`
+#[utoipa::path(
+    post,
+    path = "/api/auth/email",
+    tag = "auth",
+    summary = "Ask to change the email address",
+    description = "Needs the current password. A single-use link valid for EMAIL_TOKEN_TTL (24 hours) is mailed to the new address; the address changes only when the link is followed (POST /api/auth/email/confirm), and then counts as confirmed; the old address gets a notice.",
+    request_body = ChangeEmailRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "The link was sent to the new address", body = MessageResponse,
+            example = json!({"message": "A link to confirm the new address has been sent to it"})),
+        (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 409, description = "Another account has the address (as registration says)", body = ErrorBody,
+            example = json!({"error": "Email already registered"})),
+        (status = 422, description = "Not an email address, or the account's own already", body = ErrorBody),
+    )
+)]
+pub async fn change_email(
+    state: web::Data<AppState>,
+    auth: BearerAuth,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let new_email = string(&body, "new_email")?;
+    let current = string(&body, "current_password")?;
+    let new_email = Email::parse(new_email).map_err(|m| field_error("new_email", m))?;
+    if current.is_empty() {
+        return Err(field_error(
+            "current_password",
+            "Enter your current password",
+        ));
+    }
+    state
+        .accounts
+        .request_email_change(
+            auth.user.id,
+            &SecretString::from(current.to_owned()),
+            &new_email,
+        )
+        .await
+        .map_err(account_error)?;
+    Ok(
+        HttpResponse::build(StatusCode::ACCEPTED).json(MessageResponse {
+            message: "A link to confirm the new address has been sent to it",
+        }),
+    )
+}
+
+/// `POST /api/auth/email/confirm`
+#[utoipa::path(
+    post,
+    path = "/api/auth/email/confirm",
+    tag = "auth",
+    summary = "Change the email address with the mailed link",
+    description = "Uses the link up. The account takes the new address, confirmed; the old address gets a notice.",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "Changed", body = MessageResponse,
+            example = json!({"message": "Email address changed"})),
+        (status = 404, description = "The link is wrong, used or expired", body = ErrorBody),
+        (status = 409, description = "Another account took the address meanwhile (the link is used up)", body = ErrorBody),
+    )
+)]
+pub async fn confirm_email_change(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body = object(body.into_inner())?;
+    let token = string(&body, "token")?.trim();
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(account_error(AccountError::InvalidLink));
+    }
+    state
+        .accounts
+        .confirm_email_change(token)
+        .await
+        .map_err(account_error)?;
+    Ok(HttpResponse::Ok().json(MessageResponse {
+        message: "Email address changed",
+    }))
 }

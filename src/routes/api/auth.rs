@@ -256,6 +256,7 @@ pub async fn register(
 )]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
@@ -269,7 +270,8 @@ pub async fn login(
     };
     let password = SecretString::from(password.to_owned());
     let user = state.auth.verify_credentials(email, &password).await?;
-    let pair = state.auth.issue_tokens(user.id).await?;
+    let client = crate::web::client::sign_in_client(&req, &state);
+    let pair = state.auth.issue_tokens(user.id, &client).await?;
     tracing::info!(user_id = user.id, "user signed in");
     state.events.publish(Event::UserLogin {
         user_id: user.id,

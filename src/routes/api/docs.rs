@@ -22,7 +22,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi, ToSchema};
 
 pub use super::preferences_doc::PreferencesRequest;
-use super::{account, auth, captions, moderation, videos};
+use super::{account, auth, captions, moderation, sessions, videos};
 use crate::domain::SignLanguage;
 use crate::error::ErrorBody;
 use crate::video::input::{CaptionKind, Rating, Visibility};
@@ -210,6 +210,11 @@ pub struct NotVideoOwner(#[allow(dead_code)] ErrorBody);
         account::resend_verification,
         account::delete_account,
         account::export,
+        account::change_email,
+        account::confirm_email_change,
+        sessions::list,
+        sessions::sign_out_one,
+        sessions::sign_out_others,
         videos::upload,
         videos::list,
         videos::show,

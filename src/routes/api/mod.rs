@@ -7,6 +7,7 @@ pub mod captions;
 pub mod docs;
 pub mod moderation;
 mod preferences_doc;
+pub mod sessions;
 pub mod videos;
 
 use actix_governor::Governor;
@@ -135,6 +136,27 @@ pub fn routes() -> Vec<ApiRoute> {
             PasswordReset,
             || web::post().to(account::resend_verification),
         ),
+        r(Method::POST, "/api/auth/email", Login, || {
+            web::post().to(account::change_email)
+        }),
+        r(
+            Method::POST,
+            "/api/auth/email/confirm",
+            PasswordReset,
+            || web::post().to(account::confirm_email_change),
+        ),
+        r(Method::GET, "/api/auth/sessions", Api, || {
+            web::get().to(sessions::list)
+        }),
+        r(
+            Method::POST,
+            "/api/auth/sessions/sign-out-others",
+            Api,
+            || web::post().to(sessions::sign_out_others),
+        ),
+        r(Method::DELETE, "/api/auth/sessions/{id}", Api, || {
+            web::delete().to(sessions::sign_out_one)
+        }),
         r(Method::POST, "/api/videos", Api, || {
             web::post().to(videos::upload)
         }),

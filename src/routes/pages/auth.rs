@@ -4,7 +4,7 @@
 //!
 //! [`AuthService`]: crate::auth::AuthService
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -77,6 +77,7 @@ pub async fn login_page(
 /// `POST /login`: email, password, next.
 pub async fn login(
     mut ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     form: FormFields,
 ) -> Result<HttpResponse, PageError> {
@@ -96,7 +97,9 @@ pub async fn login(
         let secret = SecretString::from(password.to_owned());
         match state.auth.verify_credentials(email, &secret).await {
             Ok(user) => {
-                session::sign_in(&ctx.session, user.id, user.session_epoch)
+                let client = crate::web::client::sign_in_client(&req, &state);
+                let sid = state.auth.start_browser_sign_in(user.id, &client).await?;
+                session::sign_in(&ctx.session, user.id, user.session_epoch, &sid)
                     .map_err(PageError::internal)?;
                 tracing::info!(user_id = user.id, "user signed in (browser)");
                 state.events.publish(Event::UserLogin {
@@ -195,6 +198,7 @@ pub async fn register_page(ctx: PageCtx) -> Result<HttpResponse, PageError> {
 /// `POST /register`: email, username, password, preferred_sign_language.
 pub async fn register(
     ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     form: FormFields,
 ) -> Result<HttpResponse, PageError> {
@@ -253,7 +257,9 @@ pub async fn register(
                         .await?;
                 }
                 // Signed in at once: nobody should type the same details twice.
-                session::sign_in(&ctx.session, user.id, user.session_epoch)
+                let client = crate::web::client::sign_in_client(&req, &state);
+                let sid = state.auth.start_browser_sign_in(user.id, &client).await?;
+                session::sign_in(&ctx.session, user.id, user.session_epoch, &sid)
                     .map_err(PageError::internal)?;
                 state.events.publish(Event::UserLogin {
                     user_id: user.id,
@@ -292,6 +298,11 @@ pub async fn logout(ctx: PageCtx, state: web::Data<AppState>) -> HttpResponse {
                 tracing::warn!(error = %e, "could not keep the preferences cookie");
             }
         }
+    }
+    if let Some(sid) = session::sign_in_id(&ctx.session)
+        && let Err(e) = state.auth.end_browser_sign_in(&sid).await
+    {
+        tracing::warn!(error = %e, "could not forget the sign-in of a signed-out session");
     }
     session::sign_out(&ctx.session);
     res

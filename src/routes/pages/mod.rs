@@ -7,12 +7,14 @@ mod admin;
 mod auth;
 mod delete_account;
 mod developers;
+mod email;
 mod home;
 mod moderation;
 mod password;
 mod preferences;
 mod preferences_player;
 mod report;
+mod sessions;
 mod signed_in;
 mod staff;
 mod verify;
@@ -134,6 +136,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimiters) {
                         .to(password::change)
                         .wrap(Governor::new(&limits.login)),
                 ),
+        )
+        .service(
+            web::resource("/account/email")
+                .route(web::get().to(email::page))
+                .route(
+                    web::post()
+                        .to(email::request)
+                        .wrap(Governor::new(&limits.login)),
+                ),
+        )
+        .service(
+            web::resource("/confirm-email")
+                .route(web::get().to(email::confirm_page))
+                .route(
+                    web::post()
+                        .to(email::confirm)
+                        .wrap(Governor::new(&limits.password_reset)),
+                ),
+        )
+        .route("/account/sessions", web::get().to(sessions::page))
+        .route(
+            "/account/sessions/sign-out-others",
+            web::post().to(sessions::sign_out_others),
+        )
+        .route(
+            "/account/sessions/{id}/sign-out",
+            web::post().to(sessions::sign_out_one),
         )
         .route("/account/export", web::get().to(delete_account::export))
         .service(

@@ -139,7 +139,13 @@ pub async fn change(
         let current = SecretString::from(current.to_owned());
         match state
             .accounts
-            .change_password(user.id, &current, new, None)
+            .change_password(
+                user.id,
+                &current,
+                new,
+                session::sign_in_id(&ctx.session),
+                None,
+            )
             .await
         {
             Ok(epoch) => {
