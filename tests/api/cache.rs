@@ -197,7 +197,10 @@ async fn two_instances_share_entries_and_invalidations_through_redis() {
     let heard = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
             if let Ok(e) = on_b.recv().await
-                && matches!(e.event, pinkflow::events::Event::PrincipalsInvalidated { .. })
+                && matches!(
+                    e.event,
+                    pinkflow::events::Event::PrincipalsInvalidated { .. }
+                )
             {
                 break;
             }

@@ -1,9 +1,10 @@
 //! In-process cache of the read models every visitor shares: the watch page of a public,
-//! ready video (as seen by anyone but its owner), the public catalogue, and the ratings
+//! ready video (as seen by anyone but its owner), the first pages of catalogue searches
+//! as anyone signed out sees them, and the ratings
 //! signed-in viewers gave those videos. Typed values behind `Arc`, so a hit costs
 //! neither a database round trip nor a deserialization.
 //!
-//! Dropped on every change: the service forgets a video (and the catalogue) before it
+//! Dropped on every change: the service forgets a video (and the searches) before it
 //! publishes the event of an edit, a caption, an edition, a rating, a status change or
 //! a deletion, so the next read on this instance is fresh; other instances forget on
 //! the event when it reaches them through the bus ([`ReadCache::forget_event`]). A read
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use crate::events::Event;
 use crate::video::service::SearchPage;
-use crate::video::views::{VideoView, WatchData};
+use crate::video::views::WatchData;
 
 /// Most search first pages kept.
 const SEARCH_CAPACITY: u64 = 2_000;
@@ -41,8 +42,6 @@ struct Inner {
     watch: moka::sync::Cache<i32, SharedWatch>,
     /// A viewer's own rating of a shared video, by (video, viewer).
     ratings: moka::sync::Cache<(i32, i32), Option<String>>,
-    /// The catalogue by sign-language filter (`None`: every language).
-    catalogue: moka::sync::Cache<Option<&'static str>, Arc<Vec<VideoView>>>,
     /// First pages of searches as anyone signed out sees them, by preferred sign
     /// language and query string.
     searches: moka::sync::Cache<String, Arc<SearchPage>>,
@@ -64,10 +63,6 @@ impl ReadCache {
                     .build(),
                 ratings: moka::sync::Cache::builder()
                     .max_capacity(WATCH_CAPACITY * 10)
-                    .time_to_live(ttl)
-                    .build(),
-                catalogue: moka::sync::Cache::builder()
-                    .max_capacity(64)
                     .time_to_live(ttl)
                     .build(),
                 searches: moka::sync::Cache::builder()
@@ -121,30 +116,6 @@ impl ReadCache {
         }
     }
 
-    /// The public catalogue for `filter`, or `load()`'s.
-    pub async fn catalogue<E, F, Fut>(
-        &self,
-        filter: Option<&'static str>,
-        load: F,
-    ) -> Result<Arc<Vec<VideoView>>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<VideoView>, E>>,
-    {
-        let Some(inner) = &self.inner else {
-            return load().await.map(Arc::new);
-        };
-        if let Some(found) = inner.catalogue.get(&filter) {
-            return Ok(found);
-        }
-        let generation = self.generation();
-        let value = Arc::new(load().await?);
-        if self.generation() == generation {
-            inner.catalogue.insert(filter, value.clone());
-        }
-        Ok(value)
-    }
-
     /// The search page kept under `key`, or `load()`'s.
     pub async fn search<E, F, Fut>(&self, key: String, load: F) -> Result<Arc<SearchPage>, E>
     where
@@ -165,14 +136,13 @@ impl ReadCache {
         Ok(value)
     }
 
-    /// Forget video `id` and the catalogue (it may list the video).
+    /// Forget video `id` and the searches (they may list the video).
     pub fn forget(&self, id: i32) {
         if let Some(inner) = &self.inner {
             inner.generation.fetch_add(1, Ordering::AcqRel);
             inner.watch.invalidate(&id);
             // Ratings change rarely next to views: all of them go.
             inner.ratings.invalidate_all();
-            inner.catalogue.invalidate_all();
             inner.searches.invalidate_all();
         }
     }
@@ -196,7 +166,6 @@ impl ReadCache {
             inner.generation.fetch_add(1, Ordering::AcqRel);
             inner.watch.invalidate_all();
             inner.ratings.invalidate_all();
-            inner.catalogue.invalidate_all();
             inner.searches.invalidate_all();
         }
     }
@@ -219,6 +188,7 @@ fn video_of(event: &Event) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::video::views::VideoView;
 
     fn data(title: &str) -> WatchData {
         WatchData {
@@ -308,23 +278,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_catalogue_is_kept_until_a_video_changes() {
+    async fn a_search_page_is_kept_until_a_video_changes() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        let list = |t: &'static str| {
+        let list = |key: &'static str, count: i64| {
             let cache = cache.clone();
             async move {
                 cache
-                    .catalogue(None, || async move { Ok::<_, ()>(vec![data(t).video]) })
+                    .search(key.to_owned(), || async move {
+                        Ok::<_, ()>(SearchPage {
+                            hits: Vec::new(),
+                            count,
+                            estimated: false,
+                            next: None,
+                            prev: None,
+                        })
+                    })
                     .await
-                    .unwrap()[0]
-                    .title
-                    .clone()
+                    .unwrap()
+                    .count
             }
         };
-        assert_eq!(list("one").await, "one");
-        assert_eq!(list("two").await, "one");
+        assert_eq!(list("q=cook", 1).await, 1);
+        assert_eq!(list("q=cook", 2).await, 1, "kept");
+        assert_eq!(list("q=eggs", 3).await, 3, "another search");
         cache.forget(5);
-        assert_eq!(list("three").await, "three");
+        assert_eq!(list("q=cook", 4).await, 4, "a change drops every search");
     }
 
     #[test]
