@@ -12,7 +12,11 @@
 # page >= 0.25 x bare. Also reports the database size the search indexes add.
 # Knobs: BENCH_BIN (binary; default: a release build), BENCH_DURATION (s per row, 5),
 # BENCH_CONNECTIONS (32), BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_SEARCH_VIDEOS,
-# BENCH_SEARCH_CUES, BENCH_SEARCH_OUT (default docs/SEARCH_BENCHMARKS.md).
+# BENCH_SEARCH_CUES, BENCH_SEARCH_OUT (default docs/SEARCH_BENCHMARKS.md),
+# BENCH_SEARCH_KEEP (a directory: the seeded SQLite file is kept there and the seeded
+# PostgreSQL database kept as pinkflow_search_bench_keep, and both are reused by the next
+# run with the same sizes instead of seeding again), BENCH_SEARCH_ROWS (a subset of
+# "one_word two_words three_filters first_page"), BENCH_SEARCH_BACKENDS ("sqlite postgres").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,8 @@ CUES="${BENCH_SEARCH_CUES:-1000000}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 REDIS="${BENCH_REDIS_URL:-redis://127.0.0.1:6379}"
 OUT="${BENCH_SEARCH_OUT:-docs/SEARCH_BENCHMARKS.md}"
+KEEP="${BENCH_SEARCH_KEEP:-}"
+BACKENDS="${BENCH_SEARCH_BACKENDS:-sqlite postgres}"
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 WORK="$(mktemp -d)"
@@ -31,7 +37,7 @@ SERVER_PID=""
 PG_DB=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  if [ -n "$PG_DB" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+  if [ -n "$PG_DB" ] && [ -z "$KEEP" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -80,7 +86,7 @@ print(f"{rps:.0f} {lat.get('50', 0):.2f} {lat.get('99', 0):.2f} {int(non2xx.grou
 PY
 }
 
-ROWS="one_word two_words three_filters first_page"
+ROWS="${BENCH_SEARCH_ROWS:-one_word two_words three_filters first_page}"
 path_of() {
   case "$1" in
     one_word) echo "/catalogue?q=cooking" ;;
@@ -116,12 +122,20 @@ measure_all() {
   done
 }
 
-echo "== SQLite: seeding $VIDEOS videos, $CUES cues"
-DATABASE_URL="sqlite://$WORK/search.db" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
-measure_all SQLite "sqlite://$WORK/search.db" ""
+if [[ " $BACKENDS " == *" sqlite "* ]]; then
+DB_FILE="$WORK/search.db"
+if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; DB_FILE="$KEEP/search-$VIDEOS-$CUES.db"; fi
+if [ -n "$KEEP" ] && [ -f "$DB_FILE" ]; then
+  echo "== SQLite: reusing $DB_FILE"
+else
+  echo "== SQLite: seeding $VIDEOS videos, $CUES cues"
+  DATABASE_URL="sqlite://$DB_FILE" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
+fi
+measure_all SQLite "sqlite://$DB_FILE" ""
 # Size the search adds: the same file without the FTS table, its triggers and indexes.
-cp "$WORK/search.db" "$WORK/plain.db"
-python3 - "$WORK/search.db" "$WORK/plain.db" >"$WORK/sizes.txt" <<'PY'
+cp "$DB_FILE" "$WORK/full.db"
+cp "$DB_FILE" "$WORK/plain.db"
+python3 - "$WORK/full.db" "$WORK/plain.db" >"$WORK/sizes.txt" <<'PY'
 import os, sqlite3, sys
 full, plain = sys.argv[1], sys.argv[2]
 c = sqlite3.connect(plain)
@@ -136,16 +150,25 @@ c = sqlite3.connect(full); c.execute("VACUUM"); c.close()
 a, b = os.path.getsize(full), os.path.getsize(plain)
 print(f"SQLite: database {a/2**20:.1f} MiB, of which the search index (FTS5, with its copy of the text) and the two keyset indexes {(a-b)/2**20:.1f} MiB")
 PY
+rm -f "$WORK/full.db" "$WORK/plain.db"
 cat "$WORK/sizes.txt"; SIZES+="- $(cat "$WORK/sizes.txt")"$'\n'
+fi
 
-if command -v psql >/dev/null && psql "$PG_ADMIN" -Atc 'select 1' >/dev/null 2>&1; then
+if [[ " $BACKENDS " == *" postgres "* ]] && command -v psql >/dev/null && psql "$PG_ADMIN" -Atc 'select 1' >/dev/null 2>&1; then
   PG_DB="pinkflow_search_bench_$$"
-  psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB"
+  [ -n "$KEEP" ] && PG_DB="pinkflow_search_bench_keep"
   PG_URL="${PG_ADMIN%/*}/$PG_DB"
   REDIS_ARG=""
   if command -v redis-cli >/dev/null && redis-cli -u "$REDIS" ping 2>/dev/null | grep -q PONG; then REDIS_ARG="$REDIS"; fi
-  echo "== PostgreSQL: seeding $VIDEOS videos, $CUES cues"
-  DATABASE_URL="$PG_URL" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
+  seeded="$(psql "$PG_URL" -Atc "SELECT count(*) FROM videos" 2>/dev/null || true)"
+  if [ -n "$KEEP" ] && [ "$seeded" = "$VIDEOS" ]; then
+    echo "== PostgreSQL: reusing $PG_DB"
+  else
+    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
+    psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB"
+    echo "== PostgreSQL: seeding $VIDEOS videos, $CUES cues"
+    DATABASE_URL="$PG_URL" "$BIN" seed-search --videos "$VIDEOS" --cues "$CUES"
+  fi
   psql "$PG_URL" -qc "VACUUM ANALYZE"
   measure_all "PostgreSQL${REDIS_ARG:+ + Redis}" "$PG_URL" "$REDIS_ARG"
   line="$(psql "$PG_URL" -Atc "SELECT format('PostgreSQL: database %s, of which video_search (tsvector + GIN) %s and the two keyset indexes %s',
@@ -153,7 +176,7 @@ if command -v psql >/dev/null && psql "$PG_ADMIN" -Atc 'select 1' >/dev/null 2>&
       pg_size_pretty(pg_relation_size('videos_listed_newest_idx') + pg_relation_size('videos_listed_language_idx')))")"
   echo "$line"; SIZES+="- $line"$'\n'
   if [ -n "$REDIS_ARG" ]; then redis-cli -u "$REDIS" --scan --pattern "bench_search_$$:*" | xargs -r redis-cli -u "$REDIS" del >/dev/null; fi
-  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
+  [ -z "$KEEP" ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
   PG_DB=""
 fi
 
