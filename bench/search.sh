@@ -57,7 +57,7 @@ start_server() {
   local db="$1" redis="$2"; shift 2
   local port; port="$(free_port)"
   env -i PATH="$PATH" HOME="$HOME" APP_ENV=production HOST=127.0.0.1 PORT="$port" \
-    DATABASE_URL="$db" ${redis:+REDIS_URL="$redis"} CACHE_KEY_PREFIX="bench_search_$$" \
+    PUBLIC_URL="http://127.0.0.1:$port" DATABASE_URL="$db" ${redis:+REDIS_URL="$redis"} CACHE_KEY_PREFIX="bench_search_$$" \
     SECRET_KEY="bench-access-secret-0123456789abcdef0123456789" \
     REFRESH_SECRET_KEY="bench-refresh-secret-0123456789abcdef012345678" \
     RATE_LIMIT_API=100000000/second VIDEO_UPLOAD_FOLDER="$WORK/videos" RUST_LOG=warn "$@" \

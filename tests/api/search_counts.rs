@@ -1,8 +1,9 @@
-//! Counts and ranking over many matches (issue 14 item 3): up to 1,000 matches the
-//! count is exact; above, "About N videos" on the page, in the htmx announcement and
-//! as `count_estimated` in the API. Relevance ranks the newest 1,000 matches exactly
-//! and the older ones follow newest first: keyset pages still give every match once,
-//! forwards and backwards.
+//! Counts, ranking and sharing over many matches (issue 14 item 3): up to 1,000 matches
+//! the count is exact; above, "About N videos" on the page, in the htmx announcement and
+//! as `count_estimated` in the API. Relevance ranks the newest 1,000 matches exactly and
+//! the older ones follow newest first: keyset pages still give every match once,
+//! forwards and backwards. Every page (first or by cursor) is shared from the read
+//! cache until a change, and marks only the viewer's own videos as theirs.
 
 use chrono::Duration;
 use serde_json::Value;
@@ -150,5 +151,97 @@ async fn above_a_thousand_matches_the_count_is_an_estimate_and_every_match_pages
         page["prev"].is_null(),
         "no page before the first: {}",
         page["prev"]
+    );
+}
+
+#[tokio::test]
+async fn every_page_is_shared_from_the_cache_and_marks_only_the_viewers_own_videos() {
+    let app = spawn_app().await;
+    let owner = app.signed_in_user("owner").await.access;
+    let me = user_id(&app, &owner).await;
+    let other = app.signed_in_user("other").await.access;
+    seed_many(&app, me, 30).await;
+    let get = |query: String, token: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .client
+                .get(app.url(&format!("/api/videos?scope=public&{query}")));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{query}");
+            json_body(r).await
+        }
+    };
+    let owned = |body: &Value| -> Vec<bool> {
+        body["videos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["is_owner"].as_bool().unwrap())
+            .collect()
+    };
+    let first = get("q=cooking&limit=5".into(), None).await;
+    assert_eq!(owned(&first), [false; 5], "signed out: nobody's");
+    let mine = get("q=cooking&limit=5".into(), Some(owner.clone())).await;
+    assert_eq!(
+        owned(&mine),
+        [true; 5],
+        "the owner's own, from the same shared page"
+    );
+    assert_eq!(ids(&mine), ids(&first));
+    let theirs = get("q=cooking&limit=5".into(), Some(other.clone())).await;
+    assert_eq!(owned(&theirs), [false; 5], "someone else's");
+
+    // A page by cursor is kept too: the second read costs no statement.
+    let next = format!(
+        "q=cooking&limit=5&after={}",
+        first["next"].as_str().unwrap()
+    );
+    app.state.db.query_log().start();
+    let second = get(next.clone(), None).await;
+    let again = get(next.clone(), None).await;
+    let log = app.state.db.query_log().take();
+    let counts: Vec<u32> = log
+        .iter()
+        .filter(|(p, _)| p == "/api/videos")
+        .map(|(_, n)| *n)
+        .collect();
+    assert_eq!(counts.len(), 2, "{log:?}");
+    assert!(counts[0] >= 1 && counts[1] == 0, "kept: {counts:?}");
+    assert_eq!(ids(&again), ids(&second));
+    // Signed in (the same default preferences, so the same shared pages): page 2 is
+    // the owner's own for the owner only.
+    let signed_in = format!(
+        "q=cooking&limit=5&after={}",
+        theirs["next"].as_str().unwrap()
+    );
+    let theirs = get(signed_in.clone(), Some(other.clone())).await;
+    assert_eq!(owned(&theirs), [false; 5]);
+    let mine = get(signed_in, Some(owner.clone())).await;
+    assert_eq!((ids(&mine), owned(&mine)), (ids(&theirs), vec![true; 5]));
+    // A change through the service drops it.
+    let id = ids(&second)[0];
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/videos/{id}")))
+        .bearer_auth(&owner)
+        .json(&serde_json::json!({"title": "Cooking, renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let after = get(next, None).await;
+    let titles: Vec<&str> = after["videos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Cooking, renamed"),
+        "fresh after the edit: {titles:?}"
     );
 }

@@ -202,18 +202,16 @@ fn part(
     at: Option<(Direction, &Position)>,
     reversed: bool,
 ) {
-    let rank = match tier {
-        Tier::Unranked => UNRANKED,
-        _ => rank_expr(sql, req.filter),
-    };
+    if tier == Tier::Unranked {
+        return unranked_part(sql, req, segment, at, reversed);
+    }
     let rating = if req.order == Order::Rating {
         RATING
     } else {
         "CAST(0 AS BIGINT)"
     };
-    // The id as the scan has it (the FTS5 rowid on SQLite), so that an order or a range
-    // on `s.id` is the index's own once SQLite flattens the subquery.
     let id = id_column(sql, req.filter);
+    let rank = rank_expr(sql, req.filter);
     sql.push(
         "(SELECT s.id AS id, s.created_at AS created_at, s.rank AS rank, s.rating AS rating, CAST(",
     )
@@ -230,6 +228,68 @@ fn part(
         && req.filter.sign_languages.is_empty()
         && (req.preferred.is_none() || segment == 1);
     from_where(sql, req.filter, newest_index);
+    segment_condition(sql, req, segment);
+    if tier == Tier::Ranked {
+        sql.push(" AND ")
+            .push(id)
+            .push(" >= (SELECT low FROM bound)");
+    }
+    sql.push(") s WHERE 1 = 1");
+    if let Some((direction, at)) = at {
+        keyset(sql, req.order, at, direction == Direction::After);
+    }
+    let dir = |desc: bool| if desc != reversed { " DESC" } else { " ASC" };
+    let [(k1, d1), (k2, d2)] = keys(req.order);
+    sql.push(" ORDER BY ").push(k1).push(dir(d1));
+    if k2 != k1 {
+        sql.push(", ").push(k2).push(dir(d2));
+    }
+    sql.push(", s.id").push(dir(true));
+    sql.push(" LIMIT ").bigint(req.limit + 1).push(")");
+}
+
+/// The older matches: their rank falls as the id grows, so their order is the id's
+/// (which the FTS5 doclist and the primary key have, so the scan stops after `limit`)
+/// and a keyset inside them is a range of the id. One flat `SELECT`, so that SQLite
+/// hands the order and the range to the index.
+fn unranked_part(
+    sql: &mut Sql,
+    req: &PageRequest<'_>,
+    segment: u8,
+    at: Option<(Direction, &Position)>,
+    reversed: bool,
+) {
+    let id = id_column(sql, req.filter);
+    sql.push("(SELECT ")
+        .push(id)
+        .push(" AS id, v.created_at AS created_at, ")
+        .push(UNRANKED)
+        .push(" AS rank, CAST(0 AS BIGINT) AS rating, CAST(")
+        .push(if segment == 0 { "0" } else { "1" })
+        .push(" AS INTEGER) AS segment");
+    from_where(sql, req.filter, false);
+    segment_condition(sql, req, segment);
+    sql.push(" AND ")
+        .push(id)
+        .push(" < (SELECT low FROM bound)");
+    // A cursor here is one of them ([`page`] leaves this part out otherwise).
+    if let Some((direction, at)) = at {
+        let later = direction == Direction::After;
+        sql.push(" AND ")
+            .push(id)
+            .push(if later { " < " } else { " > " })
+            .bigint(i64::from(at.id));
+    }
+    sql.push(" ORDER BY ")
+        .push(id)
+        .push(if reversed { " ASC" } else { " DESC" })
+        .push(" LIMIT ")
+        .bigint(req.limit + 1)
+        .push(")");
+}
+
+/// Only the viewer's sign language (segment 0) or only the others (1).
+fn segment_condition(sql: &mut Sql, req: &PageRequest<'_>, segment: u8) {
     if let Some(pref) = req.preferred {
         sql.push(if segment == 0 {
             " AND v.sign_language = "
@@ -238,44 +298,20 @@ fn part(
         })
         .text(pref.to_owned());
     }
-    match tier {
-        Tier::All => {}
-        Tier::Ranked => {
-            sql.push(" AND ")
-                .push(id)
-                .push(" >= (SELECT low FROM bound)");
-        }
-        Tier::Unranked => {
-            sql.push(" AND ")
-                .push(id)
-                .push(" < (SELECT low FROM bound)");
-            // Here the rank falls as the id grows: the keyset is a range of the id.
-            if let Some((direction, at)) = at.filter(|(_, at)| at.rank >= 1.0) {
-                let later = direction == Direction::After;
-                sql.push(" AND ")
-                    .push(id)
-                    .push(if later { " < " } else { " > " })
-                    .bigint(i64::from(at.id));
-            }
-        }
+}
+
+/// Whether a part can hold rows on the side of the cursor `at` being read: the ranked
+/// candidates all come before the older matches.
+fn part_needed(tier: Tier, at: Option<(Direction, &Position)>) -> bool {
+    let Some((direction, at)) = at else {
+        return true;
+    };
+    let cursor_unranked = at.rank >= 1.0;
+    match (tier, direction) {
+        (Tier::Ranked, Direction::After) => !cursor_unranked,
+        (Tier::Unranked, Direction::Before) => cursor_unranked,
+        _ => true,
     }
-    sql.push(") s WHERE 1 = 1");
-    if let Some((direction, at)) = at {
-        keyset(sql, req.order, at, direction == Direction::After);
-    }
-    let dir = |desc: bool| if desc != reversed { " DESC" } else { " ASC" };
-    if tier == Tier::Unranked {
-        // The rank falls as the id grows: the id's own order, which the index has.
-        sql.push(" ORDER BY s.id").push(dir(true));
-    } else {
-        let [(k1, d1), (k2, d2)] = keys(req.order);
-        sql.push(" ORDER BY ").push(k1).push(dir(d1));
-        if k2 != k1 {
-            sql.push(", ").push(k2).push(dir(d2));
-        }
-        sql.push(", s.id").push(dir(true));
-    }
-    sql.push(" LIMIT ").bigint(req.limit + 1).push(")");
 }
 
 /// `ORDER BY` for the combined parts, over `prefix`'s columns.
@@ -358,16 +394,16 @@ pub fn page(conn: &mut DbConnection, req: &PageRequest<'_>) -> Result<Page, DbEr
     sql.push(" FROM bound LEFT JOIN (SELECT * FROM ");
     let mut first = true;
     for segment in &read {
-        for tier in tiers {
+        let at = req
+            .from
+            .as_ref()
+            .filter(|(_, at)| at.segment == *segment)
+            .map(|(d, at)| (*d, at));
+        for tier in tiers.iter().filter(|t| part_needed(**t, at)) {
             if !first {
                 sql.push(" UNION ALL SELECT * FROM ");
             }
             first = false;
-            let at = req
-                .from
-                .as_ref()
-                .filter(|(_, at)| at.segment == *segment)
-                .map(|(d, at)| (*d, at));
             part(&mut sql, req, *segment, *tier, at, backwards);
             sql.push(if sql.pg { " AS part" } else { "" });
         }

@@ -28,6 +28,8 @@ pub struct CueMatch {
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub video: VideoView,
+    /// Whose video it is (the shared page marks nobody as owner).
+    pub owner_id: i32,
     pub title: Marked,
     pub description: Marked,
     pub cue: Option<CueMatch>,
@@ -46,37 +48,47 @@ pub struct SearchPage {
 }
 
 impl VideoService {
-    /// The page of `search` that `viewer` sees, `preferred` sign language first. A
-    /// first page as seen signed out (`viewer` `None`: nobody's `is_owner`) is shared
-    /// from the read cache until the next change.
+    /// The page of `search` that `viewer` sees, `preferred` sign language first. Every
+    /// page (first or by cursor) is read as nobody's (`is_owner` false throughout) and
+    /// shared from the read cache until the next change; `viewer`'s own videos are then
+    /// marked as theirs.
     pub async fn search(
         &self,
         search: &Search,
         preferred: Option<SignLanguage>,
         viewer: Option<i32>,
     ) -> Result<Arc<SearchPage>, VideoError> {
-        if viewer.is_some() || search.from.is_some() {
-            return self
-                .search_db(search, preferred, viewer)
-                .await
-                .map(Arc::new);
-        }
+        let cursor = match &search.from {
+            Some((Direction::After, at)) => format!("after={}", search.cursor(at)),
+            Some((Direction::Before, at)) => format!("before={}", search.cursor(at)),
+            None => String::new(),
+        };
         let key = format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{cursor}",
             preferred.map(|p| p.code()).unwrap_or(""),
             search.limit.unwrap_or(PAGE_SIZE),
             search.query_string(&[])
         );
-        self.cache
-            .search(key, || self.search_db(search, preferred, None))
-            .await
+        let shared = self
+            .cache
+            .search(key, || self.search_db(search, preferred))
+            .await?;
+        Ok(match viewer {
+            Some(me) if shared.hits.iter().any(|h| h.owner_id == me) => {
+                let mut own = (*shared).clone();
+                for hit in own.hits.iter_mut().filter(|h| h.owner_id == me) {
+                    hit.video.is_owner = true;
+                }
+                Arc::new(own)
+            }
+            _ => shared,
+        })
     }
 
     async fn search_db(
         &self,
         search: &Search,
         preferred: Option<SignLanguage>,
-        viewer: Option<i32>,
     ) -> Result<SearchPage, VideoError> {
         let s = search.clone();
         // Only first when the filters let it appear next to others.
@@ -120,12 +132,13 @@ impl VideoService {
             .iter()
             .filter(|f| f.listed.video.is_listed())
             .map(|f| {
-                let video = VideoView::listed(&f.listed, viewer);
+                let video = VideoView::listed(&f.listed, None);
                 let cue = f
                     .transcripts
                     .iter()
                     .find_map(|(label, json)| first_mention(label, json, terms));
                 Hit {
+                    owner_id: f.listed.video.owner_id,
                     title: highlight(&video.title, terms),
                     description: highlight(&video.description, terms),
                     cue,
