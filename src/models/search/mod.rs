@@ -186,7 +186,7 @@ fn keyset(sql: &mut Sql, order: Order, at: &Position, later: bool) {
 enum Tier {
     /// Every match (orders other than relevance).
     All,
-    /// The candidates: the newest `cap + 1` matches, ranked exactly.
+    /// The candidates: the newest `cap + 1` matches, ranked exactly (read from `cand`).
     Ranked,
     /// The older matches, newest first.
     Unranked,
@@ -202,8 +202,10 @@ fn part(
     at: Option<(Direction, &Position)>,
     reversed: bool,
 ) {
-    if tier == Tier::Unranked {
-        return unranked_part(sql, req, segment, at, reversed);
+    match tier {
+        Tier::Unranked => return unranked_part(sql, req, segment, at, reversed),
+        Tier::Ranked => return ranked_part(sql, req, segment, at, reversed),
+        Tier::All => {}
     }
     let rating = if req.order == Order::Rating {
         RATING
@@ -228,12 +230,7 @@ fn part(
         && req.filter.sign_languages.is_empty()
         && (req.preferred.is_none() || segment == 1);
     from_where(sql, req.filter, newest_index);
-    segment_condition(sql, req, segment);
-    if tier == Tier::Ranked {
-        sql.push(" AND ")
-            .push(id)
-            .push(" >= (SELECT low FROM bound)");
-    }
+    segment_condition(sql, req, segment, "v");
     sql.push(") s WHERE 1 = 1");
     if let Some((direction, at)) = at {
         keyset(sql, req.order, at, direction == Direction::After);
@@ -246,6 +243,33 @@ fn part(
     }
     sql.push(", s.id").push(dir(true));
     sql.push(" LIMIT ").bigint(req.limit + 1).push(")");
+}
+
+/// The candidates (the newest matches, ranked once in `cand`) in rank order.
+fn ranked_part(
+    sql: &mut Sql,
+    req: &PageRequest<'_>,
+    segment: u8,
+    at: Option<(Direction, &Position)>,
+    reversed: bool,
+) {
+    sql.push("(SELECT s.id AS id, s.created_at AS created_at, s.rank AS rank, CAST(0 AS BIGINT) AS rating, CAST(")
+        .push(if segment == 0 { "0" } else { "1" })
+        .push(" AS INTEGER) AS segment FROM cand s WHERE 1 = 1");
+    segment_condition(sql, req, segment, "s");
+    if let Some((direction, at)) = at {
+        keyset(sql, req.order, at, direction == Direction::After);
+    }
+    let dir = |desc: bool| if desc != reversed { " DESC" } else { " ASC" };
+    sql.push(" ORDER BY s.rank")
+        .push(dir(false))
+        .push(", s.created_at")
+        .push(dir(true))
+        .push(", s.id")
+        .push(dir(true))
+        .push(" LIMIT ")
+        .bigint(req.limit + 1)
+        .push(")");
 }
 
 /// The older matches: their rank falls as the id grows, so their order is the id's
@@ -268,17 +292,25 @@ fn unranked_part(
         .push(if segment == 0 { "0" } else { "1" })
         .push(" AS INTEGER) AS segment");
     from_where(sql, req.filter, false);
-    segment_condition(sql, req, segment);
-    sql.push(" AND ")
-        .push(id)
-        .push(" < (SELECT low FROM bound)");
-    // A cursor here is one of them ([`page`] leaves this part out otherwise).
-    if let Some((direction, at)) = at {
-        let later = direction == Direction::After;
+    segment_condition(sql, req, segment, "v");
+    // On PostgreSQL the range is said of both joined ids, so each scan can use it.
+    let ids: &[&str] = if sql.pg && !req.filter.terms.is_empty() {
+        &["v.id", "vs.video_id"]
+    } else {
+        &[id]
+    };
+    for column in ids {
         sql.push(" AND ")
-            .push(id)
-            .push(if later { " < " } else { " > " })
-            .bigint(i64::from(at.id));
+            .push(column)
+            .push(" < (SELECT low FROM bound)");
+        // A cursor here is one of them ([`page`] leaves this part out otherwise).
+        if let Some((direction, at)) = at {
+            let later = direction == Direction::After;
+            sql.push(" AND ")
+                .push(column)
+                .push(if later { " < " } else { " > " })
+                .bigint(i64::from(at.id));
+        }
     }
     sql.push(" ORDER BY ")
         .push(id)
@@ -288,15 +320,18 @@ fn unranked_part(
         .push(")");
 }
 
-/// Only the viewer's sign language (segment 0) or only the others (1).
-fn segment_condition(sql: &mut Sql, req: &PageRequest<'_>, segment: u8) {
+/// Only the viewer's sign language (segment 0) or only the others (1), of the rows of
+/// `table`.
+fn segment_condition(sql: &mut Sql, req: &PageRequest<'_>, segment: u8, table: &str) {
     if let Some(pref) = req.preferred {
-        sql.push(if segment == 0 {
-            " AND v.sign_language = "
-        } else {
-            " AND v.sign_language <> "
-        })
-        .text(pref.to_owned());
+        sql.push(" AND ")
+            .push(table)
+            .push(if segment == 0 {
+                ".sign_language = "
+            } else {
+                ".sign_language <> "
+            })
+            .text(pref.to_owned());
     }
 }
 
@@ -377,16 +412,27 @@ pub fn page(conn: &mut DbConnection, req: &PageRequest<'_>) -> Result<Page, DbEr
         &[Tier::All]
     };
     let mut sql = Sql::new(conn);
-    // The newest `cap + 1` matches: the count (or its estimate) and the candidates.
+    // The newest `cap + 1` matches (ranked when relevance orders): the candidates, and
+    // the count (or its estimate).
     let id = id_column(&sql, req.filter);
-    sql.push("WITH bound AS MATERIALIZED (SELECT count(*) AS n, min(b.id) AS low FROM (SELECT v.id AS id");
+    let rank = if tiers[0] == Tier::Ranked {
+        rank_expr(&sql, req.filter)
+    } else {
+        "CAST(0 AS DOUBLE PRECISION)"
+    };
+    sql.push("WITH cand AS MATERIALIZED (SELECT ")
+        .push(id)
+        .push(" AS id, v.created_at AS created_at, v.sign_language AS sign_language, ")
+        .push(rank)
+        .push(" AS rank");
     from_where(&mut sql, req.filter, false);
     sql.push(" ORDER BY ")
         .push(id)
         .push(" DESC LIMIT ")
         .bigint(req.cap + 1)
         .push(
-            ") b) SELECT bound.n AS total, bound.low AS low, \
+            "), bound AS MATERIALIZED (SELECT count(*) AS n, min(id) AS low FROM cand) \
+             SELECT bound.n AS total, bound.low AS low, \
                (SELECT min(id) FROM videos) AS first_id, (SELECT max(id) FROM videos) AS last_id, \
                p.segment AS segment, p.rank AS rank, p.rating AS rating, v.*",
         );
