@@ -8,9 +8,9 @@
 //! results are two *segments* (0: that sign language, 1: the rest), each read in key
 //! order, so a keyset position is (segment, key, id) and each segment can walk an index.
 //!
-//! **Bounded work.** The statement first takes the newest `cap + 1` matches by id (the
-//! FTS5 doclist and the primary key are both in id order, so this stops early). Their
-//! number is the count, exact up to `cap`; above it the count is *estimated* from how
+//! **Bounded work.** The statement first takes the newest `cap + 1` matches by id, in a
+//! materialized `cand` CTE (the FTS5 doclist and the primary key are both in id order,
+//! so this stops early; relevance ranks them there, once). Their number is the count, exact up to `cap`; above it the count is *estimated* from how
 //! much of the id range those newest matches cover. Relevance ranks only those
 //! candidates exactly (`bm25` / `ts_rank`); older matches follow them, newest first, with
 //! a rank above every exact one ([`filter::UNRANKED`]), so the order stays total and
