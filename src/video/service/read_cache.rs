@@ -20,8 +20,8 @@ use crate::events::Event;
 use crate::video::service::SearchPage;
 use crate::video::views::WatchData;
 
-/// Most search first pages kept.
-const SEARCH_CAPACITY: u64 = 2_000;
+/// The search pages kept weigh at most this many bytes (about: see [`page_weight`]).
+const SEARCH_CAPACITY: u64 = 64 * 1024 * 1024;
 
 /// Most watch pages kept.
 const WATCH_CAPACITY: u64 = 10_000;
@@ -67,6 +67,7 @@ impl ReadCache {
                     .build(),
                 searches: moka::sync::Cache::builder()
                     .max_capacity(SEARCH_CAPACITY)
+                    .weigher(|key: &String, page: &Arc<SearchPage>| page_weight(key, page))
                     .time_to_live(ttl)
                     .build(),
                 generation: AtomicU64::new(0),
@@ -185,6 +186,25 @@ fn video_of(event: &Event) -> Option<i32> {
     }
 }
 
+/// About how many bytes a kept search page holds: its key, and per result the text it
+/// shows plus a fixed allowance for the rest of the card.
+fn page_weight(key: &str, page: &Arc<SearchPage>) -> u32 {
+    let hits: usize = page
+        .hits
+        .iter()
+        .map(|h| {
+            1_024
+                + 2 * (h.video.title.len() + h.video.description.len())
+                + h.cue.as_ref().map_or(0, |c| {
+                    c.start.len()
+                        + c.track.len()
+                        + c.text.iter().map(|(t, _)| t.len()).sum::<usize>()
+                })
+        })
+        .sum();
+    u32::try_from(key.len() + hits).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +295,34 @@ mod tests {
         };
         cache.keep_watch(1, watch, generation);
         assert_eq!(title(&cache, "new"), "new");
+    }
+
+    #[test]
+    fn a_search_page_weighs_about_what_it_holds() {
+        let hit = |title: &str| crate::video::service::Hit {
+            video: data(title).video,
+            owner_id: 1,
+            title: vec![(title.to_owned(), false)],
+            description: Vec::new(),
+            cue: None,
+        };
+        let page = |n: usize, title: &str| {
+            Arc::new(SearchPage {
+                hits: (0..n).map(|_| hit(title)).collect(),
+                count: n as i64,
+                estimated: false,
+                next: None,
+                prev: None,
+            })
+        };
+        let empty = page_weight("k", &page(0, ""));
+        let small = page_weight("k", &page(20, "x"));
+        let large = page_weight("k", &page(20, &"x".repeat(500)));
+        assert!(empty < 64 && small >= 20 * 1_024 && large >= small + 20 * 900);
+        assert!(
+            SEARCH_CAPACITY / u64::from(large) >= 1_000,
+            "a thousand full pages fit"
+        );
     }
 
     #[tokio::test]
