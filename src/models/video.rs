@@ -6,7 +6,10 @@ use diesel::prelude::*;
 
 use crate::db::schema::videos;
 use crate::db::{DbConnection, DbError, now};
-use crate::domain::{VideoStatus, Visibility};
+use crate::domain::{UnknownValue, VideoStatus, Visibility};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
+use diesel::sql_types::Text;
 
 /// The column values, for queries (the row itself carries the enums).
 pub const STATUS_UPLOADED: &str = VideoStatus::Uploaded.as_str();
@@ -18,8 +21,9 @@ pub const STATUS_FAILED: &str = VideoStatus::Failed.as_str();
 pub const VISIBILITY_PRIVATE: &str = Visibility::Private.as_str();
 pub const VISIBILITY_PUBLIC: &str = Visibility::Public.as_str();
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = videos)]
+#[diesel(check_for_backend(crate::db::MultiBackend))]
 pub struct Video {
     pub id: i32,
     pub owner_id: i32,
@@ -27,9 +31,9 @@ pub struct Video {
     pub description: String,
     pub sign_language: String,
     /// Checked when the row is read: an unknown word fails the query.
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = Word<Visibility>)]
     pub visibility: Visibility,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = Word<VideoStatus>)]
     pub status: VideoStatus,
     pub progress: i32,
     pub original_filename: String,
@@ -56,6 +60,34 @@ pub struct Video {
     /// moderators), with the reason.
     pub hidden_at: Option<NaiveDateTime>,
     pub hidden_reason: Option<String>,
+}
+
+/// A text column read as the enum `T`: an unknown word fails the row (for `Queryable`
+/// and for `QueryableByName`, which wants `Into` rather than `TryFrom`).
+#[derive(Debug, diesel::deserialize::FromSqlRow)]
+pub struct Word<T>(T);
+
+impl<T, DB> FromSql<Text, DB> for Word<T>
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+    T: TryFrom<String, Error = UnknownValue>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(Word(T::try_from(String::from_sql(bytes)?)?))
+    }
+}
+
+impl From<Word<Visibility>> for Visibility {
+    fn from(word: Word<Visibility>) -> Self {
+        word.0
+    }
+}
+
+impl From<Word<VideoStatus>> for VideoStatus {
+    fn from(word: Word<VideoStatus>) -> Self {
+        word.0
+    }
 }
 
 impl Video {
@@ -155,7 +187,6 @@ pub fn list_by_owner(
         .load(conn)?)
 }
 
-/// Public, ready videos, newest first; optionally only one sign language.
 /// A public video as the catalogue lists it, with what it offers besides the picture.
 #[derive(Debug)]
 pub struct Listed {
@@ -166,94 +197,31 @@ pub struct Listed {
     pub edition_languages: Vec<String>,
 }
 
-/// Separates aggregated values (labels may not contain control characters).
-const AGG_SEPARATOR: &str = "\u{1f}";
-
-/// Each video's tracks and its editions' sign languages, as aggregated scalar
-/// subqueries (`string_agg`, which both PostgreSQL and SQLite ≥ 3.44 have).
-macro_rules! aggregates {
-    () => {{
-        use diesel::dsl::sql;
-        use diesel::sql_types::{Nullable, Text};
-        let tracks = sql::<Nullable<Text>>("(SELECT string_agg(c.kind || ':' || c.label, ")
-            .bind::<Text, _>(AGG_SEPARATOR)
-            .sql(" ORDER BY c.kind, c.label) FROM captions c WHERE c.video_id = videos.id)");
-        let editions = sql::<Nullable<Text>>("(SELECT string_agg(e.sign_language, ")
-            .bind::<Text, _>(AGG_SEPARATOR)
-            .sql(
-                " ORDER BY e.sign_language) FROM videos e \
-                 WHERE e.edition_group = videos.edition_group AND e.id <> videos.id ",
-            )
-            .sql("AND e.visibility = ")
-            .bind::<Text, _>(VISIBILITY_PUBLIC)
-            .sql(" AND e.status = ")
-            .bind::<Text, _>(STATUS_READY)
-            .sql(" AND e.hidden_at IS NULL)");
-        (tracks, editions)
-    }};
-}
-
-/// The public catalogue, newest first, in one statement: each video's tracks and its
-/// editions' sign languages come as aggregated scalar subqueries (`string_agg`, which
-/// both PostgreSQL and SQLite ≥ 3.44 have).
-pub fn list_public(
-    conn: &mut DbConnection,
-    sign_language: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Listed>, DbError> {
-    let mut query = videos::table
-        .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
-        .filter(videos::status.eq(STATUS_READY))
-        .filter(videos::hidden_at.is_null())
-        .into_boxed();
-    if let Some(lang) = sign_language {
-        query = query.filter(videos::sign_language.eq(lang.to_owned()));
-    }
-    let (tracks, editions) = aggregates!();
-    let rows: Vec<(Video, Option<String>, Option<String>)> = query
-        .order((videos::created_at.desc(), videos::id.desc()))
-        .limit(limit)
-        .select((Video::as_select(), tracks, editions))
-        .load(conn)?;
-    Ok(rows.into_iter().map(listed_row).collect())
-}
-
-/// Listed videos `ids` (public, ready, not hidden) with their tracks and editions, in
-/// the order of `ids` (one statement).
-pub fn listed_by_ids(conn: &mut DbConnection, ids: &[i32]) -> Result<Vec<Listed>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (tracks, editions) = aggregates!();
-    let rows: Vec<(Video, Option<String>, Option<String>)> = videos::table
-        .filter(videos::id.eq_any(ids))
-        .filter(videos::visibility.eq(VISIBILITY_PUBLIC))
-        .filter(videos::status.eq(STATUS_READY))
-        .filter(videos::hidden_at.is_null())
-        .select((Video::as_select(), tracks, editions))
-        .load(conn)?;
-    let mut found: Vec<Listed> = rows.into_iter().map(listed_row).collect();
-    found.retain(|l| l.video.is_listed());
-    found.sort_by_key(|l| ids.iter().position(|id| *id == l.video.id));
-    Ok(found)
-}
-
-fn listed_row((video, tracks, editions): (Video, Option<String>, Option<String>)) -> Listed {
-    let split = |joined: Option<String>| -> Vec<String> {
-        joined
-            .map(|j| j.split(AGG_SEPARATOR).map(str::to_owned).collect())
-            .unwrap_or_default()
-    };
-    Listed {
-        video,
-        tracks: split(tracks)
-            .into_iter()
-            .filter_map(|t| {
-                let (kind, label) = t.split_once(':')?;
-                Some((kind.to_owned(), label.to_owned()))
-            })
-            .collect(),
-        edition_languages: split(editions),
+impl Listed {
+    /// From aggregated columns: `tracks` as `kind:label` and `editions` as sign
+    /// languages, each list joined by `separator` (see [`crate::models::search`]).
+    pub fn from_aggregates(
+        video: Video,
+        tracks: Option<String>,
+        editions: Option<String>,
+        separator: &str,
+    ) -> Listed {
+        let split = |joined: Option<String>| -> Vec<String> {
+            joined
+                .map(|j| j.split(separator).map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        Listed {
+            video,
+            tracks: split(tracks)
+                .into_iter()
+                .filter_map(|t| {
+                    let (kind, label) = t.split_once(':')?;
+                    Some((kind.to_owned(), label.to_owned()))
+                })
+                .collect(),
+            edition_languages: split(editions),
+        }
     }
 }
 

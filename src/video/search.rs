@@ -18,8 +18,10 @@ pub const MAX_TERMS: usize = 12;
 pub const MAX_TERM_CHARS: usize = 64;
 /// `q` as shown back (and in links) is cut to this many characters.
 pub const MAX_Q_CHARS: usize = 200;
-/// Counts stop here ("more than 10,000 videos").
-pub const COUNT_CAP: i64 = 10_000;
+/// Counted exactly up to here; a larger count is estimated ("About 12,000 videos"), and
+/// relevance ranks the newest this many matches exactly (the older ones follow, newest
+/// first): see [`crate::models::search`].
+pub const EXACT_COUNT: i64 = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {

@@ -171,12 +171,12 @@ pub struct VideoView {
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct VideoList {
     pub videos: Vec<VideoView>,
-    /// How many videos match (public scope), at most 10,000 …
+    /// How many videos match (public scope): exact up to 1,000 …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    /// … and whether more than `count` match.
+    /// … above that an estimate (two significant figures), and then this is true.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub count_more_than: Option<bool>,
+    pub count_estimated: Option<bool>,
     /// Pass as `after` for the next page (absent on the last page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,

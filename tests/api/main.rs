@@ -45,6 +45,7 @@ mod redis_outage;
 mod renderer;
 mod revocation;
 mod search;
+mod search_counts;
 mod search_pages;
 mod session_cache;
 mod sessions;

@@ -104,7 +104,7 @@ async fn title_matches_rank_above_description_and_transcript_matches() {
         ["Pancakes for beginners", "Morning routine", "Evening news"]
     );
     assert_eq!(body["count"], 3);
-    assert_eq!(body["count_more_than"], false);
+    assert_eq!(body["count_estimated"], false);
     let m = &body["matches"][0];
     assert_eq!(m["video_id"], ids[0]);
     assert_eq!(m["start_seconds"], 83.5);

@@ -199,6 +199,38 @@ test('JavaScript off: native controls, captions, transcript list and links to th
   await ctx2.close();
 });
 
+test('a search result\'s cue link (?t=) opens the enhanced player at that cue, the signed edition with it, and plays on from there', async () => {
+  await b.apiPrefs(server.baseURL, user, DEFAULTS);
+  const context = await b.newContext(browser, server.baseURL);
+  const page = await context.newPage();
+  const watch = b.watchPage(page);
+  await b.signIn(page, user);
+  // "weather" is in the second English cue (00:00:02): the result links there.
+  await page.goto('/catalogue?q=weather+today');
+  const link = page.locator(`#results a[href^="/videos/${main.id}?t="]`);
+  assert.equal(await link.count(), 1, 'the cue links to the video at its time');
+  assert.equal(await link.getAttribute('href'), `/videos/${main.id}?t=2`);
+  await link.focus();
+  await Promise.all([page.waitForURL(`**/videos/${main.id}?t=2`), page.keyboard.press('Enter')]);
+  await page.waitForSelector('#player-root[data-enhanced] #player-controls');
+  await page.waitForFunction(() => {
+    const m = document.getElementById('player');
+    const s = document.getElementById('sign-video');
+    return m.readyState >= 1 && (!s || s.readyState >= 1) && m.currentTime > 1.9;
+  }, null, { timeout: 10000 });
+  let t = await times(page);
+  assert.ok(Math.abs(t.main - 2) < 0.05, `starts at the cue: ${t.main}`);
+  assert.ok(t.sign === null || Math.abs(t.sign - 2) < 0.25, `the signed edition with it: ${t.sign}`);
+  // The cue's line is the current one in the transcript, and playing goes on from there.
+  await page.evaluate(() => { document.getElementById('player').muted = true; });
+  await page.locator('#player-controls button[data-action="play"]').click();
+  await page.waitForFunction(() => document.getElementById('player').currentTime > 2.3, null, { timeout: 10000 });
+  t = await times(page);
+  assert.ok(t.main < 5, `played on from the cue, not from 0: ${t.main}`);
+  assert.deepEqual(watch.problems(), []);
+  await context.close();
+});
+
 test('controls: named as the issue says, time as text, speed on both videos, announced', async () => {
   const { context, page, watch } = await watchPlayer();
   const names = await page.evaluate(() => [...document.querySelectorAll('#player-controls button, #player-controls select, #player-controls input')]

@@ -164,7 +164,7 @@ pub async fn list(
             Ok(HttpResponse::Ok().json(VideoList {
                 videos: page.hits.iter().map(|h| h.video.clone()).collect(),
                 count: Some(page.count),
-                count_more_than: Some(page.more_than),
+                count_estimated: Some(page.estimated),
                 next: page.next.clone(),
                 prev: page.prev.clone(),
                 matches,

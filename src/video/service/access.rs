@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use super::read_cache::SharedWatch;
 use super::{LIST_LIMIT, VideoError, VideoService, VideoView, WatchData, WatchPage};
-use crate::domain::SignLanguage;
 use crate::models::Video;
 use crate::models::caption as caption_db;
 use crate::models::feedback as feedback_db;
@@ -170,49 +169,6 @@ impl VideoService {
             .iter()
             .map(|v| VideoView::summary(v, Some(owner_id)))
             .collect())
-    }
-
-    /// The public catalogue, newest first; `preferred` sign language first when
-    /// given, or only `only` when filtering.
-    pub async fn list_public(
-        &self,
-        viewer: Option<i32>,
-        only: Option<SignLanguage>,
-        preferred: Option<SignLanguage>,
-    ) -> Result<Vec<VideoView>, VideoError> {
-        let filter = only.map(|s| s.code());
-        let videos = self
-            .db
-            .run(move |conn| video_db::list_public(conn, filter, LIST_LIMIT))
-            .await?;
-        let mut views: Vec<VideoView> = videos
-            .iter()
-            .map(|v| VideoView::listed(v, viewer))
-            .collect();
-        if let Some(pref) = preferred {
-            // Stable: keeps newest-first within each group.
-            views.sort_by_key(|v| v.sign_language != pref.code());
-        }
-        Ok(views)
-    }
-
-    /// The public catalogue as everyone sees it (`is_owner` is false throughout),
-    /// newest first, only `only` when filtering: shared from the read cache, else one
-    /// round trip.
-    pub async fn catalogue(
-        &self,
-        only: Option<SignLanguage>,
-    ) -> Result<Arc<Vec<VideoView>>, VideoError> {
-        let filter = only.map(|s| s.code());
-        self.cache
-            .catalogue(filter, || async move {
-                let videos = self
-                    .db
-                    .run(move |conn| video_db::list_public(conn, filter, LIST_LIMIT))
-                    .await?;
-                Ok::<_, VideoError>(videos.iter().map(|v| VideoView::listed(v, None)).collect())
-            })
-            .await
     }
 }
 

@@ -1,9 +1,10 @@
 //! In-process cache of the read models every visitor shares: the watch page of a public,
-//! ready video (as seen by anyone but its owner), the public catalogue, and the ratings
+//! ready video (as seen by anyone but its owner), the first pages of catalogue searches
+//! as anyone signed out sees them, and the ratings
 //! signed-in viewers gave those videos. Typed values behind `Arc`, so a hit costs
 //! neither a database round trip nor a deserialization.
 //!
-//! Dropped on every change: the service forgets a video (and the catalogue) before it
+//! Dropped on every change: the service forgets a video (and the searches) before it
 //! publishes the event of an edit, a caption, an edition, a rating, a status change or
 //! a deletion, so the next read on this instance is fresh; other instances forget on
 //! the event when it reaches them through the bus ([`ReadCache::forget_event`]). A read
@@ -17,10 +18,10 @@ use std::time::Duration;
 
 use crate::events::Event;
 use crate::video::service::SearchPage;
-use crate::video::views::{VideoView, WatchData};
+use crate::video::views::WatchData;
 
-/// Most search first pages kept.
-const SEARCH_CAPACITY: u64 = 2_000;
+/// The search pages kept weigh at most this many bytes (about: see [`page_weight`]).
+const SEARCH_CAPACITY: u64 = 64 * 1024 * 1024;
 
 /// Most watch pages kept.
 const WATCH_CAPACITY: u64 = 10_000;
@@ -41,8 +42,6 @@ struct Inner {
     watch: moka::sync::Cache<i32, SharedWatch>,
     /// A viewer's own rating of a shared video, by (video, viewer).
     ratings: moka::sync::Cache<(i32, i32), Option<String>>,
-    /// The catalogue by sign-language filter (`None`: every language).
-    catalogue: moka::sync::Cache<Option<&'static str>, Arc<Vec<VideoView>>>,
     /// First pages of searches as anyone signed out sees them, by preferred sign
     /// language and query string.
     searches: moka::sync::Cache<String, Arc<SearchPage>>,
@@ -66,12 +65,9 @@ impl ReadCache {
                     .max_capacity(WATCH_CAPACITY * 10)
                     .time_to_live(ttl)
                     .build(),
-                catalogue: moka::sync::Cache::builder()
-                    .max_capacity(64)
-                    .time_to_live(ttl)
-                    .build(),
                 searches: moka::sync::Cache::builder()
                     .max_capacity(SEARCH_CAPACITY)
+                    .weigher(|key: &String, page: &Arc<SearchPage>| page_weight(key, page))
                     .time_to_live(ttl)
                     .build(),
                 generation: AtomicU64::new(0),
@@ -121,30 +117,6 @@ impl ReadCache {
         }
     }
 
-    /// The public catalogue for `filter`, or `load()`'s.
-    pub async fn catalogue<E, F, Fut>(
-        &self,
-        filter: Option<&'static str>,
-        load: F,
-    ) -> Result<Arc<Vec<VideoView>>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<VideoView>, E>>,
-    {
-        let Some(inner) = &self.inner else {
-            return load().await.map(Arc::new);
-        };
-        if let Some(found) = inner.catalogue.get(&filter) {
-            return Ok(found);
-        }
-        let generation = self.generation();
-        let value = Arc::new(load().await?);
-        if self.generation() == generation {
-            inner.catalogue.insert(filter, value.clone());
-        }
-        Ok(value)
-    }
-
     /// The search page kept under `key`, or `load()`'s.
     pub async fn search<E, F, Fut>(&self, key: String, load: F) -> Result<Arc<SearchPage>, E>
     where
@@ -165,14 +137,13 @@ impl ReadCache {
         Ok(value)
     }
 
-    /// Forget video `id` and the catalogue (it may list the video).
+    /// Forget video `id` and the searches (they may list the video).
     pub fn forget(&self, id: i32) {
         if let Some(inner) = &self.inner {
             inner.generation.fetch_add(1, Ordering::AcqRel);
             inner.watch.invalidate(&id);
             // Ratings change rarely next to views: all of them go.
             inner.ratings.invalidate_all();
-            inner.catalogue.invalidate_all();
             inner.searches.invalidate_all();
         }
     }
@@ -196,7 +167,6 @@ impl ReadCache {
             inner.generation.fetch_add(1, Ordering::AcqRel);
             inner.watch.invalidate_all();
             inner.ratings.invalidate_all();
-            inner.catalogue.invalidate_all();
             inner.searches.invalidate_all();
         }
     }
@@ -216,9 +186,29 @@ fn video_of(event: &Event) -> Option<i32> {
     }
 }
 
+/// About how many bytes a kept search page holds: its key, and per result the text it
+/// shows plus a fixed allowance for the rest of the card.
+fn page_weight(key: &str, page: &Arc<SearchPage>) -> u32 {
+    let hits: usize = page
+        .hits
+        .iter()
+        .map(|h| {
+            1_024
+                + 2 * (h.video.title.len() + h.video.description.len())
+                + h.cue.as_ref().map_or(0, |c| {
+                    c.start.len()
+                        + c.track.len()
+                        + c.text.iter().map(|(t, _)| t.len()).sum::<usize>()
+                })
+        })
+        .sum();
+    u32::try_from(key.len() + hits).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::video::views::VideoView;
 
     fn data(title: &str) -> WatchData {
         WatchData {
@@ -307,24 +297,60 @@ mod tests {
         assert_eq!(title(&cache, "new"), "new");
     }
 
+    #[test]
+    fn a_search_page_weighs_about_what_it_holds() {
+        let hit = |title: &str| crate::video::service::Hit {
+            video: data(title).video,
+            owner_id: 1,
+            title: vec![(title.to_owned(), false)],
+            description: Vec::new(),
+            cue: None,
+        };
+        let page = |n: usize, title: &str| {
+            Arc::new(SearchPage {
+                hits: (0..n).map(|_| hit(title)).collect(),
+                count: n as i64,
+                estimated: false,
+                next: None,
+                prev: None,
+            })
+        };
+        let empty = page_weight("k", &page(0, ""));
+        let small = page_weight("k", &page(20, "x"));
+        let large = page_weight("k", &page(20, &"x".repeat(500)));
+        assert!(empty < 64 && small >= 20 * 1_024 && large >= small + 20 * 900);
+        assert!(
+            SEARCH_CAPACITY / u64::from(large) >= 1_000,
+            "a thousand full pages fit"
+        );
+    }
+
     #[tokio::test]
-    async fn the_catalogue_is_kept_until_a_video_changes() {
+    async fn a_search_page_is_kept_until_a_video_changes() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        let list = |t: &'static str| {
+        let list = |key: &'static str, count: i64| {
             let cache = cache.clone();
             async move {
                 cache
-                    .catalogue(None, || async move { Ok::<_, ()>(vec![data(t).video]) })
+                    .search(key.to_owned(), || async move {
+                        Ok::<_, ()>(SearchPage {
+                            hits: Vec::new(),
+                            count,
+                            estimated: false,
+                            next: None,
+                            prev: None,
+                        })
+                    })
                     .await
-                    .unwrap()[0]
-                    .title
-                    .clone()
+                    .unwrap()
+                    .count
             }
         };
-        assert_eq!(list("one").await, "one");
-        assert_eq!(list("two").await, "one");
+        assert_eq!(list("q=cook", 1).await, 1);
+        assert_eq!(list("q=cook", 2).await, 1, "kept");
+        assert_eq!(list("q=eggs", 3).await, 3, "another search");
         cache.forget(5);
-        assert_eq!(list("three").await, "three");
+        assert_eq!(list("q=cook", 4).await, 4, "a change drops every search");
     }
 
     #[test]

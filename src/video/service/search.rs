@@ -1,6 +1,6 @@
 //! Search over the listed videos: one page by keyset, its count, the matched words
-//! marked and, for a match inside a transcript, the cue it is in (one database
-//! checkout, four statements: the page's keys, its rows, the count, its transcripts).
+//! marked and, for a match inside a transcript, the cue it is in (one statement: see
+//! [`crate::models::search`]).
 
 use std::sync::Arc;
 
@@ -8,8 +8,7 @@ use super::{VideoError, VideoService, VideoView};
 use crate::db::now;
 use crate::domain::SignLanguage;
 use crate::models::search::{self as search_db, Direction, PageRequest, SearchFilter};
-use crate::models::video as video_db;
-use crate::video::search::{COUNT_CAP, PAGE_SIZE, Search, highlight, mentions};
+use crate::video::search::{EXACT_COUNT, PAGE_SIZE, Search, highlight, mentions};
 use crate::video::webvtt::TranscriptLine;
 
 /// Text cut into runs; the marked ones matched the search.
@@ -29,6 +28,8 @@ pub struct CueMatch {
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub video: VideoView,
+    /// Whose video it is (the shared page marks nobody as owner).
+    pub owner_id: i32,
     pub title: Marked,
     pub description: Marked,
     pub cue: Option<CueMatch>,
@@ -37,47 +38,57 @@ pub struct Hit {
 #[derive(Debug, Clone)]
 pub struct SearchPage {
     pub hits: Vec<Hit>,
-    /// How many videos match, up to [`COUNT_CAP`] …
+    /// How many videos match: exact up to [`EXACT_COUNT`] …
     pub count: i64,
-    /// … and whether there are more than that.
-    pub more_than: bool,
+    /// … else estimated ("About 12,000 videos").
+    pub estimated: bool,
     /// Cursors of the next and previous pages.
     pub next: Option<String>,
     pub prev: Option<String>,
 }
 
 impl VideoService {
-    /// The page of `search` that `viewer` sees, `preferred` sign language first. A
-    /// first page as seen signed out (`viewer` `None`: nobody's `is_owner`) is shared
-    /// from the read cache until the next change.
+    /// The page of `search` that `viewer` sees, `preferred` sign language first. Every
+    /// page (first or by cursor) is read as nobody's (`is_owner` false throughout) and
+    /// shared from the read cache until the next change; `viewer`'s own videos are then
+    /// marked as theirs.
     pub async fn search(
         &self,
         search: &Search,
         preferred: Option<SignLanguage>,
         viewer: Option<i32>,
     ) -> Result<Arc<SearchPage>, VideoError> {
-        if viewer.is_some() || search.from.is_some() {
-            return self
-                .search_db(search, preferred, viewer)
-                .await
-                .map(Arc::new);
-        }
+        let cursor = match &search.from {
+            Some((Direction::After, at)) => format!("after={}", search.cursor(at)),
+            Some((Direction::Before, at)) => format!("before={}", search.cursor(at)),
+            None => String::new(),
+        };
         let key = format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{cursor}",
             preferred.map(|p| p.code()).unwrap_or(""),
             search.limit.unwrap_or(PAGE_SIZE),
             search.query_string(&[])
         );
-        self.cache
-            .search(key, || self.search_db(search, preferred, None))
-            .await
+        let shared = self
+            .cache
+            .search(key, || self.search_db(search, preferred))
+            .await?;
+        Ok(match viewer {
+            Some(me) if shared.hits.iter().any(|h| h.owner_id == me) => {
+                let mut own = (*shared).clone();
+                for hit in own.hits.iter_mut().filter(|h| h.owner_id == me) {
+                    hit.video.is_owner = true;
+                }
+                Arc::new(own)
+            }
+            _ => shared,
+        })
     }
 
     async fn search_db(
         &self,
         search: &Search,
         preferred: Option<SignLanguage>,
-        viewer: Option<i32>,
     ) -> Result<SearchPage, VideoError> {
         let s = search.clone();
         // Only first when the filters let it appear next to others.
@@ -87,7 +98,8 @@ impl VideoService {
                     || (s.sign_languages.contains(p) && s.sign_languages.len() > 1)
             })
             .map(|p| p.code());
-        let (positions, more, listed, count, tracks) = self
+        let with_transcripts = !s.terms.is_empty();
+        let page = self
             .db
             .run(move |conn| {
                 let languages: Vec<&str> = s.sign_languages.iter().map(|l| l.code()).collect();
@@ -100,36 +112,33 @@ impl VideoService {
                     duration: s.length.map(|l| l.bounds()),
                     since: s.within.map(|w| now() - chrono::Duration::days(w.days())),
                 };
-                let req = PageRequest {
-                    filter: &filter,
-                    order: s.order(),
-                    preferred,
-                    from: s.from,
-                    limit: s.limit.unwrap_or(PAGE_SIZE),
-                };
-                let (positions, more) = search_db::page(conn, &req)?;
-                let ids: Vec<i32> = positions.iter().map(|p| p.id).collect();
-                let listed = video_db::listed_by_ids(conn, &ids)?;
-                let count = search_db::count(conn, &filter, COUNT_CAP)?;
-                let tracks = if s.terms.is_empty() {
-                    Vec::new()
-                } else {
-                    search_db::transcripts(conn, &ids)?
-                };
-                Ok((positions, more, listed, count, tracks))
+                search_db::page(
+                    conn,
+                    &PageRequest {
+                        filter: &filter,
+                        order: s.order(),
+                        preferred,
+                        from: s.from,
+                        limit: s.limit.unwrap_or(PAGE_SIZE),
+                        cap: EXACT_COUNT,
+                        transcripts: with_transcripts,
+                    },
+                )
             })
             .await?;
         let terms = &search.terms;
-        let hits = listed
+        let hits = page
+            .found
             .iter()
-            .filter(|l| l.video.is_listed())
-            .map(|l| {
-                let video = VideoView::listed(l, viewer);
-                let cue = tracks
+            .filter(|f| f.listed.video.is_listed())
+            .map(|f| {
+                let video = VideoView::listed(&f.listed, None);
+                let cue = f
+                    .transcripts
                     .iter()
-                    .filter(|(id, _, _)| *id == l.video.id)
-                    .find_map(|(_, label, json)| first_mention(label, json.as_deref()?, terms));
+                    .find_map(|(label, json)| first_mention(label, json, terms));
                 Hit {
+                    owner_id: f.listed.video.owner_id,
                     title: highlight(&video.title, terms),
                     description: highlight(&video.description, terms),
                     cue,
@@ -137,8 +146,10 @@ impl VideoService {
                 }
             })
             .collect();
+        let positions: Vec<&search_db::Position> = page.found.iter().map(|f| &f.at).collect();
+        let more = page.more;
         let cursor = |p: Option<&search_db::Position>| p.map(|p| search.cursor(p));
-        let (first, last) = (positions.first(), positions.last());
+        let (first, last) = (positions.first().copied(), positions.last().copied());
         let (next, prev) = match search.from {
             None => (cursor(last).filter(|_| more), None),
             Some((Direction::After, _)) => (cursor(last).filter(|_| more), cursor(first)),
@@ -146,8 +157,8 @@ impl VideoService {
         };
         Ok(SearchPage {
             hits,
-            count: count.min(COUNT_CAP),
-            more_than: count > COUNT_CAP,
+            count: page.count,
+            estimated: page.estimated,
             next,
             prev,
         })

@@ -13,7 +13,7 @@ use super::{alternatives_text, fragment, page_error};
 use crate::domain::SignLanguage;
 use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
 use crate::state::AppState;
-use crate::video::search::{COUNT_CAP, Length, PAGE_SIZE, Search, Sort, Within};
+use crate::video::search::{Length, PAGE_SIZE, Search, Sort, Within};
 use crate::video::service::{Hit, Marked, SearchPage};
 use crate::web::errors::PageError;
 
@@ -383,10 +383,8 @@ fn suggestions(v: &View, s: &Search) -> Vec<(String, String)> {
 fn counts(v: &View, page: &SearchPage) -> (String, String) {
     let n = thousands(page.count);
     let fill = |key: &str| v.t(key).replace("{n}", &n);
-    if page.more_than {
-        let cap = thousands(COUNT_CAP);
-        let more = |key: &str| v.t(key).replace("{n}", &cap);
-        (more("search.count.more"), more("search.found.more"))
+    if page.estimated {
+        (fill("search.count.about"), fill("search.found.about"))
     } else if page.count == 1 {
         (fill("search.count.one"), fill("search.found.one"))
     } else if page.count == 0 {
