@@ -99,7 +99,7 @@ start_server() {
   local name="$1" db="$2" redis="$3"; shift 3
   local port; port="$(free_port)"
   local start_ns; start_ns="$(date +%s%N)"
-  env -i PATH="$PATH" HOME="$HOME" APP_ENV=production HOST=127.0.0.1 PORT="$port" \
+  env -i PATH="$PATH" HOME="$HOME" APP_ENV=production HOST=127.0.0.1 PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" \
     DATABASE_URL="$db" ${redis:+REDIS_URL="$redis"} CACHE_KEY_PREFIX="bench_$$" \
     SECRET_KEY="bench-access-secret-0123456789abcdef0123456789" \
     REFRESH_SECRET_KEY="bench-refresh-secret-0123456789abcdef012345678" \
