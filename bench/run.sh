@@ -106,7 +106,7 @@ start_server() {
     BCRYPT_COST="$BCRYPT_COST" RATE_LIMIT_API=100000000/second RATE_LIMIT_LOGIN=100000000/second \
     RATE_LIMIT_REGISTER=1000000/second RATE_LIMIT_REFRESH=1000000/second \
     LOGIN_THROTTLE_ATTEMPTS=1000 VIDEO_UPLOAD_FOLDER="$WORK/videos" WORKER_EMBEDDED=true \
-    WORKER_CONCURRENCY=2 RUST_LOG=warn "$@" \
+    WORKER_CONCURRENCY=2 VIDEO_UPLOADS_PER_DAY=1000 RUST_LOG=warn "$@" \
     "$BIN" serve >"$WORK/$name.log" 2>&1 &
   SERVER_PID=$!
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
