@@ -151,6 +151,31 @@ impl AccountService {
     /// `keep_family` (the API sign-in asking) is revoked, their sign-ins leave the
     /// registry, and a notice is mailed. Returns the new session epoch, for the browser
     /// session that asked to carry on with.
+    /// The account `user_id`, when `password` is its password: the step every change
+    /// that asks for the current password starts with.
+    pub(crate) async fn confirmed(
+        &self,
+        user_id: i32,
+        password: &SecretString,
+    ) -> Result<User, AccountError> {
+        let user = self
+            .auth
+            .db()
+            .run(move |c| user_db::find(c, user_id))
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        if self
+            .auth
+            .hasher()
+            .verify(password, Some(user.password_hash.clone()))
+            .await?
+        {
+            Ok(user)
+        } else {
+            Err(AccountError::WrongPassword)
+        }
+    }
+
     pub async fn change_password(
         &self,
         user_id: i32,
@@ -160,18 +185,8 @@ impl AccountService {
         keep_family: Option<String>,
     ) -> Result<i32, AccountError> {
         let db = self.auth.db().clone();
-        let user = db
-            .run(move |c| user_db::find(c, user_id))
-            .await?
-            .ok_or(AccountError::NotFound)?;
-        let hasher = self.auth.hasher();
-        if !hasher
-            .verify(current, Some(user.password_hash.clone()))
-            .await?
-        {
-            return Err(AccountError::WrongPassword);
-        }
-        let hash = hasher.hash(new.secret()).await?;
+        let user = self.confirmed(user_id, current).await?;
+        let hash = self.auth.hasher().hash(new.secret()).await?;
         let (mail, reset_link) = (self.mail.clone(), self.mail.link("/forgot-password"));
         let epoch = db
             .transaction(move |c| {

@@ -21,18 +21,7 @@ impl AccountService {
         password: &SecretString,
     ) -> Result<(), AccountError> {
         let db = self.auth().db().clone();
-        let user = db
-            .run(move |c| user_db::find(c, user_id))
-            .await?
-            .ok_or(AccountError::NotFound)?;
-        if !self
-            .auth()
-            .hasher()
-            .verify(password, Some(user.password_hash.clone()))
-            .await?
-        {
-            return Err(AccountError::WrongPassword);
-        }
+        let user = self.confirmed(user_id, password).await?;
         // Videos first, through the video service: it removes their files and drops
         // them from every cache and catalogue.
         let videos = self.videos();

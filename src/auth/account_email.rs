@@ -22,18 +22,7 @@ impl AccountService {
         new_email: &Email,
     ) -> Result<(), AccountError> {
         let db = self.auth().db().clone();
-        let user = db
-            .run(move |c| user_db::find(c, user_id))
-            .await?
-            .ok_or(AccountError::NotFound)?;
-        if !self
-            .auth()
-            .hasher()
-            .verify(current, Some(user.password_hash.clone()))
-            .await?
-        {
-            return Err(AccountError::WrongPassword);
-        }
+        let user = self.confirmed(user_id, current).await?;
         let new_email = new_email.as_str().to_owned();
         if new_email == user.email {
             return Err(AccountError::SameEmail);

@@ -3,39 +3,22 @@
 //! take your data.
 
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use secrecy::SecretString;
 
-use super::password::Input;
+use super::account_form::{FormPage, Input};
 use super::{FormFields, SignedIn, field, see_other};
 use crate::auth::account::AccountError;
-use crate::render::{Errors, Page, PageCtx, View};
+use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::session;
-
-#[derive(Template)]
-#[template(path = "pages/account_form.html")]
-struct DeletePage<'a> {
-    v: &'a View,
-    csrf_token: &'a str,
-    errors: &'a Errors,
-    heading: &'a str,
-    lead: Vec<&'a str>,
-    action: &'a str,
-    hidden: Vec<(&'static str, &'a str)>,
-    fields: Vec<Input<'a>>,
-    submit: &'a str,
-    submit_id: &'static str,
-    links: Vec<(&'static str, &'a str)>,
-}
 
 fn render(ctx: &PageCtx, page: Page, errors: &Errors) -> Result<HttpResponse, PageError> {
     let v = &ctx.view;
     let token = ctx.csrf_token()?;
     ctx.render(
         page,
-        &DeletePage {
+        &FormPage {
             v,
             csrf_token: &token,
             errors,

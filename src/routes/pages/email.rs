@@ -4,42 +4,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::password::Input;
+use super::account_form::{FormPage, Input, Notice};
 use super::{FormFields, SignedIn, field, see_other};
 use crate::auth::account::AccountError;
 use crate::domain::Email;
-use crate::render::{Errors, Page, PageCtx, View};
+use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::session;
-
-#[derive(Template)]
-#[template(path = "pages/account_form.html")]
-struct FormPage<'a> {
-    v: &'a View,
-    csrf_token: &'a str,
-    errors: &'a Errors,
-    heading: &'a str,
-    lead: Vec<&'a str>,
-    action: &'a str,
-    hidden: Vec<(&'static str, &'a str)>,
-    fields: Vec<Input<'a>>,
-    submit: &'a str,
-    submit_id: &'static str,
-    links: Vec<(&'static str, &'a str)>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/account_notice.html")]
-struct Notice<'a> {
-    heading: &'a str,
-    paragraphs: Vec<String>,
-    links: Vec<(&'static str, &'a str)>,
-}
 
 fn minutes(state: &AppState) -> String {
     state

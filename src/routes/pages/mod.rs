@@ -3,6 +3,7 @@
 //! renderer ([`crate::render`]).
 
 mod account;
+mod account_form;
 mod admin;
 mod auth;
 mod delete_account;

@@ -3,38 +3,14 @@
 //! `POST /account/verify-email` sends a new link.
 
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use serde::Deserialize;
 
+use super::account_form::{FormPage, Notice};
 use super::{FormFields, SignedIn, field, see_other};
-use crate::render::{Errors, Page, PageCtx, View};
+use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::session;
-
-#[derive(Template)]
-#[template(path = "pages/account_form.html")]
-struct ConfirmPage<'a> {
-    v: &'a View,
-    csrf_token: &'a str,
-    errors: &'a Errors,
-    heading: &'a str,
-    lead: Vec<&'a str>,
-    action: &'a str,
-    hidden: Vec<(&'static str, &'a str)>,
-    fields: Vec<super::password::Input<'a>>,
-    submit: &'a str,
-    submit_id: &'static str,
-    links: Vec<(&'static str, &'a str)>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/account_notice.html")]
-struct Notice<'a> {
-    heading: &'a str,
-    paragraphs: Vec<String>,
-    links: Vec<(&'static str, &'a str)>,
-}
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -81,7 +57,7 @@ pub async fn page(
     let csrf = ctx.csrf_token()?;
     ctx.render(
         Page::new(v.t("verify.heading")),
-        &ConfirmPage {
+        &FormPage {
             v,
             csrf_token: &csrf,
             errors: &Errors::default(),
