@@ -436,7 +436,7 @@ impl AuthService {
             Some(checks) => checks.check(id, jti, fam).await?,
             None => {
                 self.db
-                    .run(move |c| user_db::find_for_token(c, id, &jti, &fam))
+                    .read(move |c| user_db::find_for_token(c, id, &jti, &fam))
                     .await?
             }
         }

@@ -287,6 +287,29 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// Run a short read: on SQLite, when a pooled connection is free at once, `f` runs
+    /// here on the calling thread, since the hop to the blocking pool and back (two
+    /// thread wake-ups) costs more than an in-process indexed read; otherwise as
+    /// [`Db::run`]. Only for a few indexed lookups (no writes, nothing that scans):
+    /// the thread serves other requests meanwhile.
+    pub async fn read<F, T>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.backend == Backend::Sqlite
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            let _counting = queries::bind(queries::current());
+            let result = f(&mut conn.conn);
+            if result.as_ref().is_err_and(DbError::is_unavailable) {
+                conn.broken = true;
+            }
+            return result;
+        }
+        self.run(f).await
+    }
+
     /// Run `f` inside one [write transaction](write_transaction) on a pooled connection
     /// (on the blocking pool): committed when `f` returns `Ok`, rolled back when it
     /// returns `Err`. Services use this instead of opening diesel transactions themselves.
