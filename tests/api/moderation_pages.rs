@@ -245,3 +245,98 @@ async fn admins_find_accounts_change_them_and_read_the_filtered_audit_trail() {
     assert!(html.contains("quota_mb: 100"));
     assert_eq!(admin.html("/admin/audit?action=nonsense").await.0, 400);
 }
+
+/// The queue follows the moderator's density: at 1 one reported video at a time (acting
+/// on it brings the next; "Show every reported video" lists them all, and an error shows
+/// them all so it is next to its field); at 5 the hidden videos and suspended accounts
+/// are tables with a header row.
+#[tokio::test]
+async fn the_queue_is_one_video_at_a_time_at_density_1_and_tables_at_density_5() {
+    let app = spawn_app().await;
+    let owner = account(&app, "owner", Role::Member).await;
+    let viewer_account = account(&app, "viewer", Role::Member).await;
+    let moderator_account = account(&app, "moder", Role::Moderator).await;
+    let first = public_video(&app, owner.id, "First story").await;
+    let second = public_video(&app, owner.id, "Second story").await;
+    let (viewer, moderator) = (Browser::new(&app), Browser::new(&app));
+    assert_eq!(viewer.login(&viewer_account.email).await.status(), 303);
+    assert_eq!(
+        moderator.login(&moderator_account.email).await.status(),
+        303
+    );
+    for video in [first, second] {
+        let report = format!("/videos/{video}/report");
+        let r = viewer.post(&report, &report, &[("reason", "other")]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let density = |d: &'static str| {
+        let moderator = &moderator;
+        async move {
+            let r = moderator
+                .post("/preferences", "/preferences", &[("visual_density", d)])
+                .await;
+            assert_eq!(r.status(), 303, "density {d}");
+        }
+    };
+
+    // Density 1: the first video only, and how many wait after it.
+    density("1").await;
+    let (status, html) = moderator.html("/moderation").await;
+    assert_eq!(status, 200);
+    let shown = |html: &str, video: i32| html.contains(&format!(r#"id="queue-{video}""#));
+    assert_eq!(
+        (shown(&html, first), shown(&html, second)),
+        (true, false),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="queue-waiting""#) && html.contains("<strong>1</strong>"));
+    assert!(html.contains(r#"href="/moderation?all=1""#));
+    let (_, all) = moderator.html("/moderation?all=1").await;
+    assert!(shown(&all, first) && shown(&all, second));
+    assert!(!all.contains(r#"id="queue-waiting""#));
+    // An error on the second video's field: every video is shown, with the summary.
+    let hide = format!("/moderation/videos/{second}/hide");
+    let r = moderator
+        .post("/moderation", &hide, &[("reason", "")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(shown(&html, second) && html.contains(&format!(r##"href="#hide-reason-{second}""##)));
+    // Acting on the first brings the second; nothing waits after it.
+    let dismiss = format!("/moderation/videos/{first}/dismiss");
+    assert_eq!(
+        moderator.post("/moderation", &dismiss, &[]).await.status(),
+        303
+    );
+    let (_, html) = moderator.html("/moderation").await;
+    assert_eq!((shown(&html, first), shown(&html, second)), (false, true));
+    assert!(!html.contains(r#"id="queue-waiting""#));
+
+    // Density 5: the hidden videos and the suspended accounts are tables.
+    let r = moderator
+        .post("/moderation", &hide, &[("reason", "Not signed")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let suspend = format!("/moderation/users/{}/suspend", owner.id);
+    let r = moderator
+        .post("/moderation", &suspend, &[("reason", "Spam")])
+        .await;
+    assert_eq!(r.status(), 303);
+    density("5").await;
+    let (_, html) = moderator.html("/moderation").await;
+    for table in ["hidden-table", "suspended-table"] {
+        assert!(
+            html.contains(&format!(r#"<table class="table" id="{table}""#)),
+            "{html}"
+        );
+    }
+    assert!(html.contains(r#"<th scope="col">Reason</th>"#));
+    assert!(html.contains(r#"<th scope="row">Second story</th>"#) && html.contains("Not signed"));
+    assert!(html.contains(&format!(r#"id="restore-{second}""#)));
+    assert!(html.contains(&format!(r#"id="unsuspend-{}""#, owner.id)));
+    assert!(!html.contains(r#"id="hidden-list""#) && !html.contains(r#"id="suspended-list""#));
+    // Density 3 keeps the lists.
+    density("3").await;
+    let (_, html) = moderator.html("/moderation").await;
+    assert!(html.contains(r#"id="hidden-list""#) && html.contains(r#"id="suspended-list""#));
+}

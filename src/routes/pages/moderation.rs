@@ -2,10 +2,15 @@
 //! dismiss, hide with a reason, and suspend its owner), the hidden videos (restore) and
 //! the suspended accounts (lift). Plain forms that answer with a redirect back and a
 //! message; a missing reason re-renders the page with the error summary.
+//!
+//! Density 1 shows one reported video at a time (acting on it brings the next; "Show
+//! every reported video" lists them all); density 5 lists the hidden videos and the
+//! suspended accounts as tables.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
 use super::report::{page_error, reason_label};
 use super::staff::Moderator;
@@ -34,6 +39,9 @@ struct Item {
 struct QueueContent<'a> {
     v: &'a View,
     items: Vec<Item>,
+    /// Density 1: only the first item is shown; `waiting` are after it.
+    one_at_a_time: bool,
+    waiting: usize,
     /// (video id, title, owner, reason)
     hidden: Vec<(i32, String, String, String)>,
     /// (account id, username, reason)
@@ -48,9 +56,16 @@ async fn render_queue(
     user: &User,
     page: Page,
     errors: &Errors,
+    show_all: bool,
 ) -> Result<HttpResponse, PageError> {
     let moderation = service(state);
-    let queue = moderation.queue(user).await.map_err(page_error)?;
+    let mut queue = moderation.queue(user).await.map_err(page_error)?;
+    // An error belongs to some item: then every item is shown, so it is there.
+    let one_at_a_time = ctx.view.minimal() && !show_all && errors.is_empty();
+    let waiting = queue.len().saturating_sub(1);
+    if one_at_a_time {
+        queue.truncate(1);
+    }
     let (hidden, suspended) = moderation
         .hidden_and_suspended(user)
         .await
@@ -59,6 +74,8 @@ async fn render_queue(
     let token = ctx.csrf_token()?;
     let content = QueueContent {
         v,
+        one_at_a_time,
+        waiting,
         items: queue
             .iter()
             .map(|q| Item {
@@ -107,15 +124,30 @@ async fn render_queue(
     ctx.render(page, &content)
 }
 
-/// `GET /moderation`.
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    all: Option<String>,
+}
+
+/// `GET /moderation` (`?all=1`: every reported video, at density 1 too).
 pub async fn queue(
     state: web::Data<AppState>,
     Moderator(who): Moderator,
+    query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = who
         .ctx
         .page_with_flash(who.ctx.view.t("moderation.heading"));
-    render_queue(&state, &who.ctx, &who.user, page, &Errors::default()).await
+    let show_all = query.all.as_deref() == Some("1");
+    render_queue(
+        &state,
+        &who.ctx,
+        &who.user,
+        page,
+        &Errors::default(),
+        show_all,
+    )
+    .await
 }
 
 fn id(raw: &str) -> Result<i32, PageError> {
@@ -143,7 +175,7 @@ async fn answer(
             let mut errors = Errors::default();
             errors.add(anchor, anchor, ctx.view.t("moderation.error.reason").into());
             let page = Page::new(ctx.view.t("moderation.heading")).invalid();
-            render_queue(state, ctx, user, page, &errors).await
+            render_queue(state, ctx, user, page, &errors, true).await
         }
         Err(e) => Err(page_error(e)),
     }
