@@ -230,11 +230,8 @@ async fn serve_logs_requests_but_never_passwords_tokens_or_secrets() {
     }
 }
 
-/// `pinkflow user grant/revoke` are audited and published; `pinkflow audit` prints the
-/// trail readably, newest first, per account and limited.
-#[tokio::test]
-async fn audit_shows_sign_ins_and_module_changes_readably() {
-    use pinkflow::events::{Envelope, Event, Via};
+/// A migrated SQLite database in a fresh folder with one account, ann@example.com.
+async fn migrated_with_ann() -> (tempfile::TempDir, pinkflow::db::Db, pinkflow::models::User) {
     let dir = tempfile::tempdir().unwrap();
     let out = pinkflow(dir.path()).arg("migrate").output().unwrap();
     assert!(out.status.success());
@@ -260,6 +257,15 @@ async fn audit_shows_sign_ins_and_module_changes_readably() {
         })
         .await
         .unwrap();
+    (dir, db, user)
+}
+
+/// `pinkflow user grant/revoke` are audited and published; `pinkflow audit` prints the
+/// trail readably, newest first, per account and limited.
+#[tokio::test]
+async fn audit_shows_sign_ins_and_module_changes_readably() {
+    use pinkflow::events::{Envelope, Event, Via};
+    let (dir, db, user) = migrated_with_ann().await;
     // A sign-in as the server's audit subscriber writes it.
     let envelope = Envelope {
         origin: "server-a".into(),
@@ -322,31 +328,7 @@ async fn audit_shows_sign_ins_and_module_changes_readably() {
 /// operator), and a bad role or unknown email stops with one line.
 #[tokio::test]
 async fn user_role_makes_the_first_admin() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = pinkflow(dir.path()).arg("migrate").output().unwrap();
-    assert!(out.status.success());
-    let url =
-        pinkflow::config::DatabaseUrl::parse(&format!("sqlite://{}/pf.db", dir.path().display()))
-            .unwrap();
-    let db = pinkflow::db::Db::connect(&url, 1).unwrap();
-    let user = db
-        .run(|c| {
-            let at = pinkflow::db::now();
-            pinkflow::models::user::insert(
-                c,
-                &pinkflow::models::NewUser {
-                    email: "ann@example.com",
-                    username: "ann",
-                    password_hash: "not-a-real-hash",
-                    preferred_sign_language: "BSL",
-                    authorized_modules: "[]",
-                    created_at: at,
-                    updated_at: at,
-                },
-            )
-        })
-        .await
-        .unwrap();
+    let (dir, db, user) = migrated_with_ann().await;
     assert_eq!(user.role, "member");
     let run = |args: &[&str]| {
         let out = pinkflow(dir.path()).args(args).output().unwrap();

@@ -68,6 +68,12 @@ fn new_token() -> (String, String) {
     (token, hash)
 }
 
+/// Whether `token` has the shape [`new_token`] gives a link (64 hexadecimal digits):
+/// anything else is refused before the database is asked.
+pub fn plausible_link_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.trim().as_bytes())
         .iter()

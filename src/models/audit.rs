@@ -50,32 +50,11 @@ pub fn recent(
     user_id: Option<i32>,
     limit: i64,
 ) -> Result<Vec<(AuditEntry, Option<String>)>, DbError> {
-    let mut query = audit_log::table
-        .select(AuditEntry::as_select())
-        .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
-        .limit(limit)
-        .into_boxed();
-    if let Some(id) = user_id {
-        query = query.filter(audit_log::user_id.eq(id));
-    }
-    let entries: Vec<AuditEntry> = query.load(conn)?;
-    let mut ids: Vec<i32> = entries.iter().filter_map(|e| e.user_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let emails: Vec<(i32, String)> = users::table
-        .filter(users::id.eq_any(&ids))
-        .select((users::id, users::email))
-        .load(conn)?;
-    Ok(entries
-        .into_iter()
-        .map(|e| {
-            let email = e
-                .user_id
-                .and_then(|id| emails.iter().find(|(i, _)| *i == id))
-                .map(|(_, m)| m.clone());
-            (e, email)
-        })
-        .collect())
+    let filter = AuditFilter {
+        user_id,
+        ..AuditFilter::default()
+    };
+    filtered(conn, &filter, limit)
 }
 
 /// What the admin's audit page filters by (each `None`: any).

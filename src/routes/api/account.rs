@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::auth::MessageResponse;
 use super::object;
 use crate::auth::BearerAuth;
-use crate::auth::account::AccountError;
+use crate::auth::account::{AccountError, plausible_link_token};
 use crate::domain::{Email, Password};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -50,6 +50,16 @@ pub struct ResetPasswordRequest {
     /// At least 8 characters and at most 72 bytes (UTF-8).
     #[schema(min_length = 8, max_length = 72)]
     pub new_password: String,
+}
+
+/// The `token` field of a mailed link: 404 (like a used or expired link) when it does not
+/// have a link token's shape.
+fn link_token(body: &serde_json::Map<String, Value>) -> Result<&str, ApiError> {
+    let token = string(body, "token")?.trim();
+    if !plausible_link_token(token) {
+        return Err(account_error(AccountError::InvalidLink));
+    }
+    Ok(token)
 }
 
 /// A string field: 400 when absent, 422 when not a string.
@@ -188,11 +198,9 @@ pub async fn reset_password(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let token = string(&body, "token")?.trim();
+    string(&body, "token")?;
     let new = string(&body, "new_password")?;
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(account_error(AccountError::InvalidLink));
-    }
+    let token = link_token(&body)?;
     let new = Password::parse(new.to_owned()).map_err(|m| field_error("new_password", m))?;
     state
         .accounts
@@ -231,10 +239,7 @@ pub async fn verify_email(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let token = string(&body, "token")?.trim();
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(account_error(AccountError::InvalidLink));
-    }
+    let token = link_token(&body)?;
     state
         .accounts
         .verify_email(token)
@@ -443,10 +448,7 @@ pub async fn confirm_email_change(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let token = string(&body, "token")?.trim();
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(account_error(AccountError::InvalidLink));
-    }
+    let token = link_token(&body)?;
     state
         .accounts
         .confirm_email_change(token)

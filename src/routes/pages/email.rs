@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::account_form::{FormPage, Input, Notice};
 use super::{FormFields, SignedIn, field, see_other};
-use crate::auth::account::AccountError;
+use crate::auth::account::{AccountError, plausible_link_token};
 use crate::domain::Email;
 use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
@@ -143,10 +143,6 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-fn plausible(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// A page saying why nothing changed (400 for a dead link, 409 for a taken address).
 fn refused(ctx: &PageCtx, status: StatusCode, taken: bool) -> Result<HttpResponse, PageError> {
     let v = &ctx.view;
@@ -175,7 +171,7 @@ pub async fn confirm_page(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let token = query.token.as_deref().unwrap_or("").trim();
-    let email = if plausible(token) {
+    let email = if plausible_link_token(token) {
         state
             .accounts
             .email_change_link(token)
@@ -215,7 +211,7 @@ pub async fn confirm(
     form: FormFields,
 ) -> Result<HttpResponse, PageError> {
     let token = field(&form, "token").trim();
-    if !plausible(token) {
+    if !plausible_link_token(token) {
         return refused(&ctx, StatusCode::BAD_REQUEST, false);
     }
     match state.accounts.confirm_email_change(token).await {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::account_form::{FormPage, Input, Notice};
 use super::{FormFields, SignedIn, field, see_other};
-use crate::auth::account::AccountError;
+use crate::auth::account::{AccountError, plausible_link_token};
 use crate::domain::{Email, Password};
 use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
@@ -274,11 +274,6 @@ fn bad_link(ctx: &PageCtx, state: &AppState) -> Result<HttpResponse, PageError> 
     )
 }
 
-/// A token as it can be: 64 hex digits (anything else cannot be one of ours).
-fn plausible(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// `GET /reset-password?token=…`
 pub async fn reset_page(
     ctx: PageCtx,
@@ -286,7 +281,7 @@ pub async fn reset_page(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let token = query.token.as_deref().unwrap_or("").trim();
-    let works = plausible(token)
+    let works = plausible_link_token(token)
         && state
             .accounts
             .reset_link_works(token)
@@ -307,7 +302,7 @@ pub async fn reset(
 ) -> Result<HttpResponse, PageError> {
     let v = &ctx.view;
     let token = field(&form, "token").trim();
-    if !plausible(token) {
+    if !plausible_link_token(token) {
         return bad_link(&ctx, &state);
     }
     let new = match field(&form, "new_password") {

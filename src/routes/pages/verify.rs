@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::account_form::{FormPage, Notice};
 use super::{FormFields, SignedIn, field, see_other};
+use crate::auth::account::plausible_link_token;
 use crate::render::{Errors, Page, PageCtx};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -15,10 +16,6 @@ use crate::web::session;
 #[derive(Deserialize)]
 pub struct TokenQuery {
     token: Option<String>,
-}
-
-fn plausible(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn bad_link(ctx: &PageCtx) -> Result<HttpResponse, PageError> {
@@ -44,7 +41,7 @@ pub async fn page(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     let token = query.token.as_deref().unwrap_or("").trim();
-    let works = plausible(token)
+    let works = plausible_link_token(token)
         && state
             .accounts
             .verify_link_works(token)
@@ -80,7 +77,7 @@ pub async fn confirm(
     form: FormFields,
 ) -> Result<HttpResponse, PageError> {
     let token = field(&form, "token").trim();
-    if !plausible(token) {
+    if !plausible_link_token(token) {
         return bad_link(&ctx);
     }
     match state.accounts.verify_email(token).await {
