@@ -426,6 +426,10 @@ impl Cache {
                 near.clear();
                 let bumped: Result<u64, _> =
                     r.query(redis::cmd("INCR").arg(self.version_key(&id))).await;
+                // Again once the version moved: a read that started before the INCR
+                // landed may have kept the old entry after the first clear; its epoch
+                // is older than this one, so nothing it read is kept from here on.
+                near.clear();
                 if let Err(e) = bumped {
                     // Sent before this instance next reads from Redis, so entries written
                     // before the outage are not served after it.
