@@ -62,8 +62,9 @@ struct Row<'a> {
     processed_at: Option<NaiveDateTime>,
 }
 
-/// Write `list` in one statement; returns how many rows were written.
-pub fn videos(conn: &mut DbConnection, list: &[SeedVideo]) -> Result<usize, DbError> {
+/// Write `list` (in one statement on PostgreSQL); returns the new rows' ids, in the
+/// order of `list`.
+pub fn videos(conn: &mut DbConnection, list: &[SeedVideo]) -> Result<Vec<i32>, DbError> {
     let rows: Vec<Row<'_>> = list
         .iter()
         .map(|v| Row {
@@ -90,29 +91,25 @@ pub fn videos(conn: &mut DbConnection, list: &[SeedVideo]) -> Result<usize, DbEr
     // Batch inserts do not compile through the multi-backend connection: PostgreSQL
     // takes one statement, SQLite one per row (cheap inside the caller's transaction).
     Ok(match conn {
-        DbConnection::Pg(pg) => diesel::insert_into(videos::table)
-            .values(&rows)
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => {
-            let mut n = 0;
-            for row in &rows {
-                n += diesel::insert_into(videos::table)
-                    .values(row)
-                    .execute(lite)?;
-            }
-            n
+        DbConnection::Pg(pg) => {
+            let mut ids: Vec<i32> = diesel::insert_into(videos::table)
+                .values(&rows)
+                .returning(videos::id)
+                .get_results(pg)?;
+            // The ids are drawn in the order of the rows.
+            ids.sort_unstable();
+            ids
         }
+        DbConnection::Sqlite(lite) => rows
+            .iter()
+            .map(|row| {
+                diesel::insert_into(videos::table)
+                    .values(row)
+                    .returning(videos::id)
+                    .get_result(lite)
+            })
+            .collect::<Result<_, _>>()?,
     })
-}
-
-/// The id of the newest video titled `title` (seeded rows are found by title).
-pub fn id_of(conn: &mut DbConnection, title: &str) -> Result<Option<i32>, DbError> {
-    Ok(videos::table
-        .filter(videos::title.eq(title))
-        .order(videos::id.desc())
-        .select(videos::id)
-        .first(conn)
-        .optional()?)
 }
 
 /// One caption track of `video_id` whose cues are `lines` (start seconds, text), 2 s

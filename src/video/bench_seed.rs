@@ -171,13 +171,11 @@ pub async fn seed(
             lines.push(text);
         }
         db.transaction(move |conn| {
-            seed::videos(conn, &batch)?;
-            for (v, text) in batch.iter().zip(&lines) {
+            let ids = seed::videos(conn, &batch)?;
+            for (id, text) in ids.into_iter().zip(&lines) {
                 if text.is_empty() {
                     continue;
                 }
-                let id = seed::id_of(conn, &v.title)?
-                    .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
                 let cues: Vec<(f64, &str)> = text.iter().map(|(s, t)| (*s, t.as_str())).collect();
                 seed::caption(conn, id, "en", "English", &cues)?;
             }

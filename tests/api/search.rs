@@ -20,8 +20,7 @@ pub async fn seed_videos(app: &TestApp, videos: Vec<SeedVideo>) -> Vec<i32> {
         .run(move |conn| {
             let mut ids = Vec::new();
             for v in &videos {
-                seed::videos(conn, std::slice::from_ref(v))?;
-                ids.push(seed::id_of(conn, &v.title)?.expect("seeded"));
+                ids.extend(seed::videos(conn, std::slice::from_ref(v))?);
             }
             Ok(ids)
         })

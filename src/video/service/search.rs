@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{VideoError, VideoService, VideoView};
 use crate::db::now;
 use crate::domain::SignLanguage;
-use crate::models::search::{self as search_db, Direction, PageRequest, SearchFilter};
+use crate::models::search::{self as search_db, Direction, Order, PageRequest, SearchFilter};
 use crate::video::search::{EXACT_COUNT, PAGE_SIZE, Search, highlight, mentions};
 use crate::video::webvtt::TranscriptLine;
 
@@ -71,7 +71,9 @@ impl VideoService {
         );
         let shared = self
             .cache
-            .search(key, || self.search_db(search, preferred))
+            .search(key, search.order() == Order::Rating, || {
+                self.search_db(search, preferred)
+            })
             .await?;
         Ok(match viewer {
             Some(me) if shared.hits.iter().any(|h| h.owner_id == me) => {

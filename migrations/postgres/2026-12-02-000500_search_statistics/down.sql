@@ -1,0 +1,1 @@
+DROP STATISTICS IF EXISTS captions_language_lower;
