@@ -147,33 +147,42 @@ fn thousands(n: i64) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// `text` with `&`, `<`, `>`, `"` and `'` as entities, appended to `out` (the runs
+/// between them are copied whole: this runs for every card of every search page).
+fn escape_into(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // An ASCII byte is always a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
-    out
+    out.push_str(&text[start..]);
 }
 
 /// Marked runs as HTML: every run escaped first, then the matched ones wrapped in
 /// `<mark>`; nothing from the text can become markup.
 fn marked_html(runs: &Marked) -> String {
-    runs.iter()
-        .map(|(text, marked)| {
-            if *marked {
-                format!("<mark class=\"search-match\">{}</mark>", escape(text))
-            } else {
-                escape(text)
-            }
-        })
-        .collect()
+    let length: usize = runs.iter().map(|(text, _)| text.len()).sum();
+    let mut out = String::with_capacity(length + length / 8 + 16);
+    for (text, marked) in runs {
+        if *marked {
+            out.push_str("<mark class=\"search-match\">");
+            escape_into(&mut out, text);
+            out.push_str("</mark>");
+        } else {
+            escape_into(&mut out, text);
+        }
+    }
+    out
 }
 
 /// `hh:mm:ss.ttt` as "1:23" (or "1:02:03").
@@ -516,4 +525,26 @@ pub async fn catalogue(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_runs_are_escaped_whatever_the_text() {
+        let runs: Marked = vec![
+            ("Tom & \"Jerry\" <b>é</b> 'ok' ".into(), false),
+            ("cook<ing>".into(), true),
+            ("— 手話 &".into(), false),
+            (String::new(), true),
+        ];
+        assert_eq!(
+            marked_html(&runs),
+            "Tom &amp; &quot;Jerry&quot; &lt;b&gt;é&lt;/b&gt; &#39;ok&#39; \
+             <mark class=\"search-match\">cook&lt;ing&gt;</mark>— 手話 &amp;\
+             <mark class=\"search-match\"></mark>"
+        );
+        assert_eq!(marked_html(&Vec::new()), "");
+    }
 }

@@ -1,3 +1,6 @@
+//! The read cache: what is kept, for how long, what a change drops, and one load per
+//! missed search page.
+
 use super::*;
 use crate::video::views::VideoView;
 
