@@ -210,3 +210,51 @@ async fn density_one_and_five_keep_their_layouts_and_pages_link_by_cursor() {
         "density 1: one card at a time"
     );
 }
+
+#[tokio::test]
+async fn one_shared_page_is_shown_in_each_visitors_layout_and_reading_level() {
+    let app = spawn_app().await;
+    let me = owner(&app).await;
+    let list = (0..25)
+        .map(|i| video(me, &format!("Clip {i:02}"), "ASL", i))
+        .collect();
+    seed_videos(&app, list).await;
+    let results = |url: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url(url))
+                .header("HX-Request", "true")
+                .header("HX-Target", "results")
+                .send()
+                .await
+                .unwrap();
+            r.text().await.unwrap()
+        }
+    };
+    // The same searches (one shared page each in the read cache) at each setting, twice
+    // over: every visitor gets their own layout and copy, never another visitor's.
+    let url = "/catalogue?q=clip&sort=newest";
+    let none = "/catalogue?q=nothingmatchesthis";
+    for _ in 0..2 {
+        for (density, reading, layout, heading) in [
+            ("3", "3", "cards", "No videos match"),
+            ("5", "3", "table", "No videos match"),
+            ("1", "3", "single", "No videos match"),
+            ("3", "1", "cards", "No videos found"),
+        ] {
+            let prefs = [("visual_density", density), ("reading_level", reading)];
+            assert_eq!(app.save_preferences(&prefs).await.status(), 303);
+            for html in [app.get_html(url).await, results(url).await] {
+                for other in ["cards", "table", "single"] {
+                    let shown = html.contains(&format!("data-layout=\"{other}\""));
+                    assert_eq!(shown, other == layout, "density {density}: {other}");
+                }
+            }
+            for html in [app.get_html(none).await, results(none).await] {
+                assert!(html.contains(heading), "reading level {reading}: {heading}");
+            }
+        }
+    }
+}

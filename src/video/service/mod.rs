@@ -30,7 +30,7 @@ pub use self::cue_edit::{
 };
 pub use self::files::MediaFile;
 use self::read_cache::ReadCache;
-pub use self::search::{CueMatch, Hit, Marked, SearchPage};
+pub use self::search::{CueMatch, Hit, Marked, Renders, SearchPage};
 use super::input::FieldErrors;
 use super::media::MediaHelper;
 use super::storage::Storage;

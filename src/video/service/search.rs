@@ -2,7 +2,7 @@
 //! marked and, for a match inside a transcript, the cue it is in (one statement: see
 //! [`crate::models::search`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::{VideoError, VideoService, VideoView};
 use crate::db::now;
@@ -38,6 +38,8 @@ pub struct Hit {
 #[derive(Debug, Clone)]
 pub struct SearchPage {
     pub hits: Vec<Hit>,
+    /// This page as HTML, by layout: kept with the page, so dropped with it.
+    pub renders: Renders,
     /// How many videos match: exact up to [`EXACT_COUNT`] …
     pub count: i64,
     /// … else estimated ("About 12,000 videos").
@@ -45,6 +47,63 @@ pub struct SearchPage {
     /// Cursors of the next and previous pages.
     pub next: Option<String>,
     pub prev: Option<String>,
+}
+
+/// At most this many renderings are kept per page (layouts and reading levels beyond
+/// them are rendered on each request).
+const MAX_RENDERS: usize = 3;
+
+/// The renderings of one shared search page, by a key the renderer chooses (its layout
+/// and reading level): what every visitor with those settings is sent, rendered once.
+/// A copy starts empty (a copy is made to change the page, see [`VideoService::search`]).
+#[derive(Default)]
+pub struct Renders(Mutex<Vec<(u32, Arc<str>)>>);
+
+impl Renders {
+    /// The rendering kept under `key`, else `render()`'s (kept while there is room).
+    pub fn get_or_render<E>(
+        &self,
+        key: u32,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        let kept = |list: &[(u32, Arc<str>)]| {
+            list.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, html)| html.clone())
+        };
+        if let Some(html) = kept(&self.lock()) {
+            return Ok(html);
+        }
+        // Rendered outside the lock: two visitors may both render; one copy is kept.
+        let html: Arc<str> = Arc::from(render()?);
+        let mut list = self.lock();
+        if let Some(first) = kept(&list) {
+            return Ok(first);
+        }
+        if list.len() < MAX_RENDERS {
+            list.push((key, html.clone()));
+        }
+        Ok(html)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u32, Arc<str>)>> {
+        // A renderer that panicked left the list whole: keep using it.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Clone for Renders {
+    fn clone(&self) -> Self {
+        Renders::default()
+    }
+}
+
+impl std::fmt::Debug for Renders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Renders({})", self.lock().len())
+    }
 }
 
 impl VideoService {
@@ -159,6 +218,7 @@ impl VideoService {
         };
         Ok(SearchPage {
             hits,
+            renders: Renders::default(),
             count: page.count,
             estimated: page.estimated,
             next,
@@ -178,4 +238,35 @@ fn first_mention(track: &str, json: &str, terms: &[String]) -> Option<CueMatch> 
             track: track.to_owned(),
             text: highlight(&line.text, terms),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendering_is_kept_per_key_up_to_a_few_and_not_copied() {
+        let renders = Renders::default();
+        let render = |html: &str| {
+            let html = html.to_owned();
+            move || Ok::<_, ()>(html)
+        };
+        assert_eq!(&*renders.get_or_render(1, render("one")).unwrap(), "one");
+        assert_eq!(&*renders.get_or_render(1, render("again")).unwrap(), "one");
+        assert_eq!(&*renders.get_or_render(2, render("two")).unwrap(), "two");
+        assert_eq!(renders.get_or_render(3, || Err("failed")), Err("failed"));
+        assert_eq!(
+            &*renders.get_or_render(3, render("three")).unwrap(),
+            "three"
+        );
+        // Full: the next key is rendered every time.
+        assert_eq!(&*renders.get_or_render(4, render("four")).unwrap(), "four");
+        assert_eq!(
+            &*renders.get_or_render(4, render("fresh")).unwrap(),
+            "fresh"
+        );
+        assert_eq!(&*renders.get_or_render(2, render("late")).unwrap(), "two");
+        let copy = renders.clone();
+        assert_eq!(&*copy.get_or_render(1, render("copy")).unwrap(), "copy");
+    }
 }

@@ -5,13 +5,15 @@
 //! form changes, focus stays in the form and the count is announced in `#status`.
 //! Open to everyone.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{alternatives_text, fragment, page_error};
 use crate::domain::SignLanguage;
-use crate::render::{Errors, LiveRegions, Page, PageCtx, View, sign_language_name};
+use crate::render::{Errors, LiveRegions, Page, PageCtx, Variant, View, sign_language_name};
 use crate::state::AppState;
 use crate::video::search::{Length, PAGE_SIZE, Search, Sort, Within};
 use crate::video::service::{Hit, Marked, SearchPage};
@@ -76,8 +78,8 @@ struct FormData {
     sorts: Options,
 }
 
-struct CatalogueData<'a> {
-    form: FormData,
+/// What the results (`#results`) show.
+struct ResultsData<'a> {
     cards: Vec<Card<'a>>,
     /// "23 videos" (empty when the search could not run).
     count: String,
@@ -88,43 +90,81 @@ struct CatalogueData<'a> {
     prev: Option<(String, String)>,
 }
 
-macro_rules! variant {
-    ($page:ident, $page_path:literal, $results:ident, $results_path:literal) => {
-        #[derive(Template)]
-        #[template(path = $page_path)]
-        struct $page<'a> {
-            v: &'a View,
-            d: &'a CatalogueData<'a>,
-            errors: &'a Errors,
-        }
+/// The whole page: the form, and the results already rendered.
+#[derive(Template)]
+#[template(path = "pages/catalogue/page.html")]
+struct CataloguePage<'a> {
+    v: &'a View,
+    d: &'a PageData,
+    errors: &'a Errors,
+    results: &'a str,
+}
 
+struct PageData {
+    form: FormData,
+}
+
+macro_rules! variant {
+    ($results:ident, $results_path:literal) => {
         #[derive(Template)]
         #[template(path = $results_path)]
         struct $results<'a> {
             v: &'a View,
-            d: &'a CatalogueData<'a>,
+            d: &'a ResultsData<'a>,
         }
     };
 }
 
-variant!(
-    CatalogueMinimal,
-    "pages/catalogue/minimal.html",
-    ResultsMinimal,
-    "pages/catalogue/results_minimal.html"
-);
-variant!(
-    CatalogueStandard,
-    "pages/catalogue/standard.html",
-    ResultsStandard,
-    "pages/catalogue/results_standard.html"
-);
-variant!(
-    CatalogueCompact,
-    "pages/catalogue/compact.html",
-    ResultsCompact,
-    "pages/catalogue/results_compact.html"
-);
+variant!(ResultsMinimal, "pages/catalogue/results_minimal.html");
+variant!(ResultsStandard, "pages/catalogue/results_standard.html");
+variant!(ResultsCompact, "pages/catalogue/results_compact.html");
+
+/// The results in the viewer's layout.
+fn results_html(
+    v: &View,
+    search: &Search,
+    page: Option<&SearchPage>,
+    count: String,
+) -> Result<String, PageError> {
+    let link = |dir: &'static str, cursor: &Option<String>, key: &str| {
+        cursor.as_ref().map(|c| {
+            (
+                format!("/catalogue?{}", search.query_string(&[(dir, c.clone())])),
+                v.t(key).replace("{n}", &PAGE_SIZE.to_string()),
+            )
+        })
+    };
+    let d = ResultsData {
+        cards: page
+            .map(|p| p.hits.iter().map(|h| card(v, h)).collect())
+            .unwrap_or_default(),
+        count,
+        searched: page.is_some(),
+        suggestions: page
+            .filter(|p| p.hits.is_empty() && search.from.is_none())
+            .map(|_| suggestions(v, search))
+            .unwrap_or_default(),
+        next: page.and_then(|p| link("after", &p.next, "search.next")),
+        prev: page.and_then(|p| link("before", &p.prev, "search.prev")),
+    };
+    match v.variant {
+        Variant::Minimal => ResultsMinimal { v, d: &d }.render(),
+        Variant::Standard => ResultsStandard { v, d: &d }.render(),
+        Variant::Compact => ResultsCompact { v, d: &d }.render(),
+    }
+    .map_err(PageError::internal)
+}
+
+/// What the results' HTML depends on besides the page: the layout and the reading
+/// level of the copy.
+fn render_key(v: &View) -> u32 {
+    let layout = match v.variant {
+        Variant::Minimal => 1,
+        Variant::Standard => 2,
+        Variant::Compact => 3,
+    };
+    layout * 16 + u32::from(v.reading())
+}
 
 fn duration_text(seconds: Option<f64>) -> Option<String> {
     seconds.map(|s| {
@@ -449,33 +489,13 @@ pub async fn catalogue(
         None
     };
     let (count, found) = page.as_ref().map(|p| counts(v, p)).unwrap_or_default();
-    let link = |dir: &'static str, cursor: &Option<String>, key: &str| {
-        cursor.as_ref().map(|c| {
-            (
-                format!("/catalogue?{}", search.query_string(&[(dir, c.clone())])),
-                v.t(key).replace("{n}", &PAGE_SIZE.to_string()),
-            )
-        })
-    };
-    let d = CatalogueData {
-        form: form_data(v, &search),
-        cards: page
-            .as_ref()
-            .map(|p| p.hits.iter().map(|h| card(v, h)).collect())
-            .unwrap_or_default(),
-        count,
-        searched: page.is_some(),
-        suggestions: page
-            .as_ref()
-            .filter(|p| p.hits.is_empty() && search.from.is_none())
-            .map(|_| suggestions(v, &search))
-            .unwrap_or_default(),
-        next: page
-            .as_ref()
-            .and_then(|p| link("after", &p.next, "search.next")),
-        prev: page
-            .as_ref()
-            .and_then(|p| link("before", &p.prev, "search.prev")),
+    // Every visitor with this layout and reading level gets the same results: rendered
+    // once per shared page.
+    let results: Arc<str> = match &page {
+        Some(p) => p
+            .renders
+            .get_or_render(render_key(v), || results_html(v, &search, Some(p), count))?,
+        None => Arc::from(results_html(v, &search, None, count)?),
     };
     let wants_results = ctx.hx.wants_fragment()
         && req
@@ -483,34 +503,22 @@ pub async fn catalogue(
             .get("hx-target")
             .is_some_and(|t| t.as_bytes() == b"results");
     if wants_results && errors.is_empty() {
-        let body = match v.variant {
-            crate::render::Variant::Minimal => ResultsMinimal { v, d: &d }.render(),
-            crate::render::Variant::Standard => ResultsStandard { v, d: &d }.render(),
-            crate::render::Variant::Compact => ResultsCompact { v, d: &d }.render(),
-        }
-        .map_err(PageError::internal)?;
-        return fragment(body, LiveRegions::announce(&found));
+        return fragment(results.to_string(), LiveRegions::announce(&found));
     }
     let mut page = Page::new(v.t("catalogue.heading")).announce(found);
     if !errors.is_empty() {
         page = page.invalid();
     }
-    let mut res = ctx.render_variant(
+    let d = PageData {
+        form: form_data(v, &search),
+    };
+    let mut res = ctx.render(
         page,
-        &CatalogueMinimal {
+        &CataloguePage {
             v,
             d: &d,
             errors: &errors,
-        },
-        &CatalogueStandard {
-            v,
-            d: &d,
-            errors: &errors,
-        },
-        &CatalogueCompact {
-            v,
-            d: &d,
-            errors: &errors,
+            results: &results,
         },
     )?;
     if wants_results {

@@ -26,7 +26,7 @@ use crate::video::service::SearchPage;
 use crate::video::views::WatchData;
 
 /// The search pages kept weigh at most this many bytes (about: see [`page_weight`]) …
-const SEARCH_CAPACITY: u64 = 64 * 1024 * 1024;
+const SEARCH_CAPACITY: u64 = 128 * 1024 * 1024;
 /// … of which the pages ordered by rating take at most this many.
 const RATED_CAPACITY: u64 = SEARCH_CAPACITY / 8;
 
@@ -278,19 +278,24 @@ fn video_of(event: &Event) -> Option<i32> {
 }
 
 /// About how many bytes a kept search page holds: its key, and per result the text it
-/// shows plus a fixed allowance for the rest of the card.
+/// shows plus a fixed allowance for the rest of the card, and one rendering of the card
+/// (most visitors share one layout; see [`crate::video::service::Renders`]).
 fn page_weight(key: &str, page: &Arc<SearchPage>) -> u32 {
     let hits: usize = page
         .hits
         .iter()
         .map(|h| {
-            1_024
-                + 2 * (h.video.title.len() + h.video.description.len())
+            let text = h.video.title.len()
+                + h.video.description.len()
                 + h.cue.as_ref().map_or(0, |c| {
                     c.start.len()
                         + c.track.len()
                         + c.text.iter().map(|(t, _)| t.len()).sum::<usize>()
-                })
+                });
+            // The data (strings and their copies in the view) …
+            1_024 + 2 * text
+            // … and its HTML.
+            + 768 + text
         })
         .sum();
     u32::try_from(key.len() + hits).unwrap_or(u32::MAX)

@@ -102,6 +102,7 @@ fn a_search_page_weighs_about_what_it_holds() {
     };
     let page = |n: usize, title: &str| {
         Arc::new(SearchPage {
+            renders: Default::default(),
             hits: (0..n).map(|_| hit(title)).collect(),
             count: n as i64,
             estimated: false,
@@ -128,6 +129,7 @@ async fn a_search_page_is_kept_until_a_video_changes() {
             cache
                 .search(key.to_owned(), false, || async move {
                     Ok::<_, ()>(SearchPage {
+                        renders: Default::default(),
                         hits: Vec::new(),
                         count,
                         estimated: false,
@@ -149,6 +151,7 @@ async fn a_search_page_is_kept_until_a_video_changes() {
 
 fn page_of(count: i64) -> SearchPage {
     SearchPage {
+        renders: Default::default(),
         hits: Vec::new(),
         count,
         estimated: false,
