@@ -169,18 +169,14 @@ impl ConnectionManager {
                     SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 // Reads map the file (256 MiB at most) instead of copying pages through
                 // read(2), and each connection keeps 8 MiB of pages: the search index is
-                // read on every uncached search. `optimize = 0x10002` gathers the
-                // planner's statistics where they are missing or stale (bounded work; a
-                // pooled connection lives 30 minutes at most, so they stay current):
-                // without them the planner walks a one-value index such as `status`.
+                // read on every uncached search.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
                      PRAGMA mmap_size = 268435456;
-                     PRAGMA cache_size = -8192;
-                     PRAGMA optimize = 0x10002;",
+                     PRAGMA cache_size = -8192;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 conn.set_instrumentation(queries::instrumentation());
@@ -325,7 +321,11 @@ impl Db {
         self.run(move |conn| write_transaction(conn, f)).await
     }
 
-    /// Apply pending migrations; returns the versions applied.
+    /// Apply pending migrations; returns the versions applied. On SQLite, then gather
+    /// the planner's statistics where they are missing or stale (`PRAGMA optimize`:
+    /// bounded work, done here, before anything else uses the database, because it
+    /// writes). Without them the planner walks a one-value index such as `status` for
+    /// a filtered search. PostgreSQL keeps its own (autovacuum).
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
         let mut conn = self.get()?;
         let applied = match &mut conn.conn {
@@ -333,7 +333,11 @@ impl Db {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
         .map_err(|e| DbError::Task(format!("migration failed: {e}")))?;
-        Ok(applied.into_iter().map(|v| v.to_string()).collect())
+        let applied = applied.into_iter().map(|v| v.to_string()).collect();
+        if let DbConnection::Sqlite(c) = &mut conn.conn {
+            c.batch_execute("PRAGMA optimize = 0x10002;")?;
+        }
+        Ok(applied)
     }
 
     /// Cheap liveness query for readiness checks.
