@@ -196,7 +196,15 @@ impl IncomingFile {
             .file
             .as_mut()
             .ok_or_else(|| io::Error::other("the upload is already finished"))?;
-        file.write_all(chunk).await?;
+        if let Err(e) = file.write_all(chunk).await {
+            // Close it now (once any write still running ends), so a full disk gets
+            // its space back before the refusal is sent rather than whenever this is
+            // dropped.
+            if let Some(file) = self.file.take() {
+                drop(file.into_std().await);
+            }
+            return Err(e.into());
+        }
         self.written = total;
         Ok(())
     }
