@@ -12,6 +12,26 @@ async fn owner(app: &TestApp) -> i32 {
     user_id(app, &token).await
 }
 
+/// 25 videos, "Clip 00" (oldest) to "Clip 24".
+async fn seed_clips(app: &TestApp) {
+    let me = owner(app).await;
+    let list = (0..25)
+        .map(|i| video(me, &format!("Clip {i:02}"), "ASL", i))
+        .collect();
+    seed_videos(app, list).await;
+}
+
+/// `url` as htmx asks for the results alone.
+async fn hx_results(app: &TestApp, url: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(url))
+        .header("HX-Request", "true")
+        .header("HX-Target", "results")
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn results_mark_words_escape_text_and_link_cues_to_their_time() {
     let app = spawn_app().await;
@@ -140,14 +160,7 @@ async fn htmx_gets_the_results_alone_with_the_count_announced() {
         ],
     )
     .await;
-    let r = app
-        .client
-        .get(app.url("/catalogue?q=bread"))
-        .header("HX-Request", "true")
-        .header("HX-Target", "results")
-        .send()
-        .await
-        .unwrap();
+    let r = hx_results(&app, "/catalogue?q=bread").await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.starts_with("<div id=\"results\""), "{html}");
@@ -169,11 +182,7 @@ async fn htmx_gets_the_results_alone_with_the_count_announced() {
 #[tokio::test]
 async fn density_one_and_five_keep_their_layouts_and_pages_link_by_cursor() {
     let app = spawn_app().await;
-    let me = owner(&app).await;
-    let list = (0..25)
-        .map(|i| video(me, &format!("Clip {i:02}"), "ASL", i))
-        .collect();
-    seed_videos(&app, list).await;
+    seed_clips(&app).await;
     let html = app.get_html("/catalogue?sort=newest").await;
     assert!(html.contains("data-layout=\"cards\""));
     assert_eq!(html.matches("class=\"card\"").count(), 20);
@@ -214,25 +223,7 @@ async fn density_one_and_five_keep_their_layouts_and_pages_link_by_cursor() {
 #[tokio::test]
 async fn one_shared_page_is_shown_in_each_visitors_layout_and_reading_level() {
     let app = spawn_app().await;
-    let me = owner(&app).await;
-    let list = (0..25)
-        .map(|i| video(me, &format!("Clip {i:02}"), "ASL", i))
-        .collect();
-    seed_videos(&app, list).await;
-    let results = |url: &'static str| {
-        let app = &app;
-        async move {
-            let r = app
-                .client
-                .get(app.url(url))
-                .header("HX-Request", "true")
-                .header("HX-Target", "results")
-                .send()
-                .await
-                .unwrap();
-            r.text().await.unwrap()
-        }
-    };
+    seed_clips(&app).await;
     // The same searches (one shared page each in the read cache) at each setting, twice
     // over: every visitor gets their own layout and copy, never another visitor's.
     let url = "/catalogue?q=clip&sort=newest";
@@ -246,13 +237,19 @@ async fn one_shared_page_is_shown_in_each_visitors_layout_and_reading_level() {
         ] {
             let prefs = [("visual_density", density), ("reading_level", reading)];
             assert_eq!(app.save_preferences(&prefs).await.status(), 303);
-            for html in [app.get_html(url).await, results(url).await] {
+            for html in [
+                app.get_html(url).await,
+                hx_results(&app, url).await.text().await.unwrap(),
+            ] {
                 for other in ["cards", "table", "single"] {
                     let shown = html.contains(&format!("data-layout=\"{other}\""));
                     assert_eq!(shown, other == layout, "density {density}: {other}");
                 }
             }
-            for html in [app.get_html(none).await, results(none).await] {
+            for html in [
+                app.get_html(none).await,
+                hx_results(&app, none).await.text().await.unwrap(),
+            ] {
                 assert!(html.contains(heading), "reading level {reading}: {heading}");
             }
         }

@@ -52,10 +52,10 @@ pub struct ResetPasswordRequest {
     pub new_password: String,
 }
 
-/// The `token` field of a mailed link: 404 (like a used or expired link) when it does not
-/// have a link token's shape.
-fn link_token(body: &serde_json::Map<String, Value>) -> Result<&str, ApiError> {
-    let token = string(body, "token")?.trim();
+/// The token of a mailed link, trimmed: 404 (like a used or expired link) when it does
+/// not have a link token's shape.
+fn link_token(token: &str) -> Result<&str, ApiError> {
+    let token = token.trim();
     if !plausible_link_token(token) {
         return Err(account_error(AccountError::InvalidLink));
     }
@@ -198,9 +198,9 @@ pub async fn reset_password(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    string(&body, "token")?;
+    let token = string(&body, "token")?;
     let new = string(&body, "new_password")?;
-    let token = link_token(&body)?;
+    let token = link_token(token)?;
     let new = Password::parse(new.to_owned()).map_err(|m| field_error("new_password", m))?;
     state
         .accounts
@@ -239,7 +239,7 @@ pub async fn verify_email(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let token = link_token(&body)?;
+    let token = link_token(string(&body, "token")?)?;
     state
         .accounts
         .verify_email(token)
@@ -448,7 +448,7 @@ pub async fn confirm_email_change(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = object(body.into_inner())?;
-    let token = link_token(&body)?;
+    let token = link_token(string(&body, "token")?)?;
     state
         .accounts
         .confirm_email_change(token)

@@ -120,33 +120,30 @@ fn a_search_page_weighs_about_what_it_holds() {
     );
 }
 
+/// The count of the page `cache` gives for `key`, loading one counting `count` if
+/// none is kept.
+async fn list(cache: &ReadCache, key: &str, by_rating: bool, count: i64) -> i64 {
+    cache
+        .search(key.to_owned(), by_rating, || async move {
+            Ok::<_, ()>(page_of(count))
+        })
+        .await
+        .unwrap()
+        .count
+}
+
 #[tokio::test]
 async fn a_search_page_is_kept_until_a_video_changes() {
     let cache = ReadCache::new(Duration::from_secs(60));
-    let list = |key: &'static str, count: i64| {
-        let cache = cache.clone();
-        async move {
-            cache
-                .search(key.to_owned(), false, || async move {
-                    Ok::<_, ()>(SearchPage {
-                        renders: Default::default(),
-                        hits: Vec::new(),
-                        count,
-                        estimated: false,
-                        next: None,
-                        prev: None,
-                    })
-                })
-                .await
-                .unwrap()
-                .count
-        }
-    };
-    assert_eq!(list("q=cook", 1).await, 1);
-    assert_eq!(list("q=cook", 2).await, 1, "kept");
-    assert_eq!(list("q=eggs", 3).await, 3, "another search");
+    assert_eq!(list(&cache, "q=cook", false, 1).await, 1);
+    assert_eq!(list(&cache, "q=cook", false, 2).await, 1, "kept");
+    assert_eq!(list(&cache, "q=eggs", false, 3).await, 3, "another search");
     cache.forget(5);
-    assert_eq!(list("q=cook", 4).await, 4, "a change drops every search");
+    assert_eq!(
+        list(&cache, "q=cook", false, 4).await,
+        4,
+        "a change drops every search"
+    );
 }
 
 fn page_of(count: i64) -> SearchPage {
@@ -250,20 +247,8 @@ async fn a_failed_search_is_not_kept() {
 #[tokio::test]
 async fn a_rating_drops_only_the_searches_ordered_by_rating() {
     let cache = ReadCache::new(Duration::from_secs(60));
-    let list = |key: &'static str, by_rating: bool, count: i64| {
-        let cache = cache.clone();
-        async move {
-            cache
-                .search(key.to_owned(), by_rating, || async move {
-                    Ok::<_, ()>(page_of(count))
-                })
-                .await
-                .unwrap()
-                .count
-        }
-    };
-    assert_eq!(list("q=cook", false, 1).await, 1);
-    assert_eq!(list("q=cook&sort=rating", true, 1).await, 1);
+    assert_eq!(list(&cache, "q=cook", false, 1).await, 1);
+    assert_eq!(list(&cache, "q=cook&sort=rating", true, 1).await, 1);
     cache.forget_event(&Event::VideoRated {
         video_id: 1,
         user_id: 7,
@@ -271,18 +256,26 @@ async fn a_rating_drops_only_the_searches_ordered_by_rating() {
         rating: "accurate".into(),
         previous: None,
     });
-    assert_eq!(list("q=cook", false, 2).await, 1, "no card shows ratings");
-    assert_eq!(list("q=cook&sort=rating", true, 2).await, 2, "re-ordered");
+    assert_eq!(
+        list(&cache, "q=cook", false, 2).await,
+        1,
+        "no card shows ratings"
+    );
+    assert_eq!(
+        list(&cache, "q=cook&sort=rating", true, 2).await,
+        2,
+        "re-ordered"
+    );
     cache.forget_event(&Event::VideoDeleted {
         video_id: 1,
         owner_id: 1,
     });
     assert_eq!(
-        list("q=cook", false, 3).await,
+        list(&cache, "q=cook", false, 3).await,
         3,
         "a deletion drops them all"
     );
-    assert_eq!(list("q=cook&sort=rating", true, 3).await, 3);
+    assert_eq!(list(&cache, "q=cook&sort=rating", true, 3).await, 3);
 }
 
 #[test]
